@@ -1,0 +1,34 @@
+/** The minimal shape of any Kubernetes object this project renders or reads. */
+export interface ObjectMeta {
+  name: string;
+  namespace?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  uid?: string;
+  resourceVersion?: string;
+  generation?: number;
+  creationTimestamp?: string;
+  deletionTimestamp?: string;
+  managedFields?: unknown[];
+  ownerReferences?: unknown[];
+  [key: string]: unknown;
+}
+
+export interface KubeObject {
+  apiVersion: string;
+  kind: string;
+  metadata: ObjectMeta;
+  [key: string]: unknown;
+}
+
+/** `apps/v1 DaemonSet default/puller`: how objects are named in logs, status and diffs. */
+export function objectRef(object: Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'>): string {
+  const ns = object.metadata.namespace ? `${object.metadata.namespace}/` : '';
+  return `${object.apiVersion} ${object.kind} ${ns}${object.metadata.name}`;
+}
+
+/** Identity of an object regardless of its content: group/kind/namespace/name. */
+export function objectKey(object: Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'>): string {
+  const group = object.apiVersion.includes('/') ? object.apiVersion.split('/')[0] : '';
+  return `${group}/${object.kind}/${object.metadata.namespace ?? ''}/${object.metadata.name}`;
+}

@@ -1,0 +1,76 @@
+import type { KubeObject } from '../core/kube-object.js';
+import type { Manifest } from '../manifests/types.js';
+import type { Settings } from '../config/settings.js';
+
+/** The object types a kind renders, so that the engine can list what it owns of each. */
+export interface ObjectType {
+  apiVersion: string;
+  kind: string;
+  /** Cluster-scoped types are listed once, not per namespace. */
+  clusterScoped?: boolean;
+}
+
+/** The commit the objects are rendered from: every object names it. */
+export interface CommitInfo {
+  sha: string;
+  author: string;
+  authorEmail?: string;
+  date: string;
+  message: string;
+}
+
+/** What a kind's render needs besides the manifest; all plain data, so render stays pure. */
+export interface RenderContext<Observed = unknown> {
+  /** The namespace objects go to when the manifest names none. */
+  namespace: string;
+  settings: Settings;
+  commit: CommitInfo;
+  /** The live objects this manifest owns now (from the engine's LIST), e.g. Jobs still running. */
+  live: KubeObject[];
+  /** What the kind's observe step found (registry digests, workloads...). */
+  observed: Observed;
+  /** Files of the config repo at this commit, for kinds that ship content (build contexts). */
+  files?: ReadonlyMap<string, string>;
+}
+
+/** Read-only access to the world that a kind's observe step may use. */
+export interface ObserveContext {
+  namespace: string;
+  settings: Settings;
+  live: KubeObject[];
+  /** Read a Secret's data (base64-decoded values), or undefined when it does not exist. */
+  readSecret(namespace: string, name: string): Promise<Record<string, string> | undefined>;
+  /** List objects of a type, across namespaces when namespace is undefined. */
+  listObjects(type: ObjectType, namespace?: string, labelSelector?: string): Promise<KubeObject[]>;
+  signal?: AbortSignal;
+}
+
+/** A schema-checked manifest written in another tool's format, converted to ours by a pure function. */
+export interface KindAlias<Spec> {
+  apiVersion: string;
+  kind: string;
+  /** File name under schemas/. */
+  schemaFile: string;
+  /** The document (already valid against schemaFile) as our spec. */
+  convert(document: Record<string, unknown>): Spec;
+}
+
+/**
+ * One manifest kind: a schema, optional aliases, an optional observe step (I/O) and a pure render.
+ * Registered once in kinds/registry.ts; the engine knows nothing else about kinds.
+ */
+export interface KindDefinition<Spec = unknown, Observed = unknown> {
+  kind: string;
+  apiVersion: string;
+  /** File name under schemas/ for the whole document (apiVersion, kind, metadata, spec). */
+  schemaFile: string;
+  aliases?: KindAlias<Spec>[];
+  /** Checks that a schema cannot express; each problem's field is a path like `/spec/x`. */
+  check?(spec: Spec): Array<{ field: string; message: string }>;
+  produces: ObjectType[];
+  observe?(manifest: Manifest<Spec>, context: ObserveContext): Promise<Observed>;
+  render(manifest: Manifest<Spec>, context: RenderContext<Observed>): KubeObject[];
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: the registry holds kinds of every spec type
+export type AnyKindDefinition = KindDefinition<any, any>;

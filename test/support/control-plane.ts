@@ -1,0 +1,216 @@
+// A real Kubernetes control plane for the tests, as controller-runtime's envtest runs it: etcd and
+// kube-apiserver on loopback, an admin identity by client certificate, an audit log to count requests.
+// Started once per test run (lazily, on first use) and stopped by the root hook in test/hooks.ts.
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
+import { KubeClient } from '../../src/kube/client.js';
+import { makeTempDir } from './tmp.js';
+import { spawnTracked, stopTracked, waitFor } from './processes.js';
+
+const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export interface AuditEvent {
+  verb: string;
+  requestURI: string;
+  userAgent?: string;
+  user: { username: string; groups?: string[] };
+  objectRef?: { resource?: string; namespace?: string; name?: string; subresource?: string; apiGroup?: string };
+  responseStatus?: { code?: number };
+  stage: string;
+}
+
+export interface ControlPlane {
+  server: string;
+  kubeconfigPath: string;
+  /** A client with the admin identity, for test set-up and checks. */
+  kubeApi: KubeClient;
+  /** A fresh namespace, named after the test. */
+  newNamespace(prefix?: string): Promise<string>;
+  /** A kubeconfig for another identity (a client certificate with this user and groups). */
+  kubeconfigFor(user: string, groups?: string[]): string;
+  /** Every request the API server has completed so far, from its audit log. */
+  auditEvents(): AuditEvent[];
+  pids(): number[];
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** The folder with etcd and kube-apiserver: KUBEBUILDER_ASSETS, or built once per machine. */
+export function controlPlaneBinaries(): string {
+  const script = join(repoRoot, 'test', 'kube', 'build-control-plane.sh');
+  const out = execFileSync('bash', [script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  return out.trim().split('\n').pop()!;
+}
+
+function openssl(args: string[], cwd: string): void {
+  execFileSync('openssl', args, { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+}
+
+function makeCertificates(dir: string): void {
+  openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2',
+    '-subj', '/CN=image-gitops-test-ca'], dir);
+  writeFileSync(join(dir, 'serving.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n');
+  openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'serving.key', '-out', 'serving.csr', '-subj', '/CN=localhost'], dir);
+  openssl(['x509', '-req', '-in', 'serving.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out',
+    'serving.crt', '-days', '2', '-extfile', 'serving.ext'], dir);
+  openssl(['genrsa', '-out', 'sa.key', '2048'], dir);
+  openssl(['rsa', '-in', 'sa.key', '-pubout', '-out', 'sa.pub'], dir);
+}
+
+function makeClientCertificate(dir: string, user: string, groups: string[]): { cert: string; key: string } {
+  const base = `client-${user.replace(/[^a-zA-Z0-9-]/g, '_')}`;
+  const subject = `/CN=${user}${groups.map((g) => `/O=${g}`).join('')}`;
+  writeFileSync(join(dir, `${base}.ext`), 'extendedKeyUsage=clientAuth\n');
+  openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${base}.key`, '-out', `${base}.csr`, '-subj', subject], dir);
+  openssl(['x509', '-req', '-in', `${base}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out',
+    `${base}.crt`, '-days', '2', '-extfile', `${base}.ext`], dir);
+  return { cert: join(dir, `${base}.crt`), key: join(dir, `${base}.key`) };
+}
+
+function kubeconfigYaml(server: string, caFile: string, user: string, cert: string, key: string): string {
+  const b64 = (file: string) => readFileSync(file).toString('base64');
+  return JSON.stringify({
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name: 'test', cluster: { server, 'certificate-authority-data': b64(caFile) } }],
+    users: [{ name: user, user: { 'client-certificate-data': b64(cert), 'client-key-data': b64(key) } }],
+    contexts: [{ name: 'test', context: { cluster: 'test', user, namespace: 'default' } }],
+    'current-context': 'test',
+  });
+}
+
+async function waitForOutput(child: ChildProcess, what: string, ready: () => Promise<boolean>, timeoutMs: number) {
+  let output = '';
+  child.stdout?.on('data', (c: Buffer) => { output = (output + c.toString()).slice(-4000); });
+  child.stderr?.on('data', (c: Buffer) => { output = (output + c.toString()).slice(-4000); });
+  await waitFor(
+    async () => {
+      if (child.exitCode !== null) throw new Error(`${what} exited with ${child.exitCode}: ${output}`);
+      return ready();
+    },
+    { timeoutMs, intervalMs: 200, what },
+  ).catch((error: Error) => {
+    throw new Error(`${error.message}\n--- ${what} output ---\n${output}`);
+  });
+}
+
+export async function startControlPlane(): Promise<ControlPlane> {
+  const bin = controlPlaneBinaries();
+  const dir = makeTempDir('kube');
+  makeCertificates(dir);
+  const [etcdPort, peerPort, apiPort] = [await freePort(), await freePort(), await freePort()];
+  const etcdUrl = `http://127.0.0.1:${etcdPort}`;
+  const etcd = spawnTracked(join(bin, 'etcd'), [
+    '--data-dir', join(dir, 'etcd'),
+    '--listen-client-urls', etcdUrl,
+    '--advertise-client-urls', etcdUrl,
+    '--listen-peer-urls', `http://127.0.0.1:${peerPort}`,
+  ]);
+  await waitForOutput(etcd, 'etcd', async () => (await fetch(`${etcdUrl}/health`).catch(() => undefined))?.ok === true, 30_000);
+
+  writeFileSync(join(dir, 'audit-policy.yaml'), 'apiVersion: audit.k8s.io/v1\nkind: Policy\nomitStages: [RequestReceived]\nrules:\n- level: Metadata\n');
+  const auditLog = join(dir, 'audit.log');
+  const apiserver = spawnTracked(join(bin, 'kube-apiserver'), [
+    '--etcd-servers', etcdUrl,
+    '--cert-dir', join(dir, 'apiserver'),
+    '--tls-cert-file', join(dir, 'serving.crt'),
+    '--tls-private-key-file', join(dir, 'serving.key'),
+    '--client-ca-file', join(dir, 'ca.crt'),
+    '--secure-port', String(apiPort),
+    '--bind-address', '127.0.0.1',
+    '--advertise-address', '127.0.0.1',
+    '--endpoint-reconciler-type', 'none',
+    '--service-cluster-ip-range', '10.96.0.0/16',
+    '--allow-privileged=true',
+    '--authorization-mode', 'RBAC',
+    '--service-account-issuer', 'https://localhost',
+    '--service-account-key-file', join(dir, 'sa.pub'),
+    '--service-account-signing-key-file', join(dir, 'sa.key'),
+    '--disable-admission-plugins', 'ServiceAccount',
+    '--audit-policy-file', join(dir, 'audit-policy.yaml'),
+    '--audit-log-path', auditLog,
+    '--audit-log-mode', 'blocking',
+  ]);
+  const server = `https://127.0.0.1:${apiPort}`;
+  const admin = makeClientCertificate(dir, 'admin', ['system:masters']);
+  const kubeconfigPath = join(dir, 'admin.kubeconfig');
+  writeFileSync(kubeconfigPath, kubeconfigYaml(server, join(dir, 'ca.crt'), 'admin', admin.cert, admin.key));
+  const kubeApi = KubeClient.fromKubeconfig(kubeconfigPath, { fieldManager: 'test-setup' });
+  await waitForOutput(
+    apiserver,
+    'kube-apiserver',
+    async () => {
+      const ready = await kubeApi.request('GET', '/readyz').then(() => true, () => false);
+      return ready && (await kubeApi.get({ apiVersion: 'v1', kind: 'Namespace' }, undefined, 'default')) !== undefined;
+    },
+    90_000,
+  );
+
+  let namespaceCount = 0;
+  const identities = new Map<string, string>();
+  return {
+    server,
+    kubeconfigPath,
+    kubeApi,
+    async newNamespace(prefix = 'test') {
+      const name = `${prefix.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 40)}-${++namespaceCount}-${Date.now() % 100000}`;
+      await kubeApi.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+      return name;
+    },
+    kubeconfigFor(user, groups = []) {
+      const key = `${user}|${groups.join(',')}`;
+      const existing = identities.get(key);
+      if (existing) return existing;
+      const creds = makeClientCertificate(dir, user, groups);
+      const path = join(dir, `${user.replace(/[^a-zA-Z0-9-]/g, '_')}-${identities.size}.kubeconfig`);
+      writeFileSync(path, kubeconfigYaml(server, join(dir, 'ca.crt'), user, creds.cert, creds.key));
+      identities.set(key, path);
+      return path;
+    },
+    auditEvents() {
+      if (!existsSync(auditLog)) return [];
+      return readFileSync(auditLog, 'utf8')
+        .split('\n')
+        .filter((line) => line.trim() !== '')
+        .map((line) => JSON.parse(line) as AuditEvent)
+        .filter((event) => event.stage === 'ResponseComplete');
+    },
+    pids: () => [etcd.pid, apiserver.pid].filter((p): p is number => p !== undefined),
+    async stop() {
+      kubeApi.close();
+      await stopTracked(apiserver, { graceMs: 5000 });
+      await stopTracked(etcd, { graceMs: 5000 });
+    },
+  };
+}
+
+let shared: Promise<ControlPlane> | undefined;
+
+/** The one control plane of this test run, started on first use. */
+export function controlPlane(): Promise<ControlPlane> {
+  shared ??= startControlPlane();
+  return shared;
+}
+
+/** Stops the shared control plane if it was started (root hook). */
+export async function stopSharedControlPlane(): Promise<void> {
+  if (!shared) return;
+  const cp = await shared.catch(() => undefined);
+  shared = undefined;
+  await cp?.stop();
+}
