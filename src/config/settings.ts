@@ -74,14 +74,18 @@ function positiveInt(env: Record<string, string | undefined>, name: string, fall
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a non-negative integer, got "${raw}"`);
+  if (!Number.isInteger(value) || value < 0)
+    throw new Error(`${name} must be a non-negative integer, got "${raw}"`);
   return value;
 }
 
 function registryDefaults(raw: string | undefined): RegistryDefaults[] {
   if (!raw) return [];
   const parsed: unknown = JSON.parse(raw);
-  if (!Array.isArray(parsed) || !parsed.every((r) => r && typeof r === 'object' && typeof r.host === 'string')) {
+  if (
+    !Array.isArray(parsed) ||
+    !parsed.every((r) => r && typeof r === 'object' && typeof r.host === 'string')
+  ) {
     throw new Error('SYNC_REGISTRIES must be a JSON array of objects with a "host"');
   }
   return parsed as RegistryDefaults[];
@@ -101,7 +105,11 @@ export function settingsFromEnv(env: Record<string, string | undefined>): Settin
     jobs: {
       backoffLimit: positiveInt(env, 'JOB_BACKOFF_LIMIT', d.jobs.backoffLimit),
       activeDeadlineSeconds: positiveInt(env, 'JOB_ACTIVE_DEADLINE_SECONDS', d.jobs.activeDeadlineSeconds),
-      ttlSecondsAfterFinished: positiveInt(env, 'JOB_TTL_SECONDS_AFTER_FINISHED', d.jobs.ttlSecondsAfterFinished),
+      ttlSecondsAfterFinished: positiveInt(
+        env,
+        'JOB_TTL_SECONDS_AFTER_FINISHED',
+        d.jobs.ttlSecondsAfterFinished,
+      ),
       resources: d.jobs.resources,
     },
     imageSync: {

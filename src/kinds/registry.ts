@@ -1,6 +1,6 @@
 import { imageBuildKind } from './image-build/index.js';
-import { imageSyncKind } from './image-sync/index.js';
 import { imagePrepullKind } from './image-prepull/index.js';
+import { imageSyncKind } from './image-sync/index.js';
 import { registryMirrorKind } from './registry-mirror/index.js';
 import type { AnyKindDefinition, KindAlias } from './types.js';
 
@@ -8,7 +8,12 @@ import type { AnyKindDefinition, KindAlias } from './types.js';
  * Every manifest kind the product supports, in one place. Adding a kind is one folder under
  * src/kinds, one schema under schemas/, and one line here; the engine does not change.
  */
-export const KINDS: AnyKindDefinition[] = [imageSyncKind, registryMirrorKind, imagePrepullKind, imageBuildKind];
+export const KINDS: AnyKindDefinition[] = [
+  imageSyncKind,
+  registryMirrorKind,
+  imagePrepullKind,
+  imageBuildKind,
+];
 
 export const API_GROUP = 'image-gitops.io';
 export const API_VERSION = `${API_GROUP}/v1alpha1`;
@@ -35,4 +40,9 @@ export function supportedKinds(): string[] {
     `${d.apiVersion} ${d.kind}`,
     ...(d.aliases ?? []).map((a) => `${a.apiVersion} ${a.kind}`),
   ]);
+}
+
+/** The definition of a canonical kind (as manifests carry it after loading). */
+export function kindDefinition(kind: string): AnyKindDefinition | undefined {
+  return KINDS.find((d) => d.kind === kind);
 }

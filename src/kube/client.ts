@@ -21,6 +21,8 @@ export interface KubeClientOptions {
   onRequest?: (verb: string, path: string, status: number) => void;
   /** Per-request timeout. */
   timeoutMs?: number;
+  /** Sent as User-Agent: the API server's audit log tells clients apart by it. */
+  userAgent?: string;
 }
 
 interface ResourceInfo {
@@ -133,6 +135,7 @@ export class KubeClient implements KubeApi {
     const headers: Record<string, string | number> = {
       ...(base.headers as Record<string, string>),
       accept: 'application/json',
+      'user-agent': this.options.userAgent ?? 'image-gitops',
     };
     if (payload) {
       headers['content-type'] = contentType;

@@ -150,7 +150,7 @@ export async function startControlPlane(): Promise<ControlPlane> {
   const admin = makeClientCertificate(dir, 'admin', ['system:masters']);
   const kubeconfigPath = join(dir, 'admin.kubeconfig');
   writeFileSync(kubeconfigPath, kubeconfigYaml(server, join(dir, 'ca.crt'), 'admin', admin.cert, admin.key));
-  const kubeApi = KubeClient.fromKubeconfig(kubeconfigPath, { fieldManager: 'test-setup' });
+  const kubeApi = KubeClient.fromKubeconfig(kubeconfigPath, { fieldManager: 'test-setup', userAgent: 'test-setup' });
   await waitForOutput(
     apiserver,
     'kube-apiserver',

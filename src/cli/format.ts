@@ -1,0 +1,57 @@
+import { createTwoFilesPatch } from 'diff';
+import { stringify } from 'yaml';
+import { formatProblem, type Problem } from '../core/errors.js';
+import type { KubeObject } from '../core/kube-object.js';
+import type { ManifestStatus, SyncReport } from '../status/types.js';
+
+const RESULT_MARK: Record<string, string> = {
+  Applied: '✔',
+  Unchanged: '=',
+  Planned: '~',
+  Invalid: '✘',
+  Failed: '✘',
+};
+
+export function formatProblems(problems: Problem[]): string {
+  return problems.map((p) => `  ${formatProblem(p)}`).join('\n');
+}
+
+export function formatManifest(status: ManifestStatus, verbose = false): string {
+  const where = status.file ? ` (${status.file}${status.line ? `:${status.line}` : ''})` : '';
+  const lines = [`${RESULT_MARK[status.result] ?? '?'} ${status.key}${where}: ${status.result}${status.message ? ` - ${status.message}` : ''} [health ${status.health}]`];
+  for (const problem of status.problems) lines.push(`    ${formatProblem(problem)}`);
+  for (const o of status.objects) {
+    if (!verbose && o.outcome === 'unchanged') continue;
+    const ns = o.namespace ? `${o.namespace}/` : '';
+    lines.push(`    ${o.outcome.padEnd(9)} ${o.kind} ${ns}${o.name}${o.health ? ` [${o.health}]` : ''}${o.message ? ` - ${o.message}` : ''}`);
+  }
+  if (status.details?.observed) lines.push(`    ${String(status.details.observed)}`);
+  return lines.join('\n');
+}
+
+export function formatReport(report: SyncReport, verbose = false): string {
+  const lines: string[] = [];
+  const commit = report.commit ? `${report.commit.sha.slice(0, 12)} by ${report.commit.author}: ${report.commit.message.split('\n')[0]}` : 'no commit';
+  lines.push(`sync ${report.result} at ${commit}`);
+  lines.push(
+    `  ${report.counts.applied} applied, ${report.counts.unchanged} unchanged, ${report.counts.pruned} pruned, ${report.counts.kept} kept, ${report.counts.failed} failed in ${report.durationSeconds.toFixed(2)}s${report.fetchSkipped ? ' (no new commit: nothing fetched)' : ''}`,
+  );
+  if (report.error) lines.push(`  ERROR ${formatProblem(report.error)}`);
+  if (report.fileProblems.length > 0) lines.push('file problems:', formatProblems(report.fileProblems));
+  for (const status of report.manifests) lines.push(formatManifest(status, verbose));
+  return lines.join('\n');
+}
+
+/** Fields the server owns or fills in: never part of a readable diff. */
+export function normalizeForDiff(object: KubeObject | undefined): unknown {
+  if (!object) return undefined;
+  const { status: _status, ...rest } = object;
+  const { managedFields: _m, resourceVersion: _r, uid: _u, generation: _g, creationTimestamp: _c, ...metadata } = rest.metadata;
+  return { ...rest, metadata };
+}
+
+export function unifiedDiff(name: string, live: KubeObject | undefined, desired: KubeObject | undefined): string {
+  const before = live ? stringify(normalizeForDiff(live), { sortMapEntries: true }) : '';
+  const after = desired ? stringify(normalizeForDiff(desired), { sortMapEntries: true }) : '';
+  return createTwoFilesPatch(`live/${name}`, `git/${name}`, before, after, undefined, undefined, { context: 3 });
+}

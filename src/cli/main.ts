@@ -1,0 +1,176 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { configFromEnv, type ReconcilerConfig } from '../config/reconciler-config.js';
+import { formatProblem } from '../core/errors.js';
+import { objectRef } from '../core/kube-object.js';
+import { Reconciler } from '../engine/reconciler.js';
+import { KubeClient } from '../kube/client.js';
+import { loadManifests } from '../manifests/load.js';
+import { createLogger } from '../run/logger.js';
+import { readLocalFiles } from '../source/git-source.js';
+import { LocalSource } from '../source/local-source.js';
+import { StatusStore } from '../status/store.js';
+import { formatManifest, formatReport, unifiedDiff } from './format.js';
+import { runDaemon } from './run.js';
+
+const USAGE = `image-gitops: container-image operations on Kubernetes from Git
+
+Usage:
+  image-gitops validate <dir> [--output json]
+      Check every manifest under <dir> (no cluster needed). Exit 1 when any is invalid.
+  image-gitops diff [--dir <dir>] [--output json]
+      What a sync would do against the cluster in the kubeconfig, as a readable diff.
+  image-gitops sync --once [--dir <dir>] [--allow-mass-prune] [--output json]
+      Run one sync now and print what was applied.
+  image-gitops status [--output json]
+      The stored per-manifest status (commit, author, result, objects).
+  image-gitops run
+      The long-running reconciler (schedule, webhook, health, metrics, leader election).
+
+Without --dir, the repository comes from GIT_URL (GIT_BRANCH, GIT_PATH, ...); see the README for every
+setting. --kubeconfig <path> and --namespace <ns> override KUBECONFIG and NAMESPACE.`;
+
+type Output = 'text' | 'json';
+
+function print(output: Output, json: unknown, text: string): void {
+  process.stdout.write(output === 'json' ? `${JSON.stringify(json, null, 2)}\n` : `${text}\n`);
+}
+
+function loadConfig(values: Record<string, unknown>): ReconcilerConfig {
+  const env = { ...process.env };
+  if (values.dir && !env.GIT_URL) env.GIT_URL = `file://${values.dir as string}`;
+  if (values.kubeconfig) env.KUBECONFIG = values.kubeconfig as string;
+  if (values.namespace) env.NAMESPACE = values.namespace as string;
+  return configFromEnv(env);
+}
+
+function makeReconciler(config: ReconcilerConfig, values: Record<string, unknown>): { reconciler: Reconciler; kube: KubeClient } {
+  const kube = KubeClient.fromKubeconfig(config.kubeconfigPath);
+  const logger = createLogger({ level: config.logLevel, write: (line) => process.stderr.write(`${line}\n`) });
+  const source = values.dir ? new LocalSource(values.dir as string) : undefined;
+  return { reconciler: new Reconciler({ config, kube, logger, ...(source ? { source } : {}) }), kube };
+}
+
+async function validate(dir: string | undefined, output: Output): Promise<number> {
+  if (!dir) throw new Error('validate needs a folder: image-gitops validate <dir>');
+  const { files, problems } = await readLocalFiles(dir);
+  const loaded = loadManifests(files);
+  const all = [...problems, ...loaded.fileProblems, ...loaded.invalid.flatMap((i) => i.problems)];
+  const json = { valid: all.length === 0, manifests: loaded.manifests.map((m) => ({ key: m.key, file: m.origin.file, line: m.origin.line })), problems: all };
+  const text = [
+    ...loaded.manifests.map((m) => `✔ ${m.key} (${m.origin.file}:${m.origin.line})`),
+    ...all.map((p) => `✘ ${formatProblem(p)}`),
+    `${loaded.manifests.length} valid, ${loaded.invalid.length} invalid manifest(s), ${problems.length + loaded.fileProblems.length} file problem(s)`,
+  ].join('\n');
+  print(output, json, text);
+  return all.length === 0 ? 0 : 1;
+}
+
+async function diff(values: Record<string, unknown>, output: Output): Promise<number> {
+  const config = loadConfig(values);
+  const { reconciler, kube } = makeReconciler(config, values);
+  try {
+    const outcome = await reconciler.run('cli', { dryRun: true });
+    const changes = (outcome.plan?.steps ?? []).filter((s) => s.action !== 'unchanged' && s.action !== 'kept');
+    const diffs: { ref: string; action: string; reason: string; diff: string }[] = [];
+    for (const step of changes) {
+      let after = step.action === 'delete' ? undefined : step.object;
+      if (after) after = await kube.apply(after, { dryRun: true }).catch(() => step.object);
+      const live = step.action === 'create' ? undefined : (step.live ?? step.object);
+      diffs.push({ ref: objectRef(step.object), action: step.action, reason: step.reason, diff: unifiedDiff(objectRef(step.object).replace(/ /g, '_'), live, after) });
+    }
+    const text = [
+      ...outcome.report.manifests.filter((m) => m.problems.length > 0).map((m) => formatManifest(m)),
+      ...diffs.map((d) => `### ${d.action} ${d.ref} (${d.reason})\n${d.diff}`),
+      `${diffs.length} change(s)${outcome.report.error ? `; ${formatProblem(outcome.report.error)}` : ''}`,
+    ].join('\n');
+    print(output, { report: outcome.report, changes: diffs }, text);
+    return outcome.report.result === 'Failed' ? 2 : 0;
+  } finally {
+    kube.close();
+  }
+}
+
+async function syncOnce(values: Record<string, unknown>, output: Output): Promise<number> {
+  const config = loadConfig(values);
+  const { reconciler, kube } = makeReconciler(config, values);
+  try {
+    const { report } = await reconciler.run('cli', { allowMassPrune: values['allow-mass-prune'] === true });
+    print(output, report, formatReport(report, values.verbose === true));
+    return report.result === 'Failed' ? 2 : report.result === 'PartiallyFailed' ? 1 : 0;
+  } finally {
+    kube.close();
+  }
+}
+
+async function status(values: Record<string, unknown>, output: Output): Promise<number> {
+  const env: Record<string, string | undefined> = { ...process.env, GIT_URL: process.env.GIT_URL ?? 'unused' };
+  if (values.kubeconfig) env.KUBECONFIG = values.kubeconfig as string;
+  if (values.namespace) env.NAMESPACE = values.namespace as string;
+  const config = configFromEnv(env);
+  const kube = KubeClient.fromKubeconfig(config.kubeconfigPath);
+  try {
+    const state = await new StatusStore(kube, config.namespace, config.settings.instance).load();
+    if (!state) {
+      print(output, { manifests: [] }, `no status stored yet in ${config.namespace}`);
+      return 0;
+    }
+    const text = [`commit ${state.commit ?? '-'}`, ...state.manifests.map((m) => formatManifest(m, true))].join('\n');
+    print(output, state, text);
+    return state.manifests.some((m) => m.result === 'Invalid' || m.result === 'Failed') ? 1 : 0;
+  } finally {
+    kube.close();
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      output: { type: 'string', short: 'o', default: 'text' },
+      dir: { type: 'string' },
+      once: { type: 'boolean' },
+      kubeconfig: { type: 'string' },
+      namespace: { type: 'string', short: 'n' },
+      'allow-mass-prune': { type: 'boolean' },
+      verbose: { type: 'boolean', short: 'v' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const output: Output = values.output === 'json' ? 'json' : 'text';
+  const [command, ...rest] = positionals;
+  if (values.help || !command) {
+    process.stdout.write(`${USAGE}\n`);
+    return command ? 0 : 64;
+  }
+  switch (command) {
+    case 'validate':
+      return validate(rest[0], output);
+    case 'diff':
+      return diff(values, output);
+    case 'sync':
+      if (!values.once) throw new Error('sync runs one sync: use `sync --once` (the reconciler loop is `run`)');
+      return syncOnce(values, output);
+    case 'status':
+      return status(values, output);
+    case 'run':
+      return runDaemon(loadConfig(values));
+    default:
+      process.stderr.write(`unknown command "${command}"\n${USAGE}\n`);
+      return 64;
+  }
+}
+
+const invokedDirectly = process.argv[1] && /cli[/\\]main\.(ts|js)$/.test(process.argv[1]);
+if (invokedDirectly) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exitCode = 2;
+    },
+  );
+}

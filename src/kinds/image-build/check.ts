@@ -1,0 +1,42 @@
+/** Checks of an ImageBuild spec that its schema cannot express. Pure. */
+import { ImageGitopsError } from '../../core/errors.js';
+import { normaliseRegistryHost, parseImageReference } from '../../registry/references.js';
+import { scheduleToCron } from '../image-sync/schedule.js';
+import type { ImageBuildSpec } from './types.js';
+
+export function checkImageBuild(spec: ImageBuildSpec): Array<{ field: string; message: string }> {
+  const problems: Array<{ field: string; message: string }> = [];
+  try {
+    const reference = parseImageReference(spec.image);
+    if (reference.tag || reference.digest) {
+      problems.push({ field: '/spec/image', message: 'give the repository only; the tag goes in spec.tag' });
+    }
+  } catch (error) {
+    if (error instanceof ImageGitopsError) problems.push({ field: '/spec/image', message: error.message });
+    else throw error;
+  }
+  if (spec.inline === undefined && !spec.context) {
+    problems.push({
+      field: '/spec',
+      message: 'give spec.context (a folder with a Dockerfile) or spec.inline',
+    });
+  }
+  if (spec.inline !== undefined && spec.dockerfile !== undefined) {
+    problems.push({
+      field: '/spec/dockerfile',
+      message: 'spec.dockerfile and spec.inline exclude each other',
+    });
+  }
+  if (spec.schedule !== undefined && !scheduleToCron(spec.schedule)) {
+    problems.push({
+      field: '/spec/schedule',
+      message: `"${spec.schedule}" is neither a five-field cron expression nor a duration such as 12h, 1d, 1w`,
+    });
+  }
+  const hosts = (spec.registries ?? []).map((r) => normaliseRegistryHost(r.host));
+  hosts.forEach((host, i) => {
+    if (hosts.indexOf(host) !== i)
+      problems.push({ field: `/spec/registries/${i}/host`, message: `${host} is listed twice` });
+  });
+  return problems;
+}

@@ -1,0 +1,177 @@
+/**
+ * The bounded skopeo copy Jobs behind ImageSync, usable by any kind that has a list of copies to make
+ * (ImageBackup): each copy is a `sourceRef` that `pairFor` turns into a source → destination pair.
+ * Pure. Bounds from Settings.imageSync: at most `maxJobsPerManifest` active Jobs, each copying up to
+ * `tagsPerJob` refs; what does not fit waits for a later reconcile. Live Jobs are rendered again from their
+ * annotation (same config → same name), so a re-sync neither prunes a running Job nor starts a second one
+ * for the same copies; a failed Job holds its copies (no hot retry loop) until its TTL removes it.
+ */
+import type { Settings } from '../../config/settings.js';
+import { contentHash } from '../../core/hash.js';
+import type { KubeObject } from '../../core/kube-object.js';
+import { DOMAIN, nameWithHash } from '../../core/labels.js';
+import { jobPhase } from '../../jobs/job-status.js';
+import { JOB_PATHS, renderSecureJob, shellScript } from '../../jobs/job-template.js';
+import { AUTHFILE_KEY, type AuthFile, renderAuthFileSecret } from '../../registry/credentials.js';
+import type { CopyPair } from './naming.js';
+import { hostFileName, type RegistriesField, resolveRegistry } from './registries.js';
+import { certDirFor, skopeoCopyArgs } from './skopeo.js';
+
+/** On each copy Job: the copies it makes, as JSON `[{sourceRef, digest}]`. */
+export const SYNC_COPIES_ANNOTATION = `${DOMAIN}/sync-copies`;
+
+export interface PendingCopy {
+  /** What `pairFor` reads: a source tag or `sha256:<hex>` (ImageSync), a whole image reference (ImageBackup). */
+  sourceRef: string;
+  /** The source digest seen now (a moved tag gives a new Job). */
+  digest: string;
+}
+
+/** The authfile (hosts with credentials) and CA PEMs by host, rendered into the Jobs' files Secret. */
+export interface CopyFiles {
+  authFile?: AuthFile;
+  cas: Record<string, string>;
+}
+
+/** Everything a set of copy Jobs depends on besides the Settings. */
+export interface CopyJobSetup {
+  namespace: string;
+  /** Job names are `<jobPrefix>-<hash of the Job>`. */
+  jobPrefix: string;
+  filesSecretName: string;
+  files: CopyFiles;
+  /** The manifest's `registries` (TLS and CA per host), over Settings.imageSync.registries. */
+  registries: RegistriesField;
+  pairFor(sourceRef: string): CopyPair;
+  /** One `os/arch[/variant]`; absent copies every platform (`--all`). */
+  platform?: string;
+}
+
+export function hasCopyFiles(files: CopyFiles): boolean {
+  return !!files.authFile || Object.keys(files.cas).length > 0;
+}
+
+/** The Secret carrying the merged authfile and the CAs into the Jobs. */
+export function renderCopyFilesSecret(setup: CopyJobSetup): KubeObject {
+  const secret = renderAuthFileSecret({
+    name: setup.filesSecretName,
+    namespace: setup.namespace,
+    authFile: setup.files.authFile ?? { auths: {} },
+  });
+  const data = secret.data as Record<string, string>;
+  for (const host of Object.keys(setup.files.cas).sort()) {
+    data[`ca-${hostFileName(host)}.crt`] = Buffer.from(setup.files.cas[host] ?? '').toString('base64');
+  }
+  return secret;
+}
+
+/** The Secret keys and where they land under the mount: auth.json, certs/<host>/ca.crt. */
+function filesItems(files: CopyFiles): Array<{ key: string; path: string }> {
+  const items = [{ key: AUTHFILE_KEY, path: AUTHFILE_KEY }];
+  for (const host of Object.keys(files.cas).sort()) {
+    items.push({ key: `ca-${hostFileName(host)}.crt`, path: `certs/${hostFileName(host)}/ca.crt` });
+  }
+  return items;
+}
+
+/** The argv lists of the copies, in the order given. */
+export function copyArgvsFor(
+  setup: CopyJobSetup,
+  settings: Settings,
+  sourceRefs: readonly string[],
+): string[][] {
+  return sourceRefs.map((ref) => {
+    const pair = setup.pairFor(ref);
+    const side = (host: string) => {
+      const registry = resolveRegistry(host, setup.registries, settings, setup.namespace);
+      const hasCa = setup.files.cas[registry.host] !== undefined;
+      return { tlsVerify: registry.tlsVerify, ...(hasCa ? { certDir: certDirFor(registry.host) } : {}) };
+    };
+    return skopeoCopyArgs(pair, {
+      source: side(pair.source.registry),
+      destination: side(pair.destination.registry),
+      ...(setup.files.authFile ? { authFile: JOB_PATHS.authFile } : {}),
+      ...(setup.platform ? { platform: setup.platform } : {}),
+    });
+  });
+}
+
+/** The secure Job input running the copies of `refs` (also the CronJob's, for a Recurrent ImageSync). */
+export function copyJobInput(setup: CopyJobSetup, settings: Settings, refs: readonly string[]) {
+  const files = hasCopyFiles(setup.files);
+  return {
+    namespace: setup.namespace,
+    image: settings.images.skopeo,
+    containerName: 'skopeo',
+    command: ['/bin/sh', '-ec', shellScript(copyArgvsFor(setup, settings, refs))],
+    defaults: settings.jobs,
+    ...(files ? { authSecretName: setup.filesSecretName, authSecretItems: filesItems(setup.files) } : {}),
+  };
+}
+
+/** One copy Job for a batch; its name hashes its whole content, so equal batches give equal Jobs. */
+export function renderCopyJobFor(
+  setup: CopyJobSetup,
+  settings: Settings,
+  batch: readonly PendingCopy[],
+): KubeObject {
+  const annotations = {
+    [SYNC_COPIES_ANNOTATION]: JSON.stringify(batch.map(({ sourceRef, digest }) => ({ sourceRef, digest }))),
+  };
+  const input = {
+    ...copyJobInput(
+      setup,
+      settings,
+      batch.map((c) => c.sourceRef),
+    ),
+    annotations,
+  };
+  const name = nameWithHash(setup.jobPrefix, contentHash(renderSecureJob({ ...input, name: '' })));
+  return renderSecureJob({ ...input, name });
+}
+
+function copiesOf(job: KubeObject): PendingCopy[] | undefined {
+  const text = job.metadata.annotations?.[SYNC_COPIES_ANNOTATION];
+  if (!text) return undefined;
+  try {
+    const parsed = JSON.parse(text) as PendingCopy[];
+    return Array.isArray(parsed) ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function chunk<T>(items: readonly T[], size: number): T[][] {
+  const chunks: T[][] = [];
+  for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
+  return chunks;
+}
+
+/** Live Jobs kept as they are, and new Jobs for the pending copies they do not cover, within the bounds. */
+export function renderCopyJobsFor(
+  setup: CopyJobSetup,
+  settings: Settings,
+  live: readonly KubeObject[],
+  pending: readonly PendingCopy[],
+): KubeObject[] {
+  const kept: KubeObject[] = [];
+  const covered = new Set<string>();
+  let active = 0;
+  for (const job of live) {
+    if (job.kind !== 'Job') continue;
+    const copies = copiesOf(job);
+    if (!copies) continue;
+    const again = renderCopyJobFor(setup, settings, copies);
+    if (again.metadata.name !== job.metadata.name) continue; // config changed: the old Job goes
+    kept.push(again);
+    const phase = jobPhase(job).phase;
+    if (phase === 'Active') active++;
+    if (phase !== 'Complete') for (const c of copies) covered.add(`${c.sourceRef}@${c.digest}`);
+  }
+  const { maxJobsPerManifest, tagsPerJob } = settings.imageSync;
+  const perJob = Math.max(1, tagsPerJob);
+  const slots = Math.max(0, maxJobsPerManifest - active);
+  const todo = pending.filter((c) => !covered.has(`${c.sourceRef}@${c.digest}`));
+  const batches = chunk(todo.slice(0, slots * perJob), perJob);
+  return [...kept, ...batches.map((batch) => renderCopyJobFor(setup, settings, batch))];
+}

@@ -1,0 +1,237 @@
+/**
+ * ImageSync's observe step (I/O): read the credentials and CAs of the registries involved, then ask both
+ * registries (tag list, manifest HEADs) which selected tags are not yet at the destination with the source's
+ * digest. Only those become copies; a steady state yields none.
+ */
+import { ImageGitopsError } from '../../core/errors.js';
+import type { Manifest } from '../../manifests/types.js';
+import { type Platform, type RegistryAccess, RegistryClient } from '../../registry/client.js';
+import { buildAuthFile, type CredentialsByHost, credentialForHost } from '../../registry/credentials.js';
+import type { ObserveContext } from '../types.js';
+import type { CopyFiles, PendingCopy } from './copy-jobs.js';
+import {
+  type CopyPair,
+  copyPairFor,
+  effectiveMode,
+  singleSourceReference,
+  sourceRepository,
+} from './naming.js';
+import { type RegistriesField, type ResolvedRegistry, resolveRegistry } from './registries.js';
+import type { ImageSyncSpec } from './spec.js';
+import { selectTags } from './tags.js';
+
+export type { CopyFiles, PendingCopy } from './copy-jobs.js';
+
+export interface ImageSyncObserved {
+  /** Selected source tags (after pattern, RC rule and `newest`). */
+  matched: number;
+  upToDate: number;
+  /** Copies to make, newest first. */
+  pending: PendingCopy[];
+  /** Selected references the source does not have. */
+  missing: string[];
+  /** The authfile (hosts with credentials) and CA PEMs by host, rendered into the Job's files Secret. */
+  files: CopyFiles;
+  message: string;
+}
+
+const CONCURRENCY = 8;
+
+async function mapLimited<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index] as T);
+    }
+  });
+  await Promise.all(workers);
+  return results;
+}
+
+async function readCa(registry: ResolvedRegistry, context: ObserveContext): Promise<string | undefined> {
+  const ca = registry.ca;
+  if (!ca) return undefined;
+  let data: Record<string, string> | undefined;
+  if (ca.kind === 'Secret') data = await context.readSecret(ca.namespace, ca.name);
+  else {
+    const maps = await context.listObjects({ apiVersion: 'v1', kind: 'ConfigMap' }, ca.namespace);
+    data = maps.find((m) => m.metadata.name === ca.name)?.data as Record<string, string> | undefined;
+  }
+  const pem = data?.[ca.key];
+  if (!pem) {
+    throw new ImageGitopsError(
+      'OBSERVE_FAILED',
+      `${ca.kind} ${ca.namespace}/${ca.name} has no key "${ca.key}" (CA of ${registry.host})`,
+    );
+  }
+  return pem;
+}
+
+async function readCredential(registry: ResolvedRegistry, context: ObserveContext) {
+  const ref = registry.credentialsSecret;
+  if (!ref) return undefined;
+  const data = await context.readSecret(ref.namespace, ref.name);
+  const where = `Secret ${ref.namespace}/${ref.name}`;
+  if (!data)
+    throw new ImageGitopsError('OBSERVE_FAILED', `${where} (credentials of ${registry.host}) does not exist`);
+  const credential = credentialForHost(data, registry.host, where);
+  if (!credential) throw new ImageGitopsError('OBSERVE_FAILED', `${where} has no entry for ${registry.host}`);
+  return credential;
+}
+
+/** Credentials, CAs and TLS settings of the given registries (any kind with a `registries` field). */
+export async function observeAccessForHosts(
+  hosts: readonly string[],
+  spec: RegistriesField,
+  context: ObserveContext,
+  namespace: string,
+): Promise<{ access: Map<string, RegistryAccess>; files: CopyFiles }> {
+  const access = new Map<string, RegistryAccess>();
+  const credentials: CredentialsByHost = new Map();
+  const cas: Record<string, string> = {};
+  for (const host of new Set(hosts)) {
+    const registry = resolveRegistry(host, spec, context.settings, namespace);
+    if (access.has(registry.host)) continue;
+    const credential = await readCredential(registry, context);
+    const ca = await readCa(registry, context);
+    if (credential) credentials.set(registry.host, credential);
+    if (ca) cas[registry.host] = ca;
+    access.set(registry.host, {
+      tlsVerify: registry.tlsVerify,
+      ...(credential ? { credential } : {}),
+      ...(ca ? { ca } : {}),
+    });
+  }
+  return {
+    access,
+    files: { ...(credentials.size > 0 ? { authFile: buildAuthFile(credentials) } : {}), cas },
+  };
+}
+
+/** Credentials, CAs and TLS settings of the source and destination registries. */
+export function observeRegistryAccess(
+  spec: ImageSyncSpec,
+  context: ObserveContext,
+  namespace: string,
+): Promise<{ access: Map<string, RegistryAccess>; files: CopyFiles }> {
+  const pair = copyPairFor(spec, singleSourceReference(spec));
+  return observeAccessForHosts([pair.source.registry, pair.destination.registry], spec, context, namespace);
+}
+
+export type CopyOutcome =
+  | { pair: CopyPair; state: 'upToDate'; digest: string }
+  | { pair: CopyPair; state: 'pending'; digest: string }
+  | { pair: CopyPair; state: 'missing' }
+  | { pair: CopyPair; state: 'failed'; message: string };
+
+/**
+ * Compares each pair's source digest with its destination's (one tag list per destination repository,
+ * shared by the concurrent checks): equal is up to date, different or absent is pending, no source is
+ * missing. Registry errors throw, unless `tolerateErrors` records them as `failed` for that pair only.
+ */
+export async function compareCopies(
+  client: RegistryClient,
+  pairs: readonly CopyPair[],
+  options: { platform?: Platform; tolerateErrors?: boolean } = {},
+): Promise<CopyOutcome[]> {
+  const destinationTags = new Map<string, Promise<Set<string>>>();
+  const tagsAt = (registry: string, repository: string): Promise<Set<string>> => {
+    const key = `${registry}/${repository}`;
+    let tags = destinationTags.get(key);
+    if (!tags) {
+      tags = client.listTags({ registry, repository }).then((list) => new Set(list ?? []));
+      destinationTags.set(key, tags);
+    }
+    return tags;
+  };
+  const compare = async (pair: CopyPair): Promise<CopyOutcome> => {
+    const reference = pair.source.digest ?? pair.source.tag ?? 'latest';
+    const digest = options.platform
+      ? await client.platformDigest(pair.source, reference, options.platform)
+      : await client.manifestDigest(pair.source, reference);
+    if (!digest) return { pair, state: 'missing' };
+    const { registry, repository, tag } = pair.destination;
+    const present = (await tagsAt(registry, repository)).has(tag ?? '');
+    const destinationDigest = present ? await client.manifestDigest(pair.destination, tag ?? '') : undefined;
+    return { pair, state: destinationDigest === digest ? 'upToDate' : 'pending', digest };
+  };
+  return mapLimited(pairs, CONCURRENCY, async (pair) => {
+    if (!options.tolerateErrors) return compare(pair);
+    try {
+      return await compare(pair);
+    } catch (error) {
+      return { pair, state: 'failed', message: error instanceof Error ? error.message : String(error) };
+    }
+  });
+}
+
+function platformOf(spec: ImageSyncSpec): Platform | undefined {
+  const text = spec.platforms?.[0];
+  if (!text) return undefined;
+  const [os = 'linux', architecture = 'amd64', variant] = text.split('/');
+  return variant ? { os, architecture, variant } : { os, architecture };
+}
+
+export async function observeImageSync(
+  manifest: Manifest<ImageSyncSpec>,
+  context: ObserveContext,
+): Promise<ImageSyncObserved> {
+  const spec = manifest.spec;
+  const namespace = manifest.namespace ?? context.namespace;
+  const { access, files } = await observeRegistryAccess(spec, context, namespace);
+  const empty = { matched: 0, upToDate: 0, pending: [], missing: [], files };
+  // A Recurrent sync copies on its CronJob's schedule, whether the reconciler runs or not.
+  if (effectiveMode(spec) === 'Recurrent') return { ...empty, message: 'copied on schedule by a CronJob' };
+
+  const client = new RegistryClient({
+    access: (host) => access.get(host),
+    ...(context.signal ? { signal: context.signal } : {}),
+  });
+  const source = sourceRepository(spec);
+  let refs: string[];
+  if (spec.tags) {
+    const tags = await client.listTags(source);
+    if (!tags)
+      throw new ImageGitopsError(
+        'OBSERVE_FAILED',
+        `source repository ${source.registry}/${source.repository} not found`,
+      );
+    refs = selectTags(tags, spec.tags);
+  } else {
+    refs = [singleSourceReference(spec)];
+  }
+  const platform = platformOf(spec);
+  const outcomes = await compareCopies(
+    client,
+    refs.map((ref) => copyPairFor(spec, ref)),
+    platform ? { platform } : {},
+  );
+
+  const pending: PendingCopy[] = [];
+  const missing: string[] = [];
+  let upToDate = 0;
+  for (const outcome of outcomes) {
+    const ref = outcome.pair.sourceRef;
+    if (outcome.state === 'pending') pending.push({ sourceRef: ref, digest: outcome.digest });
+    else if (outcome.state === 'missing') missing.push(ref);
+    else if (outcome.state === 'upToDate') upToDate++;
+  }
+  if (!spec.tags && missing.length > 0) {
+    throw new ImageGitopsError(
+      'OBSERVE_FAILED',
+      `source ${source.registry}/${source.repository}:${missing[0]} not found`,
+    );
+  }
+  const { maxJobsPerManifest, tagsPerJob } = context.settings.imageSync;
+  const message =
+    `${refs.length} selected, ${upToDate} up to date, ${pending.length} to copy` +
+    (missing.length ? `, ${missing.length} missing at source` : '') +
+    ` (at most ${maxJobsPerManifest} Jobs of ${tagsPerJob} tags at a time)`;
+  return { matched: refs.length, upToDate, pending, missing, files, message };
+}

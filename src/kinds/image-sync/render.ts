@@ -1,0 +1,95 @@
+/**
+ * ImageSync's pure render: the files Secret (merged authfile and CAs), and either a CronJob (Recurrent) or
+ * copy Jobs in batches (OneShot, OnceByTag), made by the shared bounded copy-Job machinery of copy-jobs.ts
+ * (Settings.imageSync bounds, live Jobs kept, no second Job for copies a live Job covers).
+ */
+import { contentHash } from '../../core/hash.js';
+import type { KubeObject } from '../../core/kube-object.js';
+import { nameWithHash } from '../../core/labels.js';
+import { renderSecureCronJob } from '../../jobs/job-template.js';
+import type { Manifest } from '../../manifests/types.js';
+import type { RenderContext } from '../types.js';
+import {
+  type CopyJobSetup,
+  copyJobInput,
+  hasCopyFiles,
+  type PendingCopy,
+  renderCopyFilesSecret,
+  renderCopyJobFor,
+  renderCopyJobsFor,
+} from './copy-jobs.js';
+import { copyPairFor, effectiveMode, singleSourceReference } from './naming.js';
+import type { ImageSyncObserved } from './observe.js';
+import { scheduleToCron } from './schedule.js';
+import type { ImageSyncSpec } from './spec.js';
+
+export { SYNC_COPIES_ANNOTATION } from './copy-jobs.js';
+
+type Context = RenderContext<ImageSyncObserved>;
+
+export function filesSecretName(manifest: Manifest<ImageSyncSpec>): string {
+  return nameWithHash(`${manifest.name}-sync-files`, contentHash(manifest.key, 6));
+}
+
+/** The copy-Job setup of one ImageSync: refs are source tags (or digests) of its one source repository. */
+export function syncCopySetup(
+  manifest: Manifest<ImageSyncSpec>,
+  context: Context,
+  namespace: string,
+): CopyJobSetup {
+  const spec = manifest.spec;
+  return {
+    namespace,
+    jobPrefix: `${manifest.name}-sync`,
+    filesSecretName: filesSecretName(manifest),
+    files: context.observed.files,
+    registries: spec,
+    pairFor: (ref) => copyPairFor(spec, ref),
+    ...(spec.platforms?.[0] ? { platform: spec.platforms[0] } : {}),
+  };
+}
+
+/** One copy Job for a batch; its name hashes its whole content, so equal batches give equal Jobs. */
+export function renderCopyJob(
+  manifest: Manifest<ImageSyncSpec>,
+  context: Context,
+  namespace: string,
+  batch: readonly PendingCopy[],
+): KubeObject {
+  return renderCopyJobFor(syncCopySetup(manifest, context, namespace), context.settings, batch);
+}
+
+/** Live Jobs kept as they are, and new Jobs for the pending copies they do not cover, within the bounds. */
+export function renderCopyJobs(
+  manifest: Manifest<ImageSyncSpec>,
+  context: Context,
+  namespace: string,
+): KubeObject[] {
+  const setup = syncCopySetup(manifest, context, namespace);
+  return renderCopyJobsFor(setup, context.settings, context.live, context.observed.pending);
+}
+
+export function renderCronJob(
+  manifest: Manifest<ImageSyncSpec>,
+  context: Context,
+  namespace: string,
+): KubeObject {
+  const schedule = scheduleToCron(manifest.spec.schedule ?? '') ?? '0 0 * * *';
+  const setup = syncCopySetup(manifest, context, namespace);
+  const input = copyJobInput(setup, context.settings, [singleSourceReference(manifest.spec)]);
+  return renderSecureCronJob({
+    ...input,
+    name: nameWithHash(`${manifest.name}-sync`, contentHash(manifest.key, 6), 52),
+    schedule,
+  });
+}
+
+export function renderImageSync(manifest: Manifest<ImageSyncSpec>, context: Context): KubeObject[] {
+  const namespace = manifest.namespace ?? context.namespace;
+  const setup = syncCopySetup(manifest, context, namespace);
+  const objects: KubeObject[] = [];
+  if (hasCopyFiles(setup.files)) objects.push(renderCopyFilesSecret(setup));
+  if (effectiveMode(manifest.spec) === 'Recurrent') objects.push(renderCronJob(manifest, context, namespace));
+  else objects.push(...renderCopyJobs(manifest, context, namespace));
+  return objects;
+}

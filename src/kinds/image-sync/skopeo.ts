@@ -1,0 +1,60 @@
+/**
+ * The skopeo command lines of a sync, as plain argv lists: the Job runs them as a `/bin/sh -ec` script of
+ * shell-quoted lines, and tests run the very same lines locally. Pure.
+ */
+import { JOB_PATHS } from '../../jobs/job-template.js';
+import { formatImageReference } from '../../registry/references.js';
+import type { CopyPair } from './naming.js';
+import { hostFileName } from './registries.js';
+
+export interface SkopeoSideOptions {
+  tlsVerify: boolean;
+  /** Folder holding `ca.crt` for this registry. */
+  certDir?: string;
+}
+
+export interface SkopeoCopyOptions {
+  source: SkopeoSideOptions;
+  destination: SkopeoSideOptions;
+  /** Path of the merged authfile, when any registry has credentials. */
+  authFile?: string;
+  /** One platform (`linux/arm64[/v8]`); absent copies every platform of an index (`--all`). */
+  platform?: string;
+  retryTimes?: number;
+}
+
+/** Folder of a registry's CA inside the mounted files Secret. */
+export function certDirFor(host: string, root: string = JOB_PATHS.authDir): string {
+  return `${root}/certs/${hostFileName(host)}`;
+}
+
+function sideFlags(side: 'src' | 'dest', options: SkopeoSideOptions): string[] {
+  const flags: string[] = [];
+  if (!options.tlsVerify) flags.push(`--${side}-tls-verify=false`);
+  if (options.certDir) flags.push(`--${side}-cert-dir`, options.certDir);
+  return flags;
+}
+
+/** `skopeo [--override-os o --override-arch a] copy ... docker://src docker://dest` */
+export function skopeoCopyArgs(pair: CopyPair, options: SkopeoCopyOptions): string[] {
+  const global: string[] = [];
+  const copy: string[] = [];
+  if (options.platform) {
+    const [os, arch, variant] = options.platform.split('/');
+    global.push('--override-os', os ?? 'linux', '--override-arch', arch ?? 'amd64');
+    if (variant) global.push('--override-variant', variant);
+  } else {
+    copy.push('--all');
+  }
+  copy.push('--retry-times', String(options.retryTimes ?? 3));
+  if (options.authFile) copy.push('--authfile', options.authFile);
+  copy.push(...sideFlags('src', options.source), ...sideFlags('dest', options.destination));
+  return [
+    'skopeo',
+    ...global,
+    'copy',
+    ...copy,
+    `docker://${formatImageReference(pair.source)}`,
+    `docker://${formatImageReference(pair.destination)}`,
+  ];
+}

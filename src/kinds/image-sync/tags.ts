@@ -1,0 +1,141 @@
+/**
+ * Which tags of a source repository a manifest selects, and in which order (newest first). Pure.
+ * - `pattern`: image-operator's `2.x.0`, `v2.13.x`, `4.x.x`: the same number of dot segments, `x` for any
+ *   number, the same `v` prefix; suffixes such as `-alpine` do not match.
+ * - `semver`: a range (`>=1.2 <1.4`, `^2.13`) over tags that are semantic versions (optional `v`).
+ * - `include` / `exclude`: regular expressions searched in the tag (anchor them with ^...$ as needed).
+ * - release candidates (`-rc1`, `-rc.2`, `-RC3`) only with `releaseCandidates: true`.
+ * - `newest`: keep only the N newest of what matched.
+ */
+import semver from 'semver';
+
+export interface TagSelector {
+  pattern?: string;
+  semver?: string;
+  include?: string[];
+  exclude?: string[];
+  releaseCandidates?: boolean;
+  newest?: number;
+}
+
+const RC_SUFFIX = /-rc\.?(\d+)$/i;
+const VERSION = /^(v?)(\d+(?:\.\d+)*)(?:-rc\.?(\d+))?$/i;
+const PATTERN = /^(v?)((?:\d+|x)(?:\.(?:\d+|x))*)$/;
+
+export interface ParsedVersion {
+  prefix: string;
+  numbers: number[];
+  /** Release-candidate number, when the tag is one. */
+  rc?: number;
+}
+
+export function isReleaseCandidate(tag: string): boolean {
+  return RC_SUFFIX.test(tag);
+}
+
+/** `v2.13.1-rc.2` → { prefix: 'v', numbers: [2, 13, 1], rc: 2 }; undefined for other tags. */
+export function parseVersionTag(tag: string): ParsedVersion | undefined {
+  const match = VERSION.exec(tag);
+  if (!match) return undefined;
+  const version: ParsedVersion = { prefix: match[1] ?? '', numbers: (match[2] ?? '').split('.').map(Number) };
+  if (match[3] !== undefined) version.rc = Number(match[3]);
+  return version;
+}
+
+export function isTagPattern(text: string): boolean {
+  return PATTERN.test(text) && /(^|\.)x(\.|$)/.test(text);
+}
+
+/** A matcher for an image-operator style pattern; throws on a text that is not one. */
+export function patternMatcher(pattern: string): (tag: string) => boolean {
+  const parsed = PATTERN.exec(pattern);
+  if (!parsed) throw new Error(`"${pattern}" is not a tag pattern like 2.x.0, v2.13.x or 4.x.x`);
+  const prefix = parsed[1] ?? '';
+  const segments = (parsed[2] ?? '').split('.');
+  return (tag) => {
+    const version = parseVersionTag(tag);
+    if (!version || version.prefix !== prefix || version.numbers.length !== segments.length) return false;
+    return segments.every((segment, i) => segment === 'x' || Number(segment) === version.numbers[i]);
+  };
+}
+
+function semverOf(tag: string): semver.SemVer | null {
+  const version = parseVersionTag(tag);
+  if (version?.numbers.length !== 3) return null;
+  const core = version.numbers.join('.');
+  return semver.parse(version.rc === undefined ? core : `${core}-rc.${version.rc}`);
+}
+
+/** Newest first: versions by number (a release above its RCs), then non-version tags by name, descending. */
+export function compareTagsNewestFirst(a: string, b: string): number {
+  const va = parseVersionTag(a);
+  const vb = parseVersionTag(b);
+  if (va && !vb) return -1;
+  if (!va && vb) return 1;
+  if (va && vb) {
+    const length = Math.max(va.numbers.length, vb.numbers.length);
+    for (let i = 0; i < length; i++) {
+      const diff = (vb.numbers[i] ?? 0) - (va.numbers[i] ?? 0);
+      if (diff !== 0) return diff;
+    }
+    const rcA = va.rc ?? Number.POSITIVE_INFINITY;
+    const rcB = vb.rc ?? Number.POSITIVE_INFINITY;
+    if (rcA !== rcB) return rcB > rcA ? 1 : -1;
+  }
+  return a < b ? 1 : a > b ? -1 : 0;
+}
+
+/** Checks the selector's own texts (pattern, range, expressions); messages name the field. */
+export function selectorProblems(selector: TagSelector): Array<{ field: string; message: string }> {
+  const problems: Array<{ field: string; message: string }> = [];
+  if (selector.pattern !== undefined && !PATTERN.test(selector.pattern)) {
+    problems.push({
+      field: 'pattern',
+      message: `"${selector.pattern}" is not a pattern like 2.x.0, v2.13.x or 4.x.x`,
+    });
+  }
+  if (selector.semver !== undefined && semver.validRange(selector.semver) === null) {
+    problems.push({
+      field: 'semver',
+      message: `"${selector.semver}" is not a semver range like ">=1.2 <1.4"`,
+    });
+  }
+  for (const key of ['include', 'exclude'] as const) {
+    (selector[key] ?? []).forEach((expression, i) => {
+      try {
+        new RegExp(expression);
+      } catch (error) {
+        problems.push({
+          field: `${key}/${i}`,
+          message: `invalid regular expression: ${(error as Error).message}`,
+        });
+      }
+    });
+  }
+  return problems;
+}
+
+/** The tags the selector picks from `tags`, newest first, at most `newest`. */
+export function selectTags(tags: readonly string[], selector: TagSelector): string[] {
+  const matchesPattern = selector.pattern ? patternMatcher(selector.pattern) : () => true;
+  const include = (selector.include ?? []).map((e) => new RegExp(e));
+  const exclude = (selector.exclude ?? []).map((e) => new RegExp(e));
+  const range = selector.semver;
+  const selected = [...new Set(tags)].filter((tag) => {
+    if (isReleaseCandidate(tag) && !selector.releaseCandidates) return false;
+    if (!matchesPattern(tag)) return false;
+    if (range) {
+      const version = semverOf(tag);
+      if (
+        !version ||
+        !semver.satisfies(version, range, { includePrerelease: !!selector.releaseCandidates })
+      ) {
+        return false;
+      }
+    }
+    if (include.length > 0 && !include.some((re) => re.test(tag))) return false;
+    return !exclude.some((re) => re.test(tag));
+  });
+  selected.sort(compareTagsNewestFirst);
+  return selector.newest !== undefined ? selected.slice(0, selector.newest) : selected;
+}

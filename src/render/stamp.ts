@@ -1,0 +1,63 @@
+import { canonicalJson, contentHash, sha256Hex } from '../core/hash.js';
+import type { KubeObject } from '../core/kube-object.js';
+import { ANNOTATIONS, LABELS, MANAGER_NAME } from '../core/labels.js';
+import type { CommitInfo } from '../kinds/types.js';
+import type { Manifest } from '../manifests/types.js';
+
+/** The label value that ties an object to its manifest: a hash, since keys can exceed 63 characters. */
+export function manifestId(manifestKey: string): string {
+  return sha256Hex(manifestKey).slice(0, 16);
+}
+
+/** Selects every object one reconciler instance owns. */
+export function ownedSelector(instance: string): string {
+  return `${LABELS.managedBy}=${MANAGER_NAME},${LABELS.instance}=${instance}`;
+}
+
+/**
+ * Marks a rendered object as ours and names where it came from (manifest, file, commit). The applied hash
+ * covers everything but the commit, so a commit that changes nothing for this object writes nothing, and
+ * the commit annotation keeps naming the commit that last changed the object.
+ */
+export function stampObject(object: KubeObject, manifest: Manifest, instance: string, commit: CommitInfo): KubeObject {
+  const metadata = object.metadata;
+  const stamped: KubeObject = {
+    ...object,
+    metadata: {
+      ...metadata,
+      labels: {
+        ...metadata.labels,
+        [LABELS.managedBy]: MANAGER_NAME,
+        [LABELS.instance]: instance,
+        [LABELS.manifestId]: manifestId(manifest.key),
+        [LABELS.manifestKind]: manifest.kind,
+      },
+      annotations: {
+        ...metadata.annotations,
+        [ANNOTATIONS.manifest]: manifest.key,
+        [ANNOTATIONS.sourceFile]: manifest.origin.file,
+      },
+    },
+  };
+  const hash = contentHash(stamped, 16);
+  stamped.metadata.annotations![ANNOTATIONS.appliedHash] = hash;
+  stamped.metadata.annotations![ANNOTATIONS.commit] = commit.sha;
+  return stamped;
+}
+
+export function appliedHashOf(object: KubeObject): string | undefined {
+  return object.metadata.annotations?.[ANNOTATIONS.appliedHash];
+}
+
+export function manifestKeyOf(object: KubeObject): string | undefined {
+  return object.metadata.annotations?.[ANNOTATIONS.manifest];
+}
+
+export function sourceFileOf(object: KubeObject): string | undefined {
+  return object.metadata.annotations?.[ANNOTATIONS.sourceFile];
+}
+
+/** Used by tests and the diff: two renders are the same when their canonical JSON is. */
+export function sameContent(a: unknown, b: unknown): boolean {
+  return canonicalJson(a) === canonicalJson(b);
+}

@@ -1,0 +1,244 @@
+import cron, { type ScheduledTask } from 'node-cron';
+import type { SyncReport } from '../status/types.js';
+import { type Logger, silentLogger } from './logger.js';
+
+/**
+ * When syncs run. A schedule is a fixed interval (`5m`, counted from the end of the previous sync) or a cron
+ * expression (node-cron 4, optional seconds field). Syncs never overlap: a trigger during a sync queues exactly
+ * one follow-up, and further triggers fold into it. After a sync that failed as a whole (git unreachable...)
+ * the next attempt comes sooner, with exponential backoff and jitter, but never later than the schedule.
+ */
+export type Schedule =
+  | { kind: 'interval'; everyMs: number }
+  | { kind: 'cron'; expression: string; timezone?: string };
+
+export type SyncTrigger = SyncReport['trigger'];
+
+export interface BackoffPolicy {
+  initialMs: number;
+  maxMs: number;
+  factor: number;
+  /** Share of the delay taken off at random (0: none, 1: anywhere between 0 and the delay). */
+  jitter: number;
+}
+
+export const DEFAULT_BACKOFF: BackoffPolicy = { initialMs: 5_000, maxMs: 5 * 60_000, factor: 2, jitter: 0.5 };
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** `500ms`, `30s`, `5m`, `1h30m`, `1d` → milliseconds. */
+export function parseDuration(text: string): number {
+  const trimmed = text.trim();
+  const parts = [...trimmed.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h|d)/g)];
+  if (parts.length === 0 || parts.map((p) => p[0]).join('') !== trimmed) {
+    throw new Error(`not a duration: "${text}" (use e.g. 30s, 5m, 1h30m)`);
+  }
+  return parts.reduce((sum, p) => sum + Number(p[1]) * (UNIT_MS[p[2]!] ?? 0), 0);
+}
+
+/** A duration (`5m`) or a cron expression (`*\/5 * * * *`, with an optional seconds field). */
+export function parseSchedule(text: string, timezone?: string): Schedule {
+  const trimmed = text.trim();
+  if (/^[\d.]+(ms|s|m|h|d)/.test(trimmed)) {
+    const everyMs = parseDuration(trimmed);
+    if (everyMs < 1000) throw new Error(`sync interval "${text}" is shorter than 1s`);
+    return { kind: 'interval', everyMs };
+  }
+  const check = cron.validateDetailed(trimmed);
+  if (!check.valid) {
+    const why = check.errors.map((e) => `${e.field}: ${e.message}`).join('; ');
+    throw new Error(`sync schedule "${text}" is neither a duration (5m) nor a cron expression: ${why}`);
+  }
+  return timezone ? { kind: 'cron', expression: trimmed, timezone } : { kind: 'cron', expression: trimmed };
+}
+
+/** The wait after `failures` consecutive failed syncs (failures >= 1). */
+export function backoffDelay(
+  failures: number,
+  policy: BackoffPolicy,
+  random: () => number = Math.random,
+): number {
+  const base = Math.min(policy.maxMs, policy.initialMs * policy.factor ** Math.max(0, failures - 1));
+  return Math.round(base * (1 - policy.jitter * random()));
+}
+
+export interface SchedulerOptions {
+  schedule: Schedule;
+  sync(trigger: SyncTrigger, signal: AbortSignal): Promise<SyncReport>;
+  backoff?: Partial<BackoffPolicy>;
+  /** Run one sync as soon as the scheduler starts (default true). */
+  syncAtStart?: boolean;
+  random?: () => number;
+  logger?: Logger;
+  onReport?(report: SyncReport): void;
+}
+
+export type TriggerOutcome = 'started' | 'queued' | 'coalesced' | 'stopped';
+
+interface RunningSync {
+  trigger: SyncTrigger;
+  controller: AbortController;
+  done: Promise<void>;
+}
+
+export class Scheduler {
+  private readonly options: SchedulerOptions;
+  private readonly backoff: BackoffPolicy;
+  private readonly logger: Logger;
+  private started = false;
+  private current: RunningSync | undefined;
+  private pending: SyncTrigger | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private timerDue: Date | undefined;
+  private task: ScheduledTask | undefined;
+  private failures = 0;
+  private idleWaiters: Array<() => void> = [];
+
+  constructor(options: SchedulerOptions) {
+    this.options = options;
+    this.backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
+    this.logger = options.logger ?? silentLogger;
+  }
+
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    const schedule = this.options.schedule;
+    if (schedule.kind === 'cron') {
+      this.task = cron.createTask(schedule.expression, () => void this.trigger('schedule'), {
+        ...(schedule.timezone ? { timezone: schedule.timezone } : {}),
+        name: 'image-gitops-sync',
+      });
+      void this.task.start();
+    }
+    if (this.options.syncAtStart ?? true) this.trigger('startup');
+    else this.armTimer();
+  }
+
+  /** Asks for a sync now: it starts, or follows the running one (at most one follow-up is ever queued). */
+  trigger(trigger: SyncTrigger): TriggerOutcome {
+    if (!this.started) return 'stopped';
+    if (this.current) {
+      if (this.pending) return 'coalesced';
+      this.pending = trigger;
+      return 'queued';
+    }
+    this.launch(trigger);
+    return 'started';
+  }
+
+  isSyncing(): boolean {
+    return this.current !== undefined;
+  }
+
+  consecutiveFailures(): number {
+    return this.failures;
+  }
+
+  /** When the next scheduled (or retry) sync is due, if one is. */
+  nextSyncAt(): Date | undefined {
+    const cronNext = this.task?.getNextRun() ?? undefined;
+    const due = [this.timerDue, cronNext].filter((d): d is Date => d !== undefined);
+    return due.length === 0 ? undefined : new Date(Math.min(...due.map((d) => d.getTime())));
+  }
+
+  /** Resolves when no sync is running and none is queued. */
+  idle(): Promise<void> {
+    if (!this.current && !this.pending) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /**
+   * Stops scheduling and drops a queued follow-up; a running sync gets `graceMs` to finish, then its signal is
+   * aborted and it gets `abortWaitMs` more to wind down. Resolves with whether it had to be aborted.
+   */
+  async stop(graceMs = 0, abortWaitMs = 10_000): Promise<{ aborted: boolean }> {
+    this.started = false;
+    this.pending = undefined;
+    this.clearTimer();
+    if (this.task) {
+      const task = this.task;
+      this.task = undefined;
+      await task.destroy();
+    }
+    const running = this.current;
+    if (!running) return { aborted: false };
+    if (await settlesWithin(running.done, graceMs)) return { aborted: false };
+    this.logger.warn('aborting the running sync', { trigger: running.trigger, graceMs });
+    running.controller.abort(new Error('the reconciler is stopping'));
+    if (!(await settlesWithin(running.done, abortWaitMs))) {
+      this.logger.error('the aborted sync did not stop in time', { abortWaitMs });
+    }
+    return { aborted: true };
+  }
+
+  private launch(trigger: SyncTrigger): void {
+    this.clearTimer();
+    const controller = new AbortController();
+    const done = this.runOnce(trigger, controller.signal).then(() => this.afterSync());
+    this.current = { trigger, controller, done };
+  }
+
+  private async runOnce(trigger: SyncTrigger, signal: AbortSignal): Promise<void> {
+    try {
+      const report = await this.options.sync(trigger, signal);
+      if (report.result === 'Failed') this.failures += 1;
+      else this.failures = 0;
+      this.options.onReport?.(report);
+    } catch (error) {
+      this.failures += 1;
+      this.logger.error('sync threw', { trigger, error });
+    }
+  }
+
+  private afterSync(): void {
+    this.current = undefined;
+    if (this.started && this.pending) {
+      const next = this.pending;
+      this.pending = undefined;
+      this.launch(next);
+      return;
+    }
+    if (this.started) this.armTimer();
+    for (const resolve of this.idleWaiters.splice(0)) resolve();
+  }
+
+  private armTimer(): void {
+    this.clearTimer();
+    const schedule = this.options.schedule;
+    let delay: number | undefined;
+    const retry =
+      this.failures > 0 ? backoffDelay(this.failures, this.backoff, this.options.random) : undefined;
+    if (schedule.kind === 'interval') {
+      delay = retry === undefined ? schedule.everyMs : Math.min(retry, schedule.everyMs);
+    } else if (retry !== undefined) {
+      const toNextTick = this.task?.msToNext() ?? Number.POSITIVE_INFINITY;
+      if (retry < toNextTick) delay = retry;
+    }
+    if (delay === undefined) return;
+    if (retry !== undefined)
+      this.logger.info('retrying after a failed sync', { failures: this.failures, delayMs: delay });
+    this.timerDue = new Date(Date.now() + delay);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.timerDue = undefined;
+      this.trigger('schedule');
+    }, delay);
+  }
+
+  private clearTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.timerDue = undefined;
+  }
+}
+
+function settlesWithin(promise: Promise<void>, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    void promise.then(() => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
+}

@@ -1,0 +1,185 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { ManifestStatus, SyncReport } from '../status/types.js';
+
+/**
+ * The reconciler's Prometheus metrics, in a registry of their own (no global state, so tests and two
+ * daemons in one process do not share counters). `recordSyncReport` is the one place a report becomes
+ * numbers: the engine knows nothing of metrics.
+ */
+export interface Metrics {
+  registry: Registry;
+  syncDuration: Histogram<'result'>;
+  syncTotal: Counter<'result'>;
+  objectsApplied: Counter<'kind'>;
+  objectsPruned: Counter<'kind'>;
+  manifestErrors: Gauge<'kind' | 'result'>;
+  gitFetchDuration: Histogram;
+  lastSyncedCommitTimestamp: Gauge;
+  lastSuccessfulSyncTimestamp: Gauge;
+  jobOutcomes: Gauge<'kind' | 'outcome'>;
+  leader: Gauge;
+  webhookRequests: Counter<'provider' | 'outcome'>;
+}
+
+export interface MetricsOptions {
+  /** Node process metrics (CPU, memory, event loop, GC); on by default. */
+  defaultMetrics?: boolean;
+}
+
+const SYNC_BUCKETS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];
+const FETCH_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+
+export function createMetrics(options: MetricsOptions = {}): Metrics {
+  const registry = new Registry();
+  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+  return {
+    registry,
+    syncDuration: new Histogram({
+      name: 'image_gitops_sync_duration_seconds',
+      help: 'Duration of one sync (fetch, validate, plan, apply, prune), by result.',
+      labelNames: ['result'],
+      buckets: SYNC_BUCKETS,
+      registers,
+    }),
+    syncTotal: new Counter({
+      name: 'image_gitops_sync_total',
+      help: 'Syncs run, by result (Succeeded, PartiallyFailed, Failed, NoChange).',
+      labelNames: ['result'],
+      registers,
+    }),
+    objectsApplied: new Counter({
+      name: 'image_gitops_objects_applied_total',
+      help: 'Kubernetes objects created or updated, by object kind.',
+      labelNames: ['kind'],
+      registers,
+    }),
+    objectsPruned: new Counter({
+      name: 'image_gitops_objects_pruned_total',
+      help: 'Kubernetes objects deleted because no manifest renders them any more, by object kind.',
+      labelNames: ['kind'],
+      registers,
+    }),
+    manifestErrors: new Gauge({
+      name: 'image_gitops_manifest_errors',
+      help: 'Manifests that are currently invalid or failed, by manifest kind and result (Invalid, Failed).',
+      labelNames: ['kind', 'result'],
+      registers,
+    }),
+    gitFetchDuration: new Histogram({
+      name: 'image_gitops_git_fetch_duration_seconds',
+      help: 'Duration of the git fetch of the config repository.',
+      buckets: FETCH_BUCKETS,
+      registers,
+    }),
+    lastSyncedCommitTimestamp: new Gauge({
+      name: 'image_gitops_last_synced_commit_timestamp_seconds',
+      help: 'Commit date of the last commit synced without a sync-wide failure (Unix seconds).',
+      registers,
+    }),
+    lastSuccessfulSyncTimestamp: new Gauge({
+      name: 'image_gitops_last_successful_sync_timestamp_seconds',
+      help: 'When the last sync without a sync-wide failure finished (Unix seconds).',
+      registers,
+    }),
+    jobOutcomes: new Gauge({
+      name: 'image_gitops_job_outcomes',
+      help: 'Jobs of the current manifests by manifest kind and outcome (complete, failed, running, unknown).',
+      labelNames: ['kind', 'outcome'],
+      registers,
+    }),
+    leader: new Gauge({
+      name: 'image_gitops_leader',
+      help: '1 while this replica holds the leader lease (and so is the one that syncs), else 0.',
+      registers,
+    }),
+    webhookRequests: new Counter({
+      name: 'image_gitops_webhook_requests_total',
+      help: 'Webhook requests by provider and outcome (triggered, ignored, rejected).',
+      labelNames: ['provider', 'outcome'],
+      registers,
+    }),
+  };
+}
+
+export type JobOutcome = 'complete' | 'failed' | 'running' | 'unknown';
+
+/** Job outcomes of one manifest's current Jobs, read from the health the engine put on each object. */
+export function jobOutcomes(manifest: ManifestStatus): JobOutcome[] {
+  return manifest.objects
+    .filter((o) => o.kind === 'Job' && o.outcome !== 'pruned' && o.action !== 'delete')
+    .map((o) => {
+      switch (o.health) {
+        case 'Healthy':
+          return 'complete';
+        case 'Failed':
+        case 'Degraded':
+          return 'failed';
+        case 'Progressing':
+          return 'running';
+        default:
+          return 'unknown';
+      }
+    });
+}
+
+function secondsOf(isoDate: string | undefined): number | undefined {
+  if (!isoDate) return undefined;
+  const ms = Date.parse(isoDate);
+  return Number.isNaN(ms) ? undefined : ms / 1000;
+}
+
+/** Folds one sync's report into the metrics. */
+export function recordSyncReport(metrics: Metrics, report: SyncReport): void {
+  metrics.syncTotal.inc({ result: report.result });
+  metrics.syncDuration.observe({ result: report.result }, report.durationSeconds);
+  if (report.gitFetchSeconds !== undefined) metrics.gitFetchDuration.observe(report.gitFetchSeconds);
+  for (const [kind, count] of Object.entries(report.appliedByKind)) {
+    if (count > 0) metrics.objectsApplied.inc({ kind }, count);
+  }
+  for (const [kind, count] of Object.entries(report.prunedByKind)) {
+    if (count > 0) metrics.objectsPruned.inc({ kind }, count);
+  }
+
+  // A sync that failed as a whole (git unreachable...) says nothing about the manifests: the gauges keep
+  // describing the last state that was seen.
+  if (report.result === 'Failed') return;
+
+  const commitSeconds = secondsOf(report.commit?.date);
+  if (commitSeconds !== undefined) metrics.lastSyncedCommitTimestamp.set(commitSeconds);
+  const finished = secondsOf(report.finishedAt);
+  if (finished !== undefined) metrics.lastSuccessfulSyncTimestamp.set(finished);
+
+  metrics.manifestErrors.reset();
+  const errors = new Map<string, { kind: string; result: string; count: number }>();
+  const countError = (kind: string, result: string): void => {
+    const key = `${kind}\u0000${result}`;
+    const entry = errors.get(key) ?? { kind, result, count: 0 };
+    entry.count += 1;
+    errors.set(key, entry);
+  };
+  for (const manifest of report.manifests) {
+    if (manifest.result === 'Invalid' || manifest.result === 'Failed')
+      countError(manifest.kind, manifest.result);
+  }
+  // Files that did not even yield a manifest (YAML errors, unknown kinds) are invalid manifests too.
+  for (const _problem of report.fileProblems) countError('', 'Invalid');
+  for (const { kind, result, count } of errors.values()) metrics.manifestErrors.set({ kind, result }, count);
+
+  metrics.jobOutcomes.reset();
+  const outcomes = new Map<string, number>();
+  for (const manifest of report.manifests) {
+    for (const outcome of jobOutcomes(manifest)) {
+      const key = `${manifest.kind}\u0000${outcome}`;
+      outcomes.set(key, (outcomes.get(key) ?? 0) + 1);
+    }
+  }
+  for (const [key, count] of outcomes) {
+    const [kind = '', outcome = ''] = key.split('\u0000');
+    metrics.jobOutcomes.set({ kind, outcome }, count);
+  }
+}
+
+export function recordLeadership(metrics: Metrics, isLeader: boolean): void {
+  metrics.leader.set(isLeader ? 1 : 0);
+}

@@ -1,0 +1,240 @@
+import fs from 'node:fs';
+import { posix } from 'node:path';
+import git from 'isomorphic-git';
+import http from 'isomorphic-git/http/node';
+import { ImageGitopsError, type Problem } from '../core/errors.js';
+import type { CommitInfo } from '../kinds/types.js';
+import type { SourceFile } from '../manifests/types.js';
+import { type GitCredentials, redactUrl, toGitAuth } from './git-auth.js';
+
+export interface GitSourceOptions {
+  url: string;
+  /** Branch to follow (default main), or a tag; `commit` pins one commit of that branch. */
+  branch?: string;
+  tag?: string;
+  commit?: string;
+  /** Sub-folder of the repo holding the manifests ('' for the root). */
+  path?: string;
+  /** Persistent folder for the bare repository, reused across syncs and restarts. */
+  cacheDir: string;
+  credentials?: GitCredentials;
+  /** Files above this size are refused with a problem, not read. */
+  maxFileBytes?: number;
+  /** Total bytes read at one commit. */
+  maxTotalBytes?: number;
+  timeoutMs?: number;
+}
+
+export interface SourceSnapshot {
+  commit: CommitInfo;
+  /** False when the remote's commit was already here: nothing was fetched. */
+  fetched: boolean;
+  files: SourceFile[];
+  problems: Problem[];
+}
+
+const SYMLINK_MODE = '120000';
+
+/** The Git edge: asks the remote for its refs, fetches shallowly only when the commit changed, reads files. */
+export class GitSource {
+  private readonly options: GitSourceOptions;
+  private readonly gitdir: string;
+  private readonly cache = {};
+
+  constructor(options: GitSourceOptions) {
+    this.options = options;
+    this.gitdir = options.cacheDir;
+  }
+
+  private get refName(): string {
+    return this.options.tag ? `refs/tags/${this.options.tag}` : `refs/heads/${this.options.branch ?? 'main'}`;
+  }
+
+  private onAuth = () => (this.options.credentials ? toGitAuth(this.options.credentials) : undefined);
+
+  /** The commit the source points at now, asking the remote (no pack is fetched). */
+  async resolveRemoteCommit(): Promise<string> {
+    if (this.options.commit && (await this.hasCommit(this.options.commit))) return this.options.commit;
+    const refs = await this.withErrors('list refs', () =>
+      git.listServerRefs({ http, url: this.options.url, prefix: this.refName, peelTags: true, onAuth: this.onAuth }),
+    );
+    const ref = refs.find((r) => r.ref === this.refName);
+    if (!ref) {
+      throw new ImageGitopsError('GIT_REF_NOT_FOUND', `${this.refName} not found in ${redactUrl(this.options.url)}`);
+    }
+    return this.options.commit ?? ref.peeled ?? ref.oid;
+  }
+
+  /** Fetches the commit if it is not here yet (shallow, single branch) and reads the files at it. */
+  async snapshotAt(sha: string): Promise<SourceSnapshot> {
+    await fs.promises.mkdir(this.gitdir, { recursive: true });
+    if (!fs.existsSync(posix.join(this.gitdir, 'HEAD'))) await git.init({ fs, gitdir: this.gitdir, bare: true });
+    let fetched = false;
+    if (!(await this.hasCommit(sha))) {
+      await this.fetch();
+      fetched = true;
+      if (!(await this.hasCommit(sha))) {
+        throw new ImageGitopsError('GIT_REF_NOT_FOUND', `commit ${sha} is not on ${this.refName} of ${redactUrl(this.options.url)}`);
+      }
+    }
+    const commit = await this.commitInfo(sha);
+    const { files, problems } = await this.readFiles(sha);
+    return { commit, fetched, files, problems };
+  }
+
+  private async fetch(): Promise<void> {
+    // A pinned commit may be older than the tip: fetch the branch's history, not just its tip.
+    const depth = this.options.commit ? undefined : 1;
+    await this.withErrors('fetch', () =>
+      git.fetch({
+        fs,
+        http,
+        gitdir: this.gitdir,
+        url: this.options.url,
+        ref: this.options.tag ?? this.options.branch ?? 'main',
+        singleBranch: true,
+        tags: false,
+        ...(depth ? { depth } : {}),
+        onAuth: this.onAuth,
+        cache: this.cache,
+      }),
+    );
+  }
+
+  private async hasCommit(sha: string): Promise<boolean> {
+    try {
+      await git.readCommit({ fs, gitdir: this.gitdir, oid: sha, cache: this.cache });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private async commitInfo(sha: string): Promise<CommitInfo> {
+    const { commit } = await git.readCommit({ fs, gitdir: this.gitdir, oid: sha, cache: this.cache });
+    return {
+      sha,
+      author: commit.author.name,
+      authorEmail: commit.author.email,
+      date: new Date(commit.author.timestamp * 1000).toISOString(),
+      message: commit.message.trim(),
+    };
+  }
+
+  /** Every file under the path at that commit, with symlinks resolved inside the path and sizes bounded. */
+  private async readFiles(sha: string): Promise<{ files: SourceFile[]; problems: Problem[] }> {
+    const root = (this.options.path ?? '').replace(/^\/+|\/+$/g, '');
+    const maxFile = this.options.maxFileBytes ?? 1024 * 1024;
+    const maxTotal = this.options.maxTotalBytes ?? 64 * 1024 * 1024;
+    const entries = new Map<string, { oid: string; mode: string }>();
+    const walk = async (dir: string): Promise<void> => {
+      const { tree } = await git.readTree({ fs, gitdir: this.gitdir, oid: sha, filepath: dir || undefined, cache: this.cache });
+      for (const entry of tree) {
+        const full = dir ? `${dir}/${entry.path}` : entry.path;
+        if (entry.type === 'tree') await walk(full);
+        else if (entry.type === 'blob') entries.set(full, { oid: entry.oid, mode: entry.mode });
+      }
+    };
+    try {
+      await walk(root);
+    } catch (error) {
+      throw new ImageGitopsError('GIT_REF_NOT_FOUND', `path "${root}" not found at commit ${sha.slice(0, 12)}`, undefined, { cause: error });
+    }
+    const files: SourceFile[] = [];
+    const problems: Problem[] = [];
+    let total = 0;
+    const relative = (full: string) => (root ? full.slice(root.length + 1) : full);
+    for (const [full, entry] of entries) {
+      let target = full;
+      let oid = entry.oid;
+      if (entry.mode === SYMLINK_MODE) {
+        const link = Buffer.from((await git.readBlob({ fs, gitdir: this.gitdir, oid, cache: this.cache })).blob).toString('utf8');
+        target = posix.normalize(posix.join(posix.dirname(full), link));
+        const inside = root === '' ? !target.startsWith('..') && !posix.isAbsolute(link) : target.startsWith(`${root}/`);
+        const resolved = entries.get(target);
+        if (!inside || !resolved || resolved.mode === SYMLINK_MODE) {
+          problems.push({
+            code: 'SYMLINK_OUTSIDE',
+            message: `symlink to "${link}" leaves the manifests folder or points at nothing readable; it is ignored`,
+            location: { file: relative(full) },
+          });
+          continue;
+        }
+        oid = resolved.oid;
+      }
+      const { blob } = await git.readBlob({ fs, gitdir: this.gitdir, oid, cache: this.cache });
+      if (blob.byteLength > maxFile) {
+        problems.push({
+          code: 'FILE_TOO_LARGE',
+          message: `file is ${blob.byteLength} bytes, over the ${maxFile}-byte bound; it is ignored`,
+          location: { file: relative(full) },
+        });
+        continue;
+      }
+      total += blob.byteLength;
+      if (total > maxTotal) {
+        throw new ImageGitopsError('FILE_TOO_LARGE', `the manifests folder holds over ${maxTotal} bytes; raise the bound or narrow the path`);
+      }
+      files.push({ path: relative(full), content: Buffer.from(blob).toString('utf8') });
+    }
+    return { files, problems };
+  }
+
+  private async withErrors<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    const timeoutMs = this.options.timeoutMs ?? 60_000;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await Promise.race([
+        fn(),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs}ms`)), timeoutMs);
+        }),
+      ]);
+    } catch (error) {
+      if (error instanceof ImageGitopsError) throw error;
+      const message = error instanceof Error ? error.message : String(error);
+      const code = /401|403|auth/i.test(message) ? 'GIT_AUTH' : 'GIT_FETCH';
+      throw new ImageGitopsError(code, `git ${what} of ${redactUrl(this.options.url)} failed: ${message}`, undefined, { cause: error });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+/** Reads a local folder as a source (for `validate <dir>`): the same bounds and symlink rule as Git. */
+export async function readLocalFiles(root: string, maxFileBytes = 1024 * 1024): Promise<{ files: SourceFile[]; problems: Problem[] }> {
+  const files: SourceFile[] = [];
+  const problems: Problem[] = [];
+  const realRoot = await fs.promises.realpath(root);
+  const walk = async (dir: string): Promise<void> => {
+    for (const entry of await fs.promises.readdir(dir, { withFileTypes: true })) {
+      if (entry.name === '.git') continue;
+      const full = posix.join(dir, entry.name);
+      const rel = posix.relative(root, full);
+      if (entry.isDirectory()) {
+        await walk(full);
+        continue;
+      }
+      let real: string;
+      try {
+        real = await fs.promises.realpath(full);
+      } catch {
+        problems.push({ code: 'SYMLINK_OUTSIDE', message: 'symlink points at nothing; it is ignored', location: { file: rel } });
+        continue;
+      }
+      if (real !== realRoot && !real.startsWith(`${realRoot}/`)) {
+        problems.push({ code: 'SYMLINK_OUTSIDE', message: 'symlink leaves the manifests folder; it is ignored', location: { file: rel } });
+        continue;
+      }
+      const stat = await fs.promises.stat(real);
+      if (!stat.isFile()) continue;
+      if (stat.size > maxFileBytes) {
+        problems.push({ code: 'FILE_TOO_LARGE', message: `file is ${stat.size} bytes, over the ${maxFileBytes}-byte bound; it is ignored`, location: { file: rel } });
+        continue;
+      }
+      files.push({ path: rel, content: await fs.promises.readFile(real, 'utf8') });
+    }
+  };
+  await walk(root);
+  return { files, problems };
+}

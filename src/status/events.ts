@@ -1,0 +1,71 @@
+import type { KubeApi } from '../kube/types.js';
+import type { Logger } from '../run/logger.js';
+import type { ManifestStatus } from './types.js';
+import { formatProblem } from '../core/errors.js';
+
+/** At most this many Events per sync: a broken repo must not flood the API server. */
+const MAX_EVENTS_PER_SYNC = 20;
+
+interface EventTarget {
+  apiVersion: string;
+  kind: string;
+  namespace: string;
+  name: string;
+}
+
+/** The Events worth sending: a manifest whose result or problems changed since the stored status. Pure. */
+export function statusChanges(previous: ManifestStatus[], next: ManifestStatus[]): Array<{ type: 'Normal' | 'Warning'; reason: string; message: string }> {
+  const before = new Map(previous.map((s) => [s.key, s]));
+  const changes: Array<{ type: 'Normal' | 'Warning'; reason: string; message: string }> = [];
+  for (const status of next) {
+    const old = before.get(status.key);
+    const sameProblems = JSON.stringify(old?.problems ?? []) === JSON.stringify(status.problems);
+    if (old && old.result === status.result && sameProblems && old.commit === status.commit) continue;
+    if (status.result === 'Invalid' || status.result === 'Failed') {
+      if (old && old.result === status.result && sameProblems) continue;
+      const first = status.problems[0];
+      changes.push({
+        type: 'Warning',
+        reason: status.result === 'Invalid' ? 'ManifestInvalid' : 'ManifestFailed',
+        message: `${status.key} (${status.file}) at ${status.commit.slice(0, 12)} by ${status.author}: ${first ? formatProblem(first) : status.message}`,
+      });
+    } else if (!old || old.commit !== status.commit || old.result !== status.result) {
+      if (old && old.result === status.result && status.objects.length === old.objects.length && JSON.stringify(old.objects) === JSON.stringify(status.objects)) continue;
+      changes.push({
+        type: 'Normal',
+        reason: 'ManifestApplied',
+        message: `${status.key} (${status.file}) applied from ${status.commit.slice(0, 12)} by ${status.author}`,
+      });
+    }
+  }
+  return changes;
+}
+
+/** Sends the Events about the status ConfigMap; a failure to send is logged, never fatal. */
+export async function emitStatusEvents(
+  kube: KubeApi,
+  target: EventTarget,
+  previous: ManifestStatus[],
+  next: ManifestStatus[],
+  log: Logger,
+): Promise<void> {
+  const changes = statusChanges(previous, next).slice(0, MAX_EVENTS_PER_SYNC);
+  const now = new Date().toISOString();
+  for (const change of changes) {
+    await kube
+      .create({
+        apiVersion: 'v1',
+        kind: 'Event',
+        metadata: { generateName: 'image-gitops-', namespace: target.namespace } as never,
+        involvedObject: { apiVersion: target.apiVersion, kind: target.kind, namespace: target.namespace, name: target.name },
+        reason: change.reason,
+        message: change.message.slice(0, 1024),
+        type: change.type,
+        source: { component: 'image-gitops' },
+        firstTimestamp: now,
+        lastTimestamp: now,
+        count: 1,
+      })
+      .catch((error: unknown) => log.warn('event not sent', { error: String(error) }));
+  }
+}

@@ -1,0 +1,133 @@
+import type { Problem } from '../core/errors.js';
+import type { StepResult } from '../apply/executor.js';
+import type { CommitInfo } from '../kinds/types.js';
+import type { InvalidManifest } from '../manifests/types.js';
+import type { RenderedManifest } from '../engine/render-manifests.js';
+import { assessHealth, worstHealth } from './health.js';
+import type { ManifestResult, ManifestStatus, ObjectOutcome, ObjectStatus } from './types.js';
+
+function outcomeOf(result: StepResult, dryRun: boolean): ObjectOutcome {
+  if (!result.ok) return 'failed';
+  switch (result.step.action) {
+    case 'create':
+    case 'update':
+      return dryRun ? 'planned' : 'applied';
+    case 'delete':
+      return dryRun ? 'planned' : 'pruned';
+    case 'kept':
+      return 'kept';
+    default:
+      return 'unchanged';
+  }
+}
+
+function objectStatus(result: StepResult, dryRun: boolean): ObjectStatus {
+  const { object, live } = result.step;
+  const seen = result.applied ?? live ?? (result.step.action === 'kept' ? object : undefined);
+  const { health, message } = result.step.action === 'delete' ? { health: undefined, message: undefined } : assessHealth(seen);
+  const text = result.message ?? message ?? (result.step.action !== 'unchanged' ? result.step.reason : undefined);
+  return {
+    apiVersion: object.apiVersion,
+    kind: object.kind,
+    ...(object.metadata.namespace ? { namespace: object.metadata.namespace } : {}),
+    name: object.metadata.name,
+    action: result.step.action,
+    outcome: outcomeOf(result, dryRun),
+    ...(health ? { health } : {}),
+    ...(text ? { message: text } : {}),
+  };
+}
+
+/** Per-manifest status from what was rendered, what failed to load and what the apply did. Pure. */
+export function buildManifestStatuses(input: {
+  rendered: RenderedManifest[];
+  invalid: InvalidManifest[];
+  results: StepResult[];
+  commit: CommitInfo;
+  dryRun: boolean;
+}): ManifestStatus[] {
+  const byManifest = new Map<string, StepResult[]>();
+  for (const result of input.results) {
+    const key = result.step.manifestKey;
+    byManifest.set(key, [...(byManifest.get(key) ?? []), result]);
+  }
+  const statuses: ManifestStatus[] = [];
+  for (const r of input.rendered) {
+    const objects = (byManifest.get(r.manifest.key) ?? []).map((x) => objectStatus(x, input.dryRun));
+    byManifest.delete(r.manifest.key);
+    const failed = objects.filter((o) => o.outcome === 'failed');
+    const changed = objects.filter((o) => o.outcome === 'applied' || o.outcome === 'pruned' || o.outcome === 'planned');
+    let result: ManifestResult;
+    let message: string;
+    if (r.problems.length > 0) {
+      result = 'Failed';
+      message = `${r.problems[0]!.message}; its objects are kept as last applied`;
+    } else if (failed.length > 0) {
+      result = 'Failed';
+      message = `${failed.length} of ${objects.length} objects failed: ${failed[0]!.message ?? ''}`;
+    } else if (changed.length > 0) {
+      result = input.dryRun ? 'Planned' : 'Applied';
+      message = `${changed.length} object(s) ${input.dryRun ? 'would change' : 'changed'}, ${objects.length - changed.length} unchanged`;
+    } else {
+      result = 'Unchanged';
+      message = `${objects.length} object(s) up to date`;
+    }
+    statuses.push({
+      key: r.manifest.key,
+      kind: r.manifest.kind,
+      name: r.manifest.name,
+      file: r.manifest.origin.file,
+      line: r.manifest.origin.line,
+      result,
+      message,
+      problems: r.problems,
+      objects,
+      commit: input.commit.sha,
+      author: input.commit.author,
+      health: worstHealth(objects.filter((o) => o.health).map((o) => o.health!)),
+      ...(r.details ? { details: r.details } : {}),
+    });
+  }
+  for (const invalid of input.invalid) {
+    const key = invalid.key ?? `${invalid.origin.kind || 'Unknown'}/${invalid.origin.file}:${invalid.origin.line}`;
+    const objects = (byManifest.get(key) ?? []).map((x) => objectStatus(x, input.dryRun));
+    byManifest.delete(key);
+    statuses.push({
+      key,
+      kind: invalid.kind ?? invalid.origin.kind,
+      name: invalid.name ?? '',
+      file: invalid.origin.file,
+      line: invalid.origin.line,
+      result: 'Invalid',
+      message: `${invalid.problems.length} problem(s); ${objects.length > 0 ? `${objects.length} object(s) kept as last applied` : 'nothing applied'}`,
+      problems: invalid.problems,
+      objects,
+      commit: input.commit.sha,
+      author: input.commit.author,
+      health: worstHealth(objects.filter((o) => o.health).map((o) => o.health!)),
+    });
+  }
+  // Objects of manifests that left Git (pruned, or kept by a refused prune) are reported under their old key.
+  for (const [key, results] of byManifest) {
+    const objects = results.map((x) => objectStatus(x, input.dryRun));
+    const kept = objects.some((o) => o.outcome === 'kept');
+    statuses.push({
+      key,
+      kind: key.split('/')[0] ?? '',
+      name: key.split('/').pop() ?? '',
+      file: '',
+      result: objects.some((o) => o.outcome === 'failed') ? 'Failed' : input.dryRun ? 'Planned' : 'Applied',
+      message: kept ? 'manifest left Git; prune refused, objects kept' : 'manifest left Git; objects pruned',
+      problems: [],
+      objects,
+      commit: input.commit.sha,
+      author: input.commit.author,
+      health: 'Unknown',
+    });
+  }
+  return statuses.sort((a, b) => a.key.localeCompare(b.key));
+}
+
+export function allProblems(statuses: ManifestStatus[], fileProblems: Problem[]): Problem[] {
+  return [...fileProblems, ...statuses.flatMap((s) => s.problems)];
+}

@@ -1,0 +1,125 @@
+import assert from 'node:assert/strict';
+import { convertImageOperatorImage } from '../../../src/kinds/image-sync/alias-image-operator.js';
+import { checkImageSync } from '../../../src/kinds/image-sync/check.js';
+import { copyPairFor, digestTag, effectiveMode } from '../../../src/kinds/image-sync/naming.js';
+import { scheduleToCron } from '../../../src/kinds/image-sync/schedule.js';
+import { formatImageReference } from '../../../src/registry/references.js';
+
+const digest = `sha256:${'c'.repeat(64)}`;
+
+describe('ImageSync destination naming', () => {
+  it('keeps the source tag by default', () => {
+    const pair = copyPairFor(
+      { source: { image: 'nginx' }, destination: { image: 'reg.example.com/nginx' } },
+      '1.27',
+    );
+    assert.equal(formatImageReference(pair.destination), 'reg.example.com/nginx:1.27');
+  });
+
+  it('turns a digest source into a sha256_<hex> tag', () => {
+    assert.equal(digestTag(digest), `sha256_${'c'.repeat(64)}`);
+    const pair = copyPairFor(
+      { source: { image: 'quay.io/a/b', digest }, destination: { image: 'reg.example.com/b' } },
+      digest,
+    );
+    assert.equal(formatImageReference(pair.source), `quay.io/a/b@${digest}`);
+    assert.equal(pair.destination.tag, `sha256_${'c'.repeat(64)}`);
+  });
+
+  it('templates the destination from the source registry, repository, name and tag', () => {
+    const pair = copyPairFor(
+      {
+        source: { image: 'quay.io/argoproj/argocd' },
+        destination: { image: 'reg.example.com/mirror/{{registry}}/{{repository}}', tag: '{{tag}}-mirrored' },
+      },
+      'v2.13.1',
+    );
+    assert.equal(
+      formatImageReference(pair.destination),
+      'reg.example.com/mirror/quay.io/argoproj/argocd:v2.13.1-mirrored',
+    );
+  });
+
+  it('reports an unknown template variable', () => {
+    const problems = checkImageSync({
+      source: { image: 'nginx' },
+      destination: { image: 'r.io/x', tag: '{{version}}' },
+    });
+    assert.match(problems[0]?.message ?? '', /unknown template variable \{\{version\}\}/);
+  });
+});
+
+describe('ImageSync mode and schedule', () => {
+  it('infers OnceByTag from tags, Recurrent from schedule, OneShot otherwise', () => {
+    const base = { source: { image: 'nginx' }, destination: { image: 'r.io/nginx' } };
+    assert.equal(effectiveMode({ ...base, tags: { pattern: '1.x.x' } }), 'OnceByTag');
+    assert.equal(effectiveMode({ ...base, schedule: '1d' }), 'Recurrent');
+    assert.equal(effectiveMode(base), 'OneShot');
+  });
+
+  it('turns frequencies into cron schedules and keeps cron expressions', () => {
+    assert.equal(scheduleToCron('15m'), '*/15 * * * *');
+    assert.equal(scheduleToCron('1h'), '0 * * * *');
+    assert.equal(scheduleToCron('6h'), '0 */6 * * *');
+    assert.equal(scheduleToCron('1d'), '0 0 * * *');
+    assert.equal(scheduleToCron('1w'), '0 0 * * 0');
+    assert.equal(scheduleToCron('30s'), '* * * * *');
+    assert.equal(scheduleToCron('120m'), '0 */2 * * *');
+    assert.equal(scheduleToCron('5 4 * * 1-5'), '5 4 * * 1-5');
+    assert.equal(scheduleToCron('every day'), undefined);
+  });
+
+  it('refuses a Recurrent sync without schedule or with a tag selector', () => {
+    const problems = checkImageSync({
+      source: { image: 'nginx' },
+      destination: { image: 'r.io/nginx' },
+      mode: 'Recurrent',
+      tags: { pattern: '1.x.x' },
+    });
+    assert.deepEqual(problems.map((p) => p.field).sort(), ['/spec/schedule', '/spec/tags']);
+  });
+});
+
+describe("image-operator's Image alias", () => {
+  const image = (spec: Record<string, unknown>) => ({
+    apiVersion: 'skopeo.io/v1alpha1',
+    kind: 'Image',
+    metadata: { name: 'x' },
+    spec,
+  });
+
+  it('converts a Recurrent copy of one tag with its frequency', () => {
+    const spec = convertImageOperatorImage(
+      image({
+        frequency: '15m',
+        mode: 'Recurrent',
+        source: { name: 'quay.io/nginx/nginx-ingress', version: '3.7-alpine' },
+        destination: { name: 'tchoupinax/nginx/nginx-ingress', version: '3.7-alpine' },
+      }),
+    );
+    assert.deepEqual(spec, {
+      source: { image: 'quay.io/nginx/nginx-ingress', tag: '3.7-alpine' },
+      destination: { image: 'tchoupinax/nginx/nginx-ingress', tag: '3.7-alpine' },
+      mode: 'Recurrent',
+      schedule: '15m',
+    });
+    assert.equal(scheduleToCron(spec.schedule!), '*/15 * * * *');
+    assert.deepEqual(checkImageSync(spec), []);
+  });
+
+  it('converts a version pattern with release candidates to a tag selector keeping each tag', () => {
+    const spec = convertImageOperatorImage(
+      image({
+        allowCandidateRelease: true,
+        mode: 'OneShot',
+        source: { name: 'quay.io/argoproj/argocd', version: 'v2.13.x' },
+        destination: { name: 'tchoupinax/argoproj/argocd', version: 'v2.13.x' },
+      }),
+    );
+    assert.deepEqual(spec.tags, { pattern: 'v2.13.x', releaseCandidates: true });
+    assert.equal(spec.mode, 'OnceByTag');
+    const pair = copyPairFor(spec, 'v2.13.0-rc1');
+    assert.equal(formatImageReference(pair.destination), 'docker.io/tchoupinax/argoproj/argocd:v2.13.0-rc1');
+    assert.deepEqual(checkImageSync(spec), []);
+  });
+});
