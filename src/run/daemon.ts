@@ -1,5 +1,7 @@
 import type { ReconcilerConfig } from '../config/reconciler-config.js';
 import { formatProblem } from '../core/errors.js';
+import { Reconciler } from '../engine/reconciler.js';
+import { KubeClient } from '../kube/client.js';
 import { type RunningServer, startHttpServer } from '../server/http.js';
 import { createMetrics, type Metrics, recordLeadership, recordSyncReport } from '../server/metrics.js';
 import type { SyncReport } from '../status/types.js';
@@ -218,4 +220,39 @@ export function handleSignals(
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
   };
+}
+
+/**
+ * `image-gitops run`: builds the Kubernetes client and the Reconciler from the config and runs the daemon
+ * until SIGTERM/SIGINT. Resolves with the exit code once shut down. SHUTDOWN_GRACE_SECONDS (default 20) is
+ * how long a running sync may go on after SIGTERM; keep it below the pod's terminationGracePeriodSeconds.
+ */
+export async function runDaemon(
+  config: ReconcilerConfig,
+  env: Record<string, string | undefined> = process.env,
+): Promise<number> {
+  const logger = createLogger({ level: config.logLevel }, { component: 'image-gitops' });
+  const kube = KubeClient.fromKubeconfig(config.kubeconfigPath);
+  const engine = new Reconciler({ config, kube, logger });
+  const graceSeconds = Number(env.SHUTDOWN_GRACE_SECONDS ?? DEFAULT_SHUTDOWN_GRACE_MS / 1000);
+  if (!Number.isFinite(graceSeconds) || graceSeconds < 0) {
+    throw new Error(
+      `SHUTDOWN_GRACE_SECONDS must be a non-negative number, got "${env.SHUTDOWN_GRACE_SECONDS}"`,
+    );
+  }
+  const daemon = new Daemon(
+    { ...config, shutdownGraceMs: graceSeconds * 1000 },
+    { engine, leaseClient: kube, logger },
+  );
+  const exited = new Promise<number>((resolve) => handleSignals(daemon, resolve));
+  try {
+    await daemon.start();
+  } catch (error) {
+    await daemon.shutdown('start-up failed');
+    kube.close();
+    throw error;
+  }
+  const code = await exited;
+  kube.close();
+  return code;
 }

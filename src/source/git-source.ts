@@ -56,7 +56,7 @@ export class GitSource {
   async resolveRemoteCommit(): Promise<string> {
     if (this.options.commit && (await this.hasCommit(this.options.commit))) return this.options.commit;
     const refs = await this.withErrors('list refs', () =>
-      git.listServerRefs({ http, url: this.options.url, prefix: this.refName, peelTags: true, onAuth: this.onAuth }),
+      git.listServerRefs({ http, url: this.options.url, prefix: this.refName, peelTags: true, protocolVersion: 1, onAuth: this.onAuth }),
     );
     const ref = refs.find((r) => r.ref === this.refName);
     if (!ref) {
@@ -69,6 +69,8 @@ export class GitSource {
   async snapshotAt(sha: string): Promise<SourceSnapshot> {
     await fs.promises.mkdir(this.gitdir, { recursive: true });
     if (!fs.existsSync(posix.join(this.gitdir, 'HEAD'))) await git.init({ fs, gitdir: this.gitdir, bare: true });
+    // The remote is (re)written every time: a changed GIT_URL must not fetch from the old one.
+    await git.addRemote({ fs, gitdir: this.gitdir, remote: 'origin', url: this.options.url, force: true });
     let fetched = false;
     if (!(await this.hasCommit(sha))) {
       await this.fetch();
@@ -90,7 +92,7 @@ export class GitSource {
         fs,
         http,
         gitdir: this.gitdir,
-        url: this.options.url,
+        remote: 'origin',
         ref: this.options.tag ?? this.options.branch ?? 'main',
         singleBranch: true,
         tags: false,

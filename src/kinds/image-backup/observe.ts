@@ -1,0 +1,112 @@
+/**
+ * ImageBackup's observe step (I/O): list the workloads of the selected namespaces, take the images they
+ * use, and compare each image's digest with its backup copy's through ImageSync's machinery (credentials and
+ * CAs per registry, one tag list per backup repository). Images already backed up make no copy.
+ */
+import type { KubeObject } from '../../core/kube-object.js';
+import type { Manifest } from '../../manifests/types.js';
+import { RegistryClient } from '../../registry/client.js';
+import type { CopyFiles, PendingCopy } from '../image-sync/copy-jobs.js';
+import { compareCopies, observeAccessForHosts } from '../image-sync/observe.js';
+import type { ObserveContext } from '../types.js';
+import { imagesToBackUp } from './images.js';
+import { backupCopyPair, backupImageName, parseBackupRegistry } from './naming.js';
+import type { ImageBackupSpec } from './types.js';
+import { isNamespaceSelected, readWorkload, WORKLOAD_TYPES, type WorkloadImages } from './workloads.js';
+
+export type BackupState = 'upToDate' | 'pending' | 'missing' | 'failed';
+
+export interface ImageBackupStatus {
+  /** Canonical source reference, e.g. `docker.io/library/nginx:latest`. */
+  sourceRef: string;
+  /** Its backup copy, e.g. `registry.example.com/backup/index_docker_io/library/nginx:latest`. */
+  backup: string;
+  state: BackupState;
+  /** The source digest, when the source answered. */
+  digest?: string;
+  message?: string;
+}
+
+export interface ImageBackupObserved {
+  /** The manifest's key, recorded on the workloads it rewrites. */
+  manifestKey: string;
+  workloads: WorkloadImages[];
+  images: ImageBackupStatus[];
+  /** Copies to make (sourceRef = canonical source reference). */
+  pending: PendingCopy[];
+  files: CopyFiles;
+  message: string;
+}
+
+const NAMESPACE_TYPE = { apiVersion: 'v1', kind: 'Namespace', clusterScoped: true };
+
+function byIdentity(a: WorkloadImages, b: WorkloadImages): number {
+  const key = (w: WorkloadImages) => `${w.kind}/${w.namespace}/${w.name}`;
+  return key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0;
+}
+
+/** The workloads of the selected namespaces, plus those elsewhere that this manifest rewrote (to restore). */
+export async function observeWorkloads(
+  manifestKey: string,
+  spec: ImageBackupSpec,
+  context: ObserveContext,
+): Promise<WorkloadImages[]> {
+  const namespaces = await context.listObjects(NAMESPACE_TYPE);
+  const labels = new Map(namespaces.map((n) => [n.metadata.name, n.metadata.labels]));
+  const selected = (ns: string) => isNamespaceSelected(ns, spec, labels.get(ns));
+  const objects: KubeObject[] = [];
+  if (spec.namespaces) {
+    const listed = spec.namespaces.filter((ns) => labels.has(ns) && selected(ns));
+    for (const type of WORKLOAD_TYPES)
+      for (const ns of listed) objects.push(...(await context.listObjects(type, ns)));
+  } else {
+    for (const type of WORKLOAD_TYPES) objects.push(...(await context.listObjects(type)));
+  }
+  const workloads: WorkloadImages[] = [];
+  for (const object of objects) {
+    const isSelected = selected(object.metadata.namespace ?? '');
+    const workload = readWorkload(object, isSelected);
+    if (!workload) continue;
+    if (isSelected || workload.rewrittenBy?.manifest === manifestKey) workloads.push(workload);
+  }
+  return workloads.sort(byIdentity);
+}
+
+export async function observeImageBackup(
+  manifest: Manifest<ImageBackupSpec>,
+  context: ObserveContext,
+): Promise<ImageBackupObserved> {
+  const spec = manifest.spec;
+  const namespace = manifest.namespace ?? context.namespace;
+  const backup = parseBackupRegistry(spec.backupRegistry);
+  const workloads = await observeWorkloads(manifest.key, spec, context);
+  const { sourceRefs, unreadable } = imagesToBackUp(workloads, spec.backupRegistry);
+  const pairs = sourceRefs.map((ref) => backupCopyPair(spec.backupRegistry, ref));
+  const hosts = [backup.registry, ...pairs.map((p) => p.source.registry)];
+  const { access, files } = await observeAccessForHosts(hosts, spec, context, namespace);
+  const client = new RegistryClient({
+    access: (host) => access.get(host),
+    ...(context.signal ? { signal: context.signal } : {}),
+  });
+  const outcomes = await compareCopies(client, pairs, { tolerateErrors: true });
+  const images: ImageBackupStatus[] = outcomes.map((outcome) => ({
+    sourceRef: outcome.pair.sourceRef,
+    backup: backupImageName(spec.backupRegistry, outcome.pair.sourceRef),
+    state: outcome.state,
+    ...('digest' in outcome ? { digest: outcome.digest } : {}),
+    ...(outcome.state === 'failed' ? { message: outcome.message } : {}),
+  }));
+  const pending = outcomes.flatMap((o) =>
+    o.state === 'pending' ? [{ sourceRef: o.pair.sourceRef, digest: o.digest }] : [],
+  );
+  const count = (state: BackupState) => images.filter((i) => i.state === state).length;
+  const { maxJobsPerManifest, tagsPerJob } = context.settings.imageSync;
+  const message =
+    `${workloads.filter((w) => w.selected).length} workloads, ${images.length} images: ` +
+    `${count('upToDate')} backed up, ${pending.length} to copy` +
+    (count('missing') ? `, ${count('missing')} missing at source` : '') +
+    (count('failed') ? `, ${count('failed')} unreachable` : '') +
+    (unreadable.length ? `, ${unreadable.length} unreadable` : '') +
+    ` (at most ${maxJobsPerManifest} Jobs of ${tagsPerJob} images at a time)`;
+  return { manifestKey: manifest.key, workloads, images, pending, files, message };
+}
