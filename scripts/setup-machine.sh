@@ -12,6 +12,8 @@ declare -A PACKAGES=(
   [busybox]=busybox-static
   [git]=git
   [openssl]=openssl
+  [kubectl]=kubectl
+  [/usr/bin/time]=time
 )
 
 missing=()
@@ -26,7 +28,7 @@ if ! dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q 'install 
 fi
 
 if [ "${#missing[@]}" -eq 0 ]; then
-  echo "setup-machine: all tools present (skopeo docker-registry buildah htpasswd busybox git openssl)"
+  echo "setup-machine: all tools present (skopeo docker-registry buildah htpasswd busybox git openssl kubectl time)"
   exit 0
 fi
 

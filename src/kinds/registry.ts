@@ -1,3 +1,4 @@
+import { imageBackupKind } from './image-backup/index.js';
 import { imageBuildKind } from './image-build/index.js';
 import { imagePrepullKind } from './image-prepull/index.js';
 import { imageSyncKind } from './image-sync/index.js';
@@ -13,6 +14,7 @@ export const KINDS: AnyKindDefinition[] = [
   registryMirrorKind,
   imagePrepullKind,
   imageBuildKind,
+  imageBackupKind,
 ];
 
 export const API_GROUP = 'image-gitops.io';

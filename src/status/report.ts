@@ -4,7 +4,7 @@ import type { CommitInfo } from '../kinds/types.js';
 import type { InvalidManifest } from '../manifests/types.js';
 import type { RenderedManifest } from '../engine/render-manifests.js';
 import { assessHealth, worstHealth } from './health.js';
-import type { ManifestResult, ManifestStatus, ObjectOutcome, ObjectStatus } from './types.js';
+import type { HealthState, ManifestResult, ManifestStatus, ObjectOutcome, ObjectStatus } from './types.js';
 
 function outcomeOf(result: StepResult, dryRun: boolean): ObjectOutcome {
   if (!result.ok) return 'failed';
@@ -38,6 +38,12 @@ function objectStatus(result: StepResult, dryRun: boolean): ObjectStatus {
   };
 }
 
+/** A failing manifest with nothing in the cluster has no health to speak of. */
+function healthOf(objects: ObjectStatus[], failing: boolean): HealthState {
+  if (failing && objects.length === 0) return 'Unknown';
+  return worstHealth(objects.filter((o) => o.health).map((o) => o.health!));
+}
+
 /** Per-manifest status from what was rendered, what failed to load and what the apply did. Pure. */
 export function buildManifestStatuses(input: {
   rendered: RenderedManifest[];
@@ -61,7 +67,7 @@ export function buildManifestStatuses(input: {
     let message: string;
     if (r.problems.length > 0) {
       result = 'Failed';
-      message = `${r.problems[0]!.message}; its objects are kept as last applied`;
+      message = `${r.problems[0]!.message}; ${objects.length > 0 ? 'its objects are kept as last applied' : 'nothing applied'}`;
     } else if (failed.length > 0) {
       result = 'Failed';
       message = `${failed.length} of ${objects.length} objects failed: ${failed[0]!.message ?? ''}`;
@@ -84,7 +90,7 @@ export function buildManifestStatuses(input: {
       objects,
       commit: input.commit.sha,
       author: input.commit.author,
-      health: worstHealth(objects.filter((o) => o.health).map((o) => o.health!)),
+      health: healthOf(objects, r.problems.length > 0),
       ...(r.details ? { details: r.details } : {}),
     });
   }
@@ -104,7 +110,7 @@ export function buildManifestStatuses(input: {
       objects,
       commit: input.commit.sha,
       author: input.commit.author,
-      health: worstHealth(objects.filter((o) => o.health).map((o) => o.health!)),
+      health: healthOf(objects, true),
     });
   }
   // Objects of manifests that left Git (pruned, or kept by a refused prune) are reported under their old key.

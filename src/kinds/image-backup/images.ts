@@ -19,7 +19,11 @@ function safely<T>(fn: () => T): T | undefined {
 export function originalImage(workload: WorkloadImages, container: ContainerImage): string {
   const recorded = workload.originals[container.name];
   const record = workload.rewrittenBy;
-  if (recorded && record && container.image === safely(() => rewrittenImage(record.backupRegistry, recorded))) {
+  if (
+    recorded &&
+    record &&
+    container.image === safely(() => rewrittenImage(record.backupRegistry, recorded))
+  ) {
     return recorded;
   }
   return container.image;

@@ -41,7 +41,10 @@ export function parseBackupRegistry(backupRegistry: string): { registry: string;
       'INVALID_SPEC',
       `backupRegistry "${backupRegistry}" must be a registry host with an optional path, e.g. registry.example.com/backup`,
     );
-  if (!/^[a-zA-Z0-9.-]+(:\d+)?$/.test(host) || !(host.includes('.') || host.includes(':') || host === 'localhost'))
+  if (
+    !/^[a-zA-Z0-9.-]+(:\d+)?$/.test(host) ||
+    !(host.includes('.') || host.includes(':') || host === 'localhost')
+  )
     throw invalid();
   let parsed: ImageReference;
   try {
@@ -89,5 +92,9 @@ export function rewrittenImage(backupRegistry: string, image: string): string {
 
 /** The copy of one image, for ImageSync's copy machinery: refs are canonical source references. */
 export function backupCopyPair(backupRegistry: string, sourceRef: string): CopyPair {
-  return { sourceRef, source: canonicalImage(sourceRef), destination: backupReference(backupRegistry, sourceRef) };
+  return {
+    sourceRef,
+    source: canonicalImage(sourceRef),
+    destination: backupReference(backupRegistry, sourceRef),
+  };
 }

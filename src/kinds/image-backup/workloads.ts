@@ -81,7 +81,10 @@ export function containerImages(object: KubeObject): ContainerImage[] {
   const read = (list: unknown, init: boolean): ContainerImage[] =>
     Array.isArray(list)
       ? list
-          .filter((c): c is { name: string; image: string } => typeof c?.name === 'string' && typeof c?.image === 'string')
+          .filter(
+            (c): c is { name: string; image: string } =>
+              typeof c?.name === 'string' && typeof c?.image === 'string',
+          )
           .map((c) => ({ name: c.name, image: c.image, init }))
       : [];
   return [...read(pod?.initContainers, true), ...read(pod?.containers, false)];
@@ -109,7 +112,9 @@ function readOriginals(object: KubeObject): Record<string, string> {
   const parsed = parseJson<unknown>(object.metadata.annotations?.[ORIGINAL_IMAGES_ANNOTATION]);
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return {};
   return Object.fromEntries(
-    Object.entries(parsed as Record<string, unknown>).filter((e): e is [string, string] => typeof e[1] === 'string'),
+    Object.entries(parsed as Record<string, unknown>).filter(
+      (e): e is [string, string] => typeof e[1] === 'string',
+    ),
   );
 }
 

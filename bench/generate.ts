@@ -1,0 +1,70 @@
+// Synthetic config repos for the benchmark: kinds whose render is pure (no registry calls in observe), so
+// that what is timed is the engine's own work, not the network.
+import type { SourceFile } from '../src/manifests/types.js';
+
+/** One RegistryMirror for every this many manifests; the rest are ImagePrepull. */
+const MIRROR_EVERY = 4;
+
+function pad(i: number): string {
+  return String(i).padStart(5, '0');
+}
+
+function prepullManifest(i: number): string {
+  const images = [0, 1, 2]
+    .map((j) => `    - name: tool-${j}\n      image: registry.example.com/team-${i % 37}/tool-${j}:1.${i % 50}.${j}`)
+    .join('\n');
+  return [
+    'apiVersion: image-gitops.io/v1alpha1',
+    'kind: ImagePrepull',
+    'metadata:',
+    `  name: prepull-${pad(i)}`,
+    'spec:',
+    '  images:',
+    images,
+    '  nodeSelector:',
+    '    kubernetes.io/os: linux',
+    '  tolerations:',
+    '    - key: dedicated',
+    '      operator: Equal',
+    `      value: pool-${i % 7}`,
+    '      effect: NoSchedule',
+    '',
+  ].join('\n');
+}
+
+function mirrorManifest(i: number): string {
+  return [
+    'apiVersion: image-gitops.io/v1alpha1',
+    'kind: RegistryMirror',
+    'metadata:',
+    `  name: mirror-${pad(i)}`,
+    'spec:',
+    `  upstreamUrl: registry-${pad(i)}.example.com`,
+    '  storage:',
+    '    size: 10Gi',
+    '  resources:',
+    '    requests: { cpu: 100m, memory: 128Mi }',
+    '    limits: { memory: 512Mi }',
+    '  nodes:',
+    '    tolerations:',
+    '      - operator: Exists',
+    '',
+  ].join('\n');
+}
+
+/** `count` manifests, one per file, in folders of at most 500 files (a repo as a team would lay it out). */
+export function generateRepo(count: number): SourceFile[] {
+  const files: SourceFile[] = [];
+  for (let i = 0; i < count; i++) {
+    const mirror = i % MIRROR_EVERY === MIRROR_EVERY - 1;
+    const folder = `${mirror ? 'mirrors' : 'prepull'}/group-${Math.floor(i / 500)}`;
+    const name = `${mirror ? 'mirror' : 'prepull'}-${pad(i)}.yaml`;
+    files.push({ path: `${folder}/${name}`, content: mirror ? mirrorManifest(i) : prepullManifest(i) });
+  }
+  return files;
+}
+
+/** The same repo as the git server's createRepo takes it. */
+export function repoFiles(files: readonly SourceFile[]): Record<string, string> {
+  return Object.fromEntries(files.map((f) => [f.path, f.content]));
+}

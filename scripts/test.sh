@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The one test command (README, .ci/run): set up a fresh machine, then type-check, lint and run every test
+# against the real parts (kube-apiserver + etcd, git http-backend, docker-registry, skopeo, buildah).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PATH:/usr/local/go/bin"
+
+bash scripts/setup-machine.sh
+npm ci --no-audit --no-fund --loglevel=error
+# Built once per machine into ~/.cache/image-gitops (10-20 minutes the first time), reused afterwards.
+bash test/kube/build-control-plane.sh >/dev/null
+
+npx tsc --noEmit -p tsconfig.json
+npx biome check src test bench
+
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+set +e
+npx mocha "$@" 2>&1 | grep --line-buffered -vE '^[IWE][0-9]{4} ' | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+passed=$(grep -oE '^ +[0-9]+ passing' "$log" | grep -oE '[0-9]+' | tail -1)
+failed=$(grep -oE '^ +[0-9]+ failing' "$log" | grep -oE '[0-9]+' | tail -1)
+pending=$(grep -oE '^ +[0-9]+ pending' "$log" | grep -oE '[0-9]+' | tail -1)
+echo "${passed:-0} passed, ${failed:-0} failed, ${pending:-0} skipped"
+exit "$status"

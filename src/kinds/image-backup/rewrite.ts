@@ -1,0 +1,220 @@
+/**
+ * The opt-in rewrite of workloads to their backup copies, and its undo. Workloads are not ours: they are
+ * never rendered as owned objects (the engine would prune them). Instead a pure plan gives, per workload, a
+ * server-side-apply partial object holding only the container image fields and two annotations, and
+ * `applyWorkloadRewrites` applies them with the separate field manager `image-gitops-backup-rewrite`.
+ *
+ * - Rewrite (`rewrite: true`): a container is pointed at its backup copy once that copy's digest equals the
+ *   source's; its original image goes into `image-gitops.io/original-images` ({"<container>": "<image>"}) and
+ *   `image-gitops.io/backup-rewrite` records the manifest and backup registry. A container already rewritten
+ *   stays so while a newer copy is pending.
+ * - Undo (`rewrite: false`, a workload leaving the selection, or the manifest removed): the containers still
+ *   running our rewrite get their original image back, and the annotations are dropped (our manager no
+ *   longer applies them, so the API server removes them). Containers someone changed since are left alone.
+ * Jobs (immutable pod template) and objects with a controlling owner are never rewritten.
+ */
+import type { KubeObject } from '../../core/kube-object.js';
+import type { KubeApi } from '../../kube/types.js';
+import type { ObserveContext } from '../types.js';
+import { canonicalRef, originalImage } from './images.js';
+import { isInBackupRegistry, rewrittenImage } from './naming.js';
+import type { ImageBackupObserved } from './observe.js';
+import type { ImageBackupSpec } from './types.js';
+import {
+  type ContainerImage,
+  ORIGINAL_IMAGES_ANNOTATION,
+  REWRITTEN_BY_ANNOTATION,
+  type RewriteRecord,
+  readWorkload,
+  WORKLOAD_TYPES,
+  type WorkloadImages,
+  workloadType,
+} from './workloads.js';
+
+/** The field manager of rewrites: not the engine's, so that its applies never drop these fields. */
+export const REWRITE_FIELD_MANAGER = 'image-gitops-backup-rewrite';
+
+export interface WorkloadRef {
+  apiVersion: string;
+  kind: string;
+  namespace: string;
+  name: string;
+}
+
+export interface WorkloadRewrite {
+  object: WorkloadRef;
+  action: 'rewrite' | 'restore';
+  /** The server-side-apply partial object: image fields and annotations only. */
+  patch: KubeObject;
+}
+
+function refOf(w: WorkloadImages): WorkloadRef {
+  return { apiVersion: w.apiVersion, kind: w.kind, namespace: w.namespace, name: w.name };
+}
+
+function sortedJson(map: Record<string, string>): string {
+  return JSON.stringify(Object.fromEntries(Object.entries(map).sort(([a], [b]) => (a < b ? -1 : 1))));
+}
+
+function safeRewrittenImage(backupRegistry: string, image: string): string | undefined {
+  try {
+    return rewrittenImage(backupRegistry, image);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The SSA partial object: apiVersion, kind, metadata {name, namespace, uid, annotations?}, container images. */
+export function rewritePatch(
+  workload: WorkloadImages,
+  containers: readonly ContainerImage[],
+  annotations?: Record<string, string>,
+): KubeObject {
+  const patch: KubeObject = {
+    apiVersion: workload.apiVersion,
+    kind: workload.kind,
+    metadata: {
+      name: workload.name,
+      namespace: workload.namespace,
+      // A uid makes the apply fail rather than create the object when it was deleted meanwhile.
+      ...(workload.uid ? { uid: workload.uid } : {}),
+      ...(annotations ? { annotations } : {}),
+    },
+  };
+  const entries = (init: boolean) =>
+    containers.filter((c) => c.init === init).map(({ name, image }) => ({ name, image }));
+  const podSpec: Record<string, unknown> = {};
+  if (entries(true).length) podSpec.initContainers = entries(true);
+  if (entries(false).length) podSpec.containers = entries(false);
+  if (Object.keys(podSpec).length === 0) return patch;
+  const path = workloadType(workload.kind)?.podSpecPath ?? ['spec'];
+  let node: Record<string, unknown> = patch;
+  path.forEach((key, i) => {
+    const next = i === path.length - 1 ? podSpec : {};
+    node[key] = next;
+    node = next;
+  });
+  return patch;
+}
+
+/** Undo of one workload this manifest rewrote: original images back, annotations gone. */
+function restoreOf(workload: WorkloadImages): WorkloadRewrite | undefined {
+  const record = workload.rewrittenBy;
+  if (!record) return undefined;
+  const restored = workload.containers.flatMap((c) => {
+    const original = workload.originals[c.name];
+    const ours = original && c.image === safeRewrittenImage(record.backupRegistry, original);
+    return ours ? [{ ...c, image: original }] : [];
+  });
+  return { object: refOf(workload), action: 'restore', patch: rewritePatch(workload, restored) };
+}
+
+function rewriteOf(
+  workload: WorkloadImages,
+  record: RewriteRecord,
+  backedUp: ReadonlySet<string>,
+): WorkloadRewrite | undefined {
+  const managed: ContainerImage[] = [];
+  const originals: Record<string, string> = {};
+  for (const c of workload.containers) {
+    const original = originalImage(workload, c);
+    const ref = canonicalRef(original);
+    if (!ref || isInBackupRegistry(record.backupRegistry, ref)) continue;
+    // Ready: point at the copy. Rewritten before (under any backup registry): keep our value meanwhile.
+    const image = backedUp.has(ref) ? rewrittenImage(record.backupRegistry, original) : c.image;
+    if (image === original) continue;
+    managed.push({ ...c, image });
+    originals[c.name] = original;
+  }
+  if (managed.length === 0) return workload.rewrittenBy ? restoreOf(workload) : undefined;
+  const unchanged =
+    managed.every((m) => workload.containers.some((c) => c.name === m.name && c.image === m.image)) &&
+    sortedJson(originals) === sortedJson(workload.originals) &&
+    workload.rewrittenBy?.manifest === record.manifest &&
+    workload.rewrittenBy.backupRegistry === record.backupRegistry;
+  if (unchanged) return undefined;
+  const annotations = {
+    [ORIGINAL_IMAGES_ANNOTATION]: sortedJson(originals),
+    [REWRITTEN_BY_ANNOTATION]: JSON.stringify(record),
+  };
+  return { object: refOf(workload), action: 'rewrite', patch: rewritePatch(workload, managed, annotations) };
+}
+
+/**
+ * The rewrites (or undos) this manifest wants now: a workload changes only when its desired images or
+ * annotations differ from what it has. Workloads another ImageBackup rewrote are left to that manifest.
+ */
+export function planWorkloadRewrites(
+  observed: ImageBackupObserved,
+  spec: Pick<ImageBackupSpec, 'backupRegistry' | 'rewrite'>,
+): WorkloadRewrite[] {
+  const backedUp = new Set(observed.images.filter((i) => i.state === 'upToDate').map((i) => i.sourceRef));
+  const record: RewriteRecord = { manifest: observed.manifestKey, backupRegistry: spec.backupRegistry };
+  const plan: WorkloadRewrite[] = [];
+  for (const workload of observed.workloads) {
+    if (!workload.rewritable) continue;
+    if (workload.rewrittenBy && workload.rewrittenBy.manifest !== observed.manifestKey) continue;
+    const step =
+      spec.rewrite === true && workload.selected
+        ? rewriteOf(workload, record, backedUp)
+        : restoreOf(workload);
+    if (step) plan.push(step);
+  }
+  return plan;
+}
+
+/** Every workload in the cluster that some ImageBackup rewrote (for undoing removed manifests). */
+export async function observeRewrittenWorkloads(
+  listObjects: ObserveContext['listObjects'],
+): Promise<WorkloadImages[]> {
+  const found: WorkloadImages[] = [];
+  for (const type of WORKLOAD_TYPES) {
+    if (!type.rewritable) continue;
+    for (const object of await listObjects(type)) {
+      const workload = readWorkload(object, false);
+      if (workload?.rewrittenBy) found.push(workload);
+    }
+  }
+  return found;
+}
+
+/** Undos for the workloads rewritten by ImageBackup manifests that are gone (keys not in `activeKeys`). */
+export function planWorkloadRestores(
+  workloads: readonly WorkloadImages[],
+  activeKeys: ReadonlySet<string>,
+): WorkloadRewrite[] {
+  return workloads.flatMap((w) => {
+    if (!w.rewrittenBy || activeKeys.has(w.rewrittenBy.manifest)) return [];
+    const step = restoreOf(w);
+    return step ? [step] : [];
+  });
+}
+
+export interface RewriteResult {
+  object: WorkloadRef;
+  action: WorkloadRewrite['action'];
+  error?: string;
+}
+
+/**
+ * Applies the plan, one workload at a time, each failure recorded rather than thrown (a workload deleted
+ * or changed meanwhile is seen again by the next observe). `kube` must apply with the field manager
+ * REWRITE_FIELD_MANAGER, e.g. `KubeClient.fromKubeconfig(path, { fieldManager: REWRITE_FIELD_MANAGER })`.
+ * Applies are forced: the image fields were set by the workload's owner (kubectl, a GitOps tool).
+ */
+export async function applyWorkloadRewrites(
+  kube: Pick<KubeApi, 'apply'>,
+  rewrites: readonly WorkloadRewrite[],
+): Promise<RewriteResult[]> {
+  const results: RewriteResult[] = [];
+  for (const rewrite of rewrites) {
+    try {
+      await kube.apply(rewrite.patch, { force: true });
+      results.push({ object: rewrite.object, action: rewrite.action });
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      results.push({ object: rewrite.object, action: rewrite.action, error: message });
+    }
+  }
+  return results;
+}
