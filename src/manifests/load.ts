@@ -82,7 +82,9 @@ function loadDocument(document: ParsedDocument, validator: SchemaValidator): Man
   const origin: ManifestOrigin = { ...baseOrigin, apiVersion: id.apiVersion, kind: id.kind };
   const match = findKind(id.apiVersion, id.kind);
   if (!match) {
-    const field = id.apiVersion && id.kind ? ['kind'] : id.apiVersion ? ['kind'] : ['apiVersion'];
+    // Point at what is wrong: an apiVersion nothing uses, or else the kind.
+    const knownApiVersion = id.apiVersion !== '' && supportedKinds().some((s) => s.startsWith(`${id.apiVersion} `));
+    const field = knownApiVersion ? ['kind'] : ['apiVersion'];
     return {
       kind: id.kind || undefined,
       name: id.name,

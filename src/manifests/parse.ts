@@ -42,7 +42,8 @@ export function parseManifestFile(file: SourceFile): ParsedFile {
       }
       continue;
     }
-    if (doc.contents === null) continue; // an empty document between separators
+    // An empty or comment-only document (`---` twice in a row) parses as a null scalar with no source text.
+    if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null && !doc.contents.source)) continue;
     let value: unknown;
     try {
       value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });

@@ -3,18 +3,15 @@
 // CA) from the rendered Secret written where the Job would mount them. Only the mount path is rewritten to
 // the local folder. Then the destination digests are compared with the source's.
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { DEFAULT_SETTINGS, type Settings } from '../../src/config/settings.js';
 import type { KubeObject } from '../../src/core/kube-object.js';
-import { JOB_PATHS, jobCommand } from '../../src/jobs/job-template.js';
+import { jobCommand } from '../../src/jobs/job-template.js';
 import { type ImageSyncObserved, observeImageSync } from '../../src/kinds/image-sync/observe.js';
 import { renderImageSync } from '../../src/kinds/image-sync/render.js';
 import type { ImageSyncSpec } from '../../src/kinds/image-sync/spec.js';
 import type { ObserveContext } from '../../src/kinds/types.js';
 import type { Manifest } from '../../src/manifests/types.js';
 import { pushTestImage } from '../support/oci-image.js';
-import { runCommand } from '../support/processes.js';
 import {
   fetchManifest,
   listTags,
@@ -22,7 +19,7 @@ import {
   startRegistry,
   type TestRegistry,
 } from '../support/registry.js';
-import { makeTempDir } from '../support/tmp.js';
+import { runJobLocally as runJob } from '../support/run-job.js';
 
 const NAMESPACE = 'images';
 
@@ -66,33 +63,6 @@ async function syncRound(
   const liveNames = new Set(live.map((o) => o.metadata.name));
   const newJobs = objects.filter((o) => o.kind === 'Job' && !liveNames.has(o.metadata.name));
   return { observed, objects, newJobs };
-}
-
-/** Runs a rendered Job's script locally, its Secret's files written where the Job mounts them. */
-async function runJob(job: KubeObject, objects: KubeObject[]): Promise<void> {
-  const command = jobCommand(job);
-  assert.deepEqual(command?.slice(0, 2), ['/bin/sh', '-ec']);
-  const mountDir = makeTempDir('sync-files');
-  const pod = ((job.spec as Record<string, unknown>).template as { spec: Record<string, unknown> }).spec as {
-    volumes: Array<{
-      name: string;
-      secret?: { secretName: string; items?: Array<{ key: string; path: string }> };
-    }>;
-  };
-  const volume = pod.volumes.find((v) => v.name === 'authfile');
-  if (volume?.secret) {
-    const secret = objects.find((o) => o.kind === 'Secret' && o.metadata.name === volume.secret?.secretName);
-    assert.ok(secret, 'the Job mounts a Secret that the render produced');
-    const data = secret.data as Record<string, string>;
-    for (const item of volume.secret.items ?? Object.keys(data).map((key) => ({ key, path: key }))) {
-      const target = join(mountDir, item.path);
-      mkdirSync(dirname(target), { recursive: true });
-      writeFileSync(target, Buffer.from(data[item.key] ?? '', 'base64'), { mode: 0o600 });
-    }
-  }
-  const script = (command?.[2] ?? '').split(JOB_PATHS.authDir).join(mountDir);
-  const home = makeTempDir('sync-home');
-  await runCommand('sh', ['-ec', script], { env: { ...process.env, HOME: home, TMPDIR: home } });
 }
 
 function copiedTags(job: KubeObject): string[] {

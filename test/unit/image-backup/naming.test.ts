@@ -15,10 +15,7 @@ describe('ImageBackup naming (image-clone-controller scheme)', () => {
     ['nginx:1.23', `${BACKUP}/index_docker_io/library/nginx:1.23`],
     [`nginx@${DIGEST}`, `${BACKUP}/index_docker_io/library/nginx:sha256_${DIGEST.slice(7)}`],
     ['grafana/grafana:main', `${BACKUP}/index_docker_io/grafana/grafana:main`],
-    [
-      'ghcr.io/timebertt/speedtest-exporter:v0.1.0',
-      `${BACKUP}/ghcr_io/timebertt/speedtest-exporter:v0.1.0`,
-    ],
+    ['ghcr.io/timebertt/speedtest-exporter:v0.1.0', `${BACKUP}/ghcr_io/timebertt/speedtest-exporter:v0.1.0`],
     ['127.0.0.1:5000/library/app:1.0', `${BACKUP}/127_0_0_1_5000/library/app:1.0`],
   ];
   for (const [image, expected] of examples) {
@@ -67,7 +64,12 @@ describe('ImageBackup naming (image-clone-controller scheme)', () => {
       registry: 'registry.example.com',
       path: 'backup',
     });
-    for (const bad of ['backup', 'registry.example.com/Backup', 'registry.example.com/backup:1', 'http://x/y']) {
+    for (const bad of [
+      'backup',
+      'registry.example.com/Backup',
+      'registry.example.com/backup:1',
+      'http://x/y',
+    ]) {
       assert.throws(() => parseBackupRegistry(bad), /backupRegistry/, bad);
     }
   });

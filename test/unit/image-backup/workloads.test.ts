@@ -33,8 +33,14 @@ describe('ImageBackup workload image discovery', () => {
 
   it('skips Pods and Jobs with a controlling owner: their Deployment or CronJob is covered', () => {
     const owner = { ownerReferences: [{ kind: 'ReplicaSet', name: 'web-1', controller: true }] };
-    assert.equal(readWorkload(workload('Pod', 'web-1-x', podSpec([{ name: 'a', image: 'nginx' }]), owner)), undefined);
-    assert.equal(readWorkload(workload('Job', 'report-1', podSpec([{ name: 'a', image: 'nginx' }]), owner)), undefined);
+    assert.equal(
+      readWorkload(workload('Pod', 'web-1-x', podSpec([{ name: 'a', image: 'nginx' }]), owner)),
+      undefined,
+    );
+    assert.equal(
+      readWorkload(workload('Job', 'report-1', podSpec([{ name: 'a', image: 'nginx' }]), owner)),
+      undefined,
+    );
     assert.ok(readWorkload(workload('Pod', 'bare', podSpec([{ name: 'a', image: 'nginx' }]))));
   });
 
@@ -45,16 +51,30 @@ describe('ImageBackup workload image discovery', () => {
 
   it("skips image-gitops's own objects and objects being deleted", () => {
     const ours = { labels: { 'app.kubernetes.io/managed-by': 'image-gitops' } };
-    assert.equal(readWorkload(workload('Job', 'sync', podSpec([{ name: 'a', image: 'skopeo' }]), ours)), undefined);
+    assert.equal(
+      readWorkload(workload('Job', 'sync', podSpec([{ name: 'a', image: 'skopeo' }]), ours)),
+      undefined,
+    );
     const deleting = { deletionTimestamp: '2026-01-01T00:00:00Z' };
-    assert.equal(readWorkload(workload('Pod', 'gone', podSpec([{ name: 'a', image: 'x' }]), deleting)), undefined);
+    assert.equal(
+      readWorkload(workload('Pod', 'gone', podSpec([{ name: 'a', image: 'x' }]), deleting)),
+      undefined,
+    );
   });
 
   it('lists each image once, canonical, and leaves out images already in the backup registry', () => {
     const workloads = [
-      workload('Deployment', 'a', podSpec([{ name: 'a', image: 'nginx' }], [{ name: 'i', image: 'busybox:1.36' }])),
+      workload(
+        'Deployment',
+        'a',
+        podSpec([{ name: 'a', image: 'nginx' }], [{ name: 'i', image: 'busybox:1.36' }]),
+      ),
       workload('StatefulSet', 'b', podSpec([{ name: 'b', image: 'docker.io/library/nginx:latest' }])),
-      workload('DaemonSet', 'c', podSpec([{ name: 'c', image: `${BACKUP}/index_docker_io/library/redis:7` }])),
+      workload(
+        'DaemonSet',
+        'c',
+        podSpec([{ name: 'c', image: `${BACKUP}/index_docker_io/library/redis:7` }]),
+      ),
       workload('Pod', 'd', podSpec([{ name: 'd', image: 'Not A Reference' }])),
     ].map((o) => readWorkload(o) as WorkloadImages);
     assert.deepEqual(imagesToBackUp(workloads, BACKUP), {

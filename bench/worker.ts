@@ -1,0 +1,137 @@
+// One benchmark task in its own node process, so that its peak memory is its own (as a child kubectl's or
+// git's is): `node --expose-gc --import tsx bench/worker.ts '<task json>'`. Prints one JSON line.
+import { configFromEnv } from '../src/config/reconciler-config.js';
+import { DEFAULT_SETTINGS } from '../src/config/settings.js';
+import { Reconciler } from '../src/engine/reconciler.js';
+import { renderManifests } from '../src/engine/render-manifests.js';
+import type { CommitInfo } from '../src/kinds/types.js';
+import { KubeClient } from '../src/kube/client.js';
+import { loadManifests } from '../src/manifests/load.js';
+import { SchemaValidator } from '../src/manifests/schema-validator.js';
+import { GitSource } from '../src/source/git-source.js';
+import type { SyncReport } from '../src/status/types.js';
+import { generateRepo } from './generate.js';
+import { type Measurement, measureHere } from './measure.js';
+
+export const BENCH_USER_AGENT = 'image-gitops-bench';
+
+export type WorkerTask =
+  | { task: 'render'; size: number }
+  | { task: 'source'; url: string; cacheDir: string }
+  | { task: 'engine'; env: Record<string, string> };
+
+export interface StepResult {
+  step: string;
+  measurement: Measurement;
+  /** Wall-clock window of the step (epoch ms), to find its requests in the API server's audit log. */
+  window: { from: number; to: number };
+  details: Record<string, unknown>;
+}
+
+export interface WorkerResult {
+  /** From process start to the first step: node, tsx and the engine's modules loading. */
+  startupMs: number;
+  steps: StepResult[];
+}
+
+const BENCH_COMMIT: CommitInfo = {
+  sha: '0123456789abcdef0123456789abcdef01234567',
+  author: 'Bench',
+  date: '2024-01-01T00:00:00.000Z',
+  message: 'bench',
+};
+
+async function step(name: string, work: () => Promise<Record<string, unknown>>): Promise<StepResult> {
+  const from = Date.now();
+  const { value, measurement } = await measureHere(work);
+  return { step: name, measurement, window: { from, to: Date.now() }, details: value };
+}
+
+async function renderTask(size: number): Promise<StepResult[]> {
+  const files = generateRepo(size);
+  // Schemas are compiled once per process by the validator; compile them before timing, as a daemon has.
+  const validator = new SchemaValidator();
+  loadManifests(generateRepo(8), validator);
+  let loaded = loadManifests([], validator);
+  const parse = await step('parse+validate', async () => {
+    loaded = loadManifests(files, validator);
+    return { manifests: loaded.manifests.length, invalid: loaded.invalid.length };
+  });
+  if (loaded.invalid.length > 0 || loaded.manifests.length !== size) {
+    throw new Error(`generated manifests did not load: ${JSON.stringify(loaded.invalid.slice(0, 3))}`);
+  }
+  const render = await step('render', async () => {
+    const rendered = await renderManifests({
+      manifests: loaded.manifests,
+      live: [],
+      commit: BENCH_COMMIT,
+      namespace: 'bench',
+      settings: DEFAULT_SETTINGS,
+      files: new Map(),
+      observeContext: {
+        settings: DEFAULT_SETTINGS,
+        readSecret: async () => undefined,
+        listObjects: async () => [],
+      },
+    });
+    const failed = rendered.filter((r) => r.problems.length > 0);
+    if (failed.length > 0) throw new Error(`render failed: ${JSON.stringify(failed[0]?.problems)}`);
+    return { objects: rendered.reduce((n, r) => n + r.objects.length, 0) };
+  });
+  return [parse, render];
+}
+
+async function sourceTask(url: string, cacheDir: string): Promise<StepResult[]> {
+  const source = new GitSource({ url, cacheDir });
+  return [
+    await step('source', async () => {
+      const snapshot = await source.snapshotAt(await source.resolveRemoteCommit());
+      return { files: snapshot.files.length, fetched: snapshot.fetched, sha: snapshot.commit.sha };
+    }),
+  ];
+}
+
+function syncDetails(report: SyncReport): Record<string, unknown> {
+  if (report.result === 'Failed' || report.result === 'PartiallyFailed') {
+    throw new Error(`sync ${report.result}: ${JSON.stringify(report.error ?? report.manifests.find((m) => m.problems.length))}`);
+  }
+  return { result: report.result, counts: report.counts, fetchSkipped: report.fetchSkipped, commit: report.commit };
+}
+
+async function engineTask(env: Record<string, string>): Promise<StepResult[]> {
+  const config = configFromEnv(env);
+  const kube = KubeClient.fromKubeconfig(config.kubeconfigPath, { userAgent: BENCH_USER_AGENT });
+  try {
+    const reconciler = new Reconciler({ config, kube });
+    const steps = [
+      await step('first sync', async () => syncDetails(await reconciler.sync('manual'))),
+      // The status stored by the first sync names what that pass did; the next one settles it once.
+      await step('second sync', async () => syncDetails(await reconciler.sync('manual'))),
+      await step('no-op sync', async () => syncDetails(await reconciler.sync('manual'))),
+    ];
+    // A restarted pod: same cluster and git cache, nothing parsed yet.
+    const restarted = new Reconciler({ config, kube });
+    steps.push(await step('no-op sync after restart', async () => syncDetails(await restarted.sync('startup'))));
+    return steps;
+  } finally {
+    kube.close();
+  }
+}
+
+async function main(): Promise<void> {
+  const task = JSON.parse(process.argv[2] ?? '{}') as WorkerTask;
+  const startupMs = performance.now();
+  const steps =
+    task.task === 'render'
+      ? await renderTask(task.size)
+      : task.task === 'source'
+        ? await sourceTask(task.url, task.cacheDir)
+        : await engineTask(task.env);
+  const result: WorkerResult = { startupMs, steps };
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});
