@@ -11,7 +11,10 @@ function pad(i: number): string {
 
 function prepullManifest(i: number): string {
   const images = [0, 1, 2]
-    .map((j) => `    - name: tool-${j}\n      image: registry.example.com/team-${i % 37}/tool-${j}:1.${i % 50}.${j}`)
+    .map(
+      (j) =>
+        `    - name: tool-${j}\n      image: registry.example.com/team-${i % 37}/tool-${j}:1.${i % 50}.${j}`,
+    )
     .join('\n');
   return [
     'apiVersion: image-gitops.io/v1alpha1',

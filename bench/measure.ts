@@ -11,6 +11,8 @@ export interface Measurement {
   peakRssBytes: number;
   /** Resident set when the step started: the process's baseline (runtime, loaded code, earlier data). */
   rssBeforeBytes?: number;
+  /** V8 heap when the step started (after a full GC when --expose-gc). */
+  heapBeforeBytes?: number;
   /** Highest V8 heap seen by a 5 ms sampler (synchronous stretches can hide a short peak). */
   heapPeakSampledBytes?: number;
   /** V8 heap after the step and a full GC: what the step's result keeps alive. */
@@ -21,7 +23,9 @@ const MB = 1024 * 1024;
 
 function statusField(pid: number | 'self', field: string): number | undefined {
   try {
-    const match = readFileSync(`/proc/${pid}/status`, 'utf8').match(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm'));
+    const match = readFileSync(`/proc/${pid}/status`, 'utf8').match(
+      new RegExp(`^${field}:\\s+(\\d+) kB`, 'm'),
+    );
     return match ? Number(match[1]) * 1024 : undefined;
   } catch {
     return undefined; // the process is gone
@@ -43,11 +47,13 @@ function collectGarbage(): void {
 }
 
 /** Measures `work` in this process; run node with --expose-gc for the retained-heap figure. */
-export async function measureHere<T>(work: () => T | Promise<T>): Promise<{ value: T; measurement: Measurement }> {
+export async function measureHere<T>(
+  work: () => T | Promise<T>,
+): Promise<{ value: T; measurement: Measurement }> {
   collectGarbage();
-  const rssBefore = process.memoryUsage().rss;
   const resettable = resetPeakRss();
-  let heapPeak = process.memoryUsage().heapUsed;
+  const { rss: rssBefore, heapUsed: heapBefore } = process.memoryUsage();
+  let heapPeak = heapBefore;
   let rssPeakSampled = rssBefore;
   const sampler = setInterval(() => {
     const usage = process.memoryUsage();
@@ -68,6 +74,7 @@ export async function measureHere<T>(work: () => T | Promise<T>): Promise<{ valu
       ms,
       peakRssBytes: hwm ?? Math.max(rssPeakSampled, after.rss),
       rssBeforeBytes: rssBefore,
+      heapBeforeBytes: heapBefore,
       heapPeakSampledBytes: heapPeak,
       heapRetainedBytes: process.memoryUsage().heapUsed,
     },
@@ -92,7 +99,10 @@ export function measureChild(
   opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
 ): Promise<ChildRun> {
   const useTime = existsSync(GNU_TIME);
-  const timeFile = join(tmpdir(), `bench-time-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`);
+  const timeFile = join(
+    tmpdir(),
+    `bench-time-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`,
+  );
   const [file, argv] = useTime ? [GNU_TIME, ['-f', '%M', '-o', timeFile, cmd, ...args]] : [cmd, [...args]];
   return new Promise((resolve, reject) => {
     const started = performance.now();
@@ -144,7 +154,11 @@ export function measureChild(
 }
 
 export function formatMs(ms: number): string {
-  return ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`;
+  return ms >= 10_000
+    ? `${(ms / 1000).toFixed(1)} s`
+    : ms >= 1000
+      ? `${(ms / 1000).toFixed(2)} s`
+      : `${ms.toFixed(0)} ms`;
 }
 
 export function formatMb(bytes: number | undefined): string {

@@ -11,28 +11,8 @@ import { SchemaValidator } from '../src/manifests/schema-validator.js';
 import { GitSource } from '../src/source/git-source.js';
 import type { SyncReport } from '../src/status/types.js';
 import { generateRepo } from './generate.js';
-import { type Measurement, measureHere } from './measure.js';
-
-export const BENCH_USER_AGENT = 'image-gitops-bench';
-
-export type WorkerTask =
-  | { task: 'render'; size: number }
-  | { task: 'source'; url: string; cacheDir: string }
-  | { task: 'engine'; env: Record<string, string> };
-
-export interface StepResult {
-  step: string;
-  measurement: Measurement;
-  /** Wall-clock window of the step (epoch ms), to find its requests in the API server's audit log. */
-  window: { from: number; to: number };
-  details: Record<string, unknown>;
-}
-
-export interface WorkerResult {
-  /** From process start to the first step: node, tsx and the engine's modules loading. */
-  startupMs: number;
-  steps: StepResult[];
-}
+import { measureHere } from './measure.js';
+import { BENCH_USER_AGENT, type StepResult, type WorkerResult, type WorkerTask } from './tasks.js';
 
 const BENCH_COMMIT: CommitInfo = {
   sha: '0123456789abcdef0123456789abcdef01234567',
@@ -93,9 +73,16 @@ async function sourceTask(url: string, cacheDir: string): Promise<StepResult[]> 
 
 function syncDetails(report: SyncReport): Record<string, unknown> {
   if (report.result === 'Failed' || report.result === 'PartiallyFailed') {
-    throw new Error(`sync ${report.result}: ${JSON.stringify(report.error ?? report.manifests.find((m) => m.problems.length))}`);
+    throw new Error(
+      `sync ${report.result}: ${JSON.stringify(report.error ?? report.manifests.find((m) => m.problems.length))}`,
+    );
   }
-  return { result: report.result, counts: report.counts, fetchSkipped: report.fetchSkipped, commit: report.commit };
+  return {
+    result: report.result,
+    counts: report.counts,
+    fetchSkipped: report.fetchSkipped,
+    commit: report.commit,
+  };
 }
 
 async function engineTask(env: Record<string, string>): Promise<StepResult[]> {
@@ -111,7 +98,9 @@ async function engineTask(env: Record<string, string>): Promise<StepResult[]> {
     ];
     // A restarted pod: same cluster and git cache, nothing parsed yet.
     const restarted = new Reconciler({ config, kube });
-    steps.push(await step('no-op sync after restart', async () => syncDetails(await restarted.sync('startup'))));
+    steps.push(
+      await step('no-op sync after restart', async () => syncDetails(await restarted.sync('startup'))),
+    );
     return steps;
   } finally {
     kube.close();

@@ -1,6 +1,2 @@
-import type { ReconcilerConfig } from '../config/reconciler-config.js';
-
-/** `run`: the long-running reconciler. Wired in src/run/daemon.ts. */
-export async function runDaemon(_config: ReconcilerConfig): Promise<number> {
-  throw new Error('run: not wired yet');
-}
+/** `run`: the long-running reconciler (scheduler, webhook, leader election, HTTP), wired in src/run/daemon.ts. */
+export { runDaemon } from '../run/daemon.js';

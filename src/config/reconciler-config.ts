@@ -57,7 +57,6 @@ export function configFromEnv(env: Record<string, string | undefined>): Reconcil
   const url = env.GIT_URL;
   if (!url) throw new Error('GIT_URL is required: the HTTP(S) URL of the config repository');
   const namespace = env.NAMESPACE || env.POD_NAMESPACE || 'image-gitops';
-  const [host, port] = (env.HTTP_ADDR || '0.0.0.0:8080').split(':');
   const logLevel = (env.LOG_LEVEL || 'info') as ReconcilerConfig['logLevel'];
   if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) throw new Error(`LOG_LEVEL must be debug, info, warn or error`);
   const maxShare = number(env, 'MAX_PRUNE_SHARE', 0.5);
@@ -83,7 +82,7 @@ export function configFromEnv(env: Record<string, string | undefined>): Reconcil
       allowMassPrune: bool(env, 'ALLOW_MASS_PRUNE', false),
     },
     applyConcurrency: number(env, 'APPLY_CONCURRENCY', 8),
-    http: { host: host || '0.0.0.0', port: Number(port ?? 8080) },
+    http: parseListenAddress(env.HTTP_ADDR || '0.0.0.0:8080'),
     webhookSecret: fromFileOrEnv(env, 'WEBHOOK_SECRET'),
     leaderElection: {
       enabled: bool(env, 'LEADER_ELECTION', true),
@@ -94,4 +93,13 @@ export function configFromEnv(env: Record<string, string | undefined>): Reconcil
     logLevel,
     settings: settingsFromEnv(env),
   };
+}
+
+/** `host:port`, `:port`, a bare port or `[::1]:port`. */
+export function parseListenAddress(text: string): { host: string; port: number } {
+  const match = /^(?:\[?([^\]]*?)\]?:)?(\d{1,5})$/.exec(text.trim());
+  const port = Number(match?.[2]);
+  if (!match || port > 65535)
+    throw new Error(`listen address must be host:port, :port or port, got "${text}"`);
+  return { host: match[1] || '0.0.0.0', port };
 }

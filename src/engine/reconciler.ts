@@ -251,7 +251,8 @@ export class Reconciler {
       appliedVersions: versions,
       namespaces: [...namespaces].sort(),
     };
-    await emitStatusEvents(this.kube, this.store.objectRef, previous.manifests, next.manifests, this.log);
+    // This sync's statuses, not the steady ones: only they tell whether something was applied.
+    await emitStatusEvents(this.kube, this.store.objectRef, previous.manifests, statuses, this.log);
     await this.store.save(next).catch((error: unknown) => this.log.warn('status not saved', { error: String(error) }));
     this.state = next;
   }

@@ -202,11 +202,4 @@ export function startHttpServer(
   });
 }
 
-/** `host:port`, `:port` or a bare port, as in LISTEN_ADDRESS. */
-export function parseListenAddress(text: string): { host: string; port: number } {
-  const match = /^(?:\[?([^\]]*?)\]?:)?(\d{1,5})$/.exec(text.trim());
-  const port = Number(match?.[2]);
-  if (!match || port > 65535)
-    throw new Error(`listen address must be host:port, :port or port, got "${text}"`);
-  return { host: match[1] || '0.0.0.0', port };
-}
+export { parseListenAddress } from '../config/reconciler-config.js';

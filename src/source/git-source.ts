@@ -152,7 +152,8 @@ export class GitSource {
       if (entry.mode === SYMLINK_MODE) {
         const link = Buffer.from((await git.readBlob({ fs, gitdir: this.gitdir, oid, cache: this.cache })).blob).toString('utf8');
         target = posix.normalize(posix.join(posix.dirname(full), link));
-        const inside = root === '' ? !target.startsWith('..') && !posix.isAbsolute(link) : target.startsWith(`${root}/`);
+        // An absolute link names the host's file system, never the repo: refused under any path.
+        const inside = !posix.isAbsolute(link) && (root === '' ? !target.startsWith('..') : target.startsWith(`${root}/`));
         const resolved = entries.get(target);
         if (!inside || !resolved || resolved.mode === SYMLINK_MODE) {
           problems.push({

@@ -13,15 +13,22 @@ interface EventTarget {
   name: string;
 }
 
-/** The Events worth sending: a manifest whose result or problems changed since the stored status. Pure. */
-export function statusChanges(previous: ManifestStatus[], next: ManifestStatus[]): Array<{ type: 'Normal' | 'Warning'; reason: string; message: string }> {
+type StatusEvent = { type: 'Normal' | 'Warning'; reason: string; message: string };
+
+/**
+ * The Events worth sending, from the stored (previous) status and this sync's status. Pure.
+ * - Warning when a manifest becomes Invalid/Failed or its problems change;
+ * - Normal when this sync applied or pruned objects of it, or when it recovered from a failure.
+ * A sync that wrote nothing for a manifest sends nothing, whatever the commit (a refused prune included).
+ */
+export function statusChanges(previous: ManifestStatus[], next: ManifestStatus[]): StatusEvent[] {
   const before = new Map(previous.map((s) => [s.key, s]));
-  const changes: Array<{ type: 'Normal' | 'Warning'; reason: string; message: string }> = [];
+  const changes: StatusEvent[] = [];
   for (const status of next) {
     const old = before.get(status.key);
-    const sameProblems = JSON.stringify(old?.problems ?? []) === JSON.stringify(status.problems);
-    if (old && old.result === status.result && sameProblems && old.commit === status.commit) continue;
-    if (status.result === 'Invalid' || status.result === 'Failed') {
+    const failing = (s: ManifestStatus | undefined) => s?.result === 'Invalid' || s?.result === 'Failed';
+    if (failing(status)) {
+      const sameProblems = JSON.stringify(old?.problems ?? []) === JSON.stringify(status.problems);
       if (old && old.result === status.result && sameProblems) continue;
       const first = status.problems[0];
       changes.push({
@@ -29,12 +36,12 @@ export function statusChanges(previous: ManifestStatus[], next: ManifestStatus[]
         reason: status.result === 'Invalid' ? 'ManifestInvalid' : 'ManifestFailed',
         message: `${status.key} (${status.file}) at ${status.commit.slice(0, 12)} by ${status.author}: ${first ? formatProblem(first) : status.message}`,
       });
-    } else if (!old || old.commit !== status.commit || old.result !== status.result) {
-      if (old && old.result === status.result && status.objects.length === old.objects.length && JSON.stringify(old.objects) === JSON.stringify(status.objects)) continue;
+    } else if (status.objects.some((o) => o.outcome === 'applied' || o.outcome === 'pruned') || failing(old)) {
+      const where = status.file ? ` (${status.file})` : '';
       changes.push({
         type: 'Normal',
         reason: 'ManifestApplied',
-        message: `${status.key} (${status.file}) applied from ${status.commit.slice(0, 12)} by ${status.author}`,
+        message: `${status.key}${where} at ${status.commit.slice(0, 12)} by ${status.author}: ${status.message}`,
       });
     }
   }

@@ -21,7 +21,12 @@ const serviceMonitorCrd = {
   spec: {
     group: 'monitoring.coreos.com',
     scope: 'Namespaced',
-    names: { plural: 'servicemonitors', singular: 'servicemonitor', kind: 'ServiceMonitor', listKind: 'ServiceMonitorList' },
+    names: {
+      plural: 'servicemonitors',
+      singular: 'servicemonitor',
+      kind: 'ServiceMonitor',
+      listKind: 'ServiceMonitorList',
+    },
     versions: [
       {
         name: 'v1',
@@ -34,7 +39,10 @@ const serviceMonitorCrd = {
 };
 
 function kubectl(cp: ControlPlane, args: string[]): string {
-  return execFileSync('kubectl', [...args, '--kubeconfig', cp.kubeconfigPath], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  return execFileSync('kubectl', [...args, '--kubeconfig', cp.kubeconfigPath], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }
 
 describe('deploy/base manifests', function () {
@@ -45,14 +53,19 @@ describe('deploy/base manifests', function () {
     cp = await controlPlane();
     await cp.kubeApi.apply(serviceMonitorCrd as unknown as KubeObject);
     // Namespaced objects can only be dry-run into a namespace that exists.
-    await cp.kubeApi.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'image-gitops' } }).catch((error) => {
-      if (!(error instanceof KubeApiError && error.status === 409)) throw error;
-    });
+    await cp.kubeApi
+      .create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'image-gitops' } })
+      .catch((error) => {
+        if (!(error instanceof KubeApiError && error.status === 409)) throw error;
+      });
     // the CRD is served a moment after it is created
     const started = Date.now();
     for (;;) {
       try {
-        await cp.kubeApi.request('GET', '/apis/monitoring.coreos.com/v1/namespaces/image-gitops/servicemonitors');
+        await cp.kubeApi.request(
+          'GET',
+          '/apis/monitoring.coreos.com/v1/namespaces/image-gitops/servicemonitors',
+        );
         break;
       } catch (error) {
         if (Date.now() - started > 30_000) throw error;
@@ -111,7 +124,10 @@ describe('deploy/base manifests', function () {
     // the control: without the container's securityContext the same pod is refused
     const container = { ...deployment.spec.template.spec.containers[0], securityContext: undefined };
     const loose = { ...pod, spec: { ...pod.spec, containers: [container] } };
-    await assert.rejects(cp.kubeApi.apply(loose as KubeObject, { dryRun: true }), /violates PodSecurity "restricted/);
+    await assert.rejects(
+      cp.kubeApi.apply(loose as KubeObject, { dryRun: true }),
+      /violates PodSecurity "restricted/,
+    );
   });
 
   it('kubectl builds the kustomization and the server accepts it in a dry-run', () => {
@@ -131,12 +147,34 @@ describe('deploy/base manifests', function () {
 
   describe('RBAC, applied for real and asked with kubectl auth can-i as the ServiceAccount', () => {
     before(() => {
-      kubectl(cp, ['apply', '--server-side', '--field-manager', 'deploy-test', '-f', join(base, 'serviceaccount.yaml')]);
-      kubectl(cp, ['apply', '--server-side', '--field-manager', 'deploy-test', '-f', join(base, 'rbac.yaml')]);
+      kubectl(cp, [
+        'apply',
+        '--server-side',
+        '--field-manager',
+        'deploy-test',
+        '-f',
+        join(base, 'serviceaccount.yaml'),
+      ]);
+      kubectl(cp, [
+        'apply',
+        '--server-side',
+        '--field-manager',
+        'deploy-test',
+        '-f',
+        join(base, 'rbac.yaml'),
+      ]);
     });
 
     function can(verb: string, resource: string, namespace?: string): boolean {
-      const args = ['auth', 'can-i', verb, resource, '--as', SA, ...(namespace ? ['-n', namespace] : ['--all-namespaces'])];
+      const args = [
+        'auth',
+        'can-i',
+        verb,
+        resource,
+        '--as',
+        SA,
+        ...(namespace ? ['-n', namespace] : ['--all-namespaces']),
+      ];
       try {
         return kubectl(cp, args).trim() === 'yes';
       } catch (error) {
@@ -148,7 +186,15 @@ describe('deploy/base manifests', function () {
     }
 
     it('may manage what the kinds render, in its own namespace', () => {
-      for (const resource of ['jobs.batch', 'cronjobs.batch', 'configmaps', 'secrets', 'services', 'daemonsets.apps', 'statefulsets.apps']) {
+      for (const resource of [
+        'jobs.batch',
+        'cronjobs.batch',
+        'configmaps',
+        'secrets',
+        'services',
+        'daemonsets.apps',
+        'statefulsets.apps',
+      ]) {
         for (const verb of ['create', 'patch', 'delete', 'list']) {
           assert.equal(can(verb, resource, 'image-gitops'), true, `${verb} ${resource}`);
         }
@@ -159,7 +205,14 @@ describe('deploy/base manifests', function () {
     });
 
     it('may only read workloads across the cluster', () => {
-      for (const resource of ['deployments.apps', 'statefulsets.apps', 'daemonsets.apps', 'cronjobs.batch', 'jobs.batch', 'pods']) {
+      for (const resource of [
+        'deployments.apps',
+        'statefulsets.apps',
+        'daemonsets.apps',
+        'cronjobs.batch',
+        'jobs.batch',
+        'pods',
+      ]) {
         assert.equal(can('list', resource), true, `list ${resource}`);
         assert.equal(can('delete', resource, 'kube-system'), false, `delete ${resource} in kube-system`);
         assert.equal(can('patch', resource, 'default'), false, `patch ${resource} in default`);

@@ -1,8 +1,12 @@
 // Leader election against a real kube-apiserver: two LeaderElector instances on one Lease.
 import assert from 'node:assert/strict';
 import { KubeClient } from '../../src/kube/client.js';
+import { Daemon } from '../../src/run/daemon.js';
 import { LeaderElector, type LeaseSpec, microTime } from '../../src/run/leader.js';
+import { silentLogger } from '../../src/run/logger.js';
+import type { SyncReport } from '../../src/status/types.js';
 import { type ControlPlane, controlPlane } from '../support/control-plane.js';
+import { type EngineHarness, prepullManifest, startEngine } from '../support/engine-harness.js';
 
 const timing = { leaseDurationMs: 3000, renewDeadlineMs: 2000, retryPeriodMs: 250 };
 
@@ -11,7 +15,8 @@ function waitFor(check: () => boolean, timeoutMs: number, what: string): Promise
   return new Promise((resolve, reject) => {
     const poll = () => {
       if (check()) return resolve(Date.now() - started);
-      if (Date.now() - started > timeoutMs) return reject(new Error(`timed out after ${timeoutMs}ms waiting for ${what}`));
+      if (Date.now() - started > timeoutMs)
+        return reject(new Error(`timed out after ${timeoutMs}ms waiting for ${what}`));
       setTimeout(poll, 20);
     };
     poll();
@@ -41,7 +46,10 @@ describe('leader election on a Lease', function () {
   }
 
   async function lease(name: string): Promise<LeaseSpec> {
-    const lease = (await client.request('GET', `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases/${name}`)) as {
+    const lease = (await client.request(
+      'GET',
+      `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases/${name}`,
+    )) as {
       spec: LeaseSpec;
     };
     return lease.spec;
@@ -107,12 +115,19 @@ describe('leader election on a Lease', function () {
     await a.stop({ release: false }); // dies: the Lease is left as it was
     const died = Date.now();
     assert.equal((await lease('takeover')).holderIdentity, 'pod-a');
-    await waitFor(() => b.isLeader(), timing.leaseDurationMs + 2 * timing.retryPeriodMs + 1000, 'pod-b to take over');
+    await waitFor(
+      () => b.isLeader(),
+      timing.leaseDurationMs + 2 * timing.retryPeriodMs + 1000,
+      'pod-b to take over',
+    );
     const tookMs = Date.now() - died;
     // not before the lease could have expired (the last renew was at most one retry period before death)...
     assert.ok(tookMs >= timing.leaseDurationMs - timing.retryPeriodMs - 100, `took over after ${tookMs}ms`);
     // ...and within the lease duration (plus the polling of the two sides)
-    assert.ok(tookMs <= timing.leaseDurationMs + 2 * timing.retryPeriodMs + 500, `took over after ${tookMs}ms`);
+    assert.ok(
+      tookMs <= timing.leaseDurationMs + 2 * timing.retryPeriodMs + 500,
+      `took over after ${tookMs}ms`,
+    );
     const spec = await lease('takeover');
     assert.equal(spec.holderIdentity, 'pod-b');
     assert.equal(spec.leaseTransitions, 1);
@@ -142,10 +157,75 @@ describe('leader election on a Lease', function () {
     const current = (await client.request('GET', path)) as { spec: LeaseSpec };
     await client.request('PUT', path, {
       ...current,
-      spec: { ...current.spec, holderIdentity: 'pod-z', renewTime: microTime(new Date()), leaseDurationSeconds: 30 },
+      spec: {
+        ...current.spec,
+        holderIdentity: 'pod-z',
+        renewTime: microTime(new Date()),
+        leaseDurationSeconds: 30,
+      },
     });
     await waitFor(() => !a.isLeader(), 5000, 'pod-a to step down');
     assert.equal(a.leader(), 'pod-z');
     assert.deepEqual(events, ['pod-a leads', 'pod-a stops']);
+  });
+});
+
+describe('two daemons with the real Reconciler', function () {
+  this.timeout(90_000);
+  let harness: EngineHarness;
+  const daemons: Daemon[] = [];
+
+  function daemon(identity: string, engine: EngineHarness['reconciler']): Daemon {
+    const d = new Daemon(
+      {
+        ...harness.config,
+        schedule: '1h',
+        http: { host: '127.0.0.1', port: 0 },
+        leaderElection: { enabled: true, leaseName: 'daemons', leaseDurationSeconds: 3, identity },
+        retryPeriodMs: 250,
+        shutdownGraceMs: 5000,
+      },
+      { engine, leaseClient: harness.kube, logger: silentLogger },
+    );
+    daemons.push(d);
+    return d;
+  }
+
+  before(async () => {
+    harness = await startEngine({ 'prepull.yaml': prepullManifest('tools', { busybox: 'busybox:1.36' }) });
+  });
+
+  after(async () => {
+    await Promise.all(daemons.map((d) => d.shutdown('test end')));
+    await harness.close();
+  });
+
+  it('only the leader syncs; the follower serves health and metrics, and takes over on a graceful stop', async () => {
+    const a = daemon('daemon-a', harness.reconciler);
+    await a.start();
+    await waitFor(() => a.isLeader() && a.isReady(), 30_000, 'daemon-a to lead and sync');
+    const b = daemon('daemon-b', harness.restart());
+    await b.start();
+    await waitFor(() => b.isReady(), 10_000, 'daemon-b to stand by');
+
+    const statusA = (await (await fetch(`${a.url}/status`)).json()) as SyncReport;
+    assert.equal(statusA.trigger, 'startup');
+    assert.ok(
+      ['Succeeded', 'NoChange'].includes(statusA.result),
+      `leader synced: ${statusA.result} ${statusA.error?.message ?? ''}`,
+    );
+    assert.equal(statusA.manifests[0]?.kind, 'ImagePrepull');
+    assert.equal((await fetch(`${b.url}/status`)).status, 404, 'the follower never synced');
+    assert.equal((await fetch(`${b.url}/readyz`)).status, 200);
+    assert.match(await (await fetch(`${a.url}/metrics`)).text(), /^image_gitops_leader 1$/m);
+    assert.match(await (await fetch(`${b.url}/metrics`)).text(), /^image_gitops_leader 0$/m);
+    assert.match(await (await fetch(`${b.url}/metrics`)).text(), /^process_cpu_user_seconds_total /m);
+
+    await a.shutdown('SIGTERM');
+    await waitFor(() => b.isLeader(), 3000, 'daemon-b to take over after the release');
+    await waitFor(() => b.scheduler.consecutiveFailures() === 0 && b.isReady(), 30_000, 'daemon-b to sync');
+    const statusB = (await (await fetch(`${b.url}/status`)).json()) as SyncReport;
+    assert.equal(statusB.trigger, 'startup');
+    assert.equal(statusB.commit?.sha, statusA.commit?.sha);
   });
 });

@@ -124,8 +124,8 @@ describe('ImageBackup rewrite planning', () => {
     // nginx:1.23 moved at the source: its copy is pending again, the container stays on the backup copy.
     const second = { 'nginx:1.23': 'pending', 'ghcr.io/acme/setup:v1': 'upToDate' } as const;
     const [two] = planWorkloadRewrites(observedOf([afterOne], second), spec);
-    const patch = two!.patch as { spec: { template: { spec: Record<string, unknown> } } };
-    assert.deepEqual(patch.spec.template.spec, {
+    const patch = two!.patch.spec as { template: { spec: Record<string, unknown> } };
+    assert.deepEqual(patch.template.spec, {
       initContainers: [{ name: 'init', image: `${BACKUP}/ghcr_io/acme/setup:v1` }],
       containers: [{ name: 'app', image: `${BACKUP}/index_docker_io/library/nginx:1.23` }],
     });
@@ -170,8 +170,8 @@ describe('ImageBackup rewrite planning', () => {
     ).template.spec;
     pod.containers[0]!.image = 'nginx:1.25';
     const [undo] = planWorkloadRewrites(observedOf([rewritten], states), { backupRegistry: BACKUP });
-    const patch = undo!.patch as { spec: { template: { spec: { containers: unknown[] } } } };
-    assert.deepEqual(patch.spec.template.spec.containers, [
+    const patch = undo!.patch.spec as { template: { spec: { containers: unknown[] } } };
+    assert.deepEqual(patch.template.spec.containers, [
       { name: 'pinned', image: `grafana/grafana@${DIGEST}` },
     ]);
   });
@@ -217,8 +217,8 @@ describe('ImageBackup rewrite planning', () => {
       ['Pod', 'CronJob'],
     );
     const image = `${BACKUP}/index_docker_io/library/nginx:1.23`;
-    assert.deepEqual((plan[0]!.patch as { spec: unknown }).spec, { containers: [{ name: 'a', image }] });
-    assert.deepEqual((plan[1]!.patch as { spec: unknown }).spec, {
+    assert.deepEqual(plan[0]!.patch.spec, { containers: [{ name: 'a', image }] });
+    assert.deepEqual(plan[1]!.patch.spec, {
       jobTemplate: { spec: { template: { spec: { containers: [{ name: 'a', image }] } } } },
     });
   });

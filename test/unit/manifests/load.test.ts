@@ -43,7 +43,12 @@ describe('loading manifests', () => {
       assert.equal(problem.code, 'SCHEMA');
       assert.match(problem.message, /required/);
       // `source:` is on line 7; its first child (tag) on line 8 is where the mapping starts.
-      assert.deepEqual(problem.location, { file: 'sync/a.yaml', line: 8, column: 5, field: '/spec/source/image' });
+      assert.deepEqual(problem.location, {
+        file: 'sync/a.yaml',
+        line: 8,
+        column: 5,
+        field: '/spec/source/image',
+      });
     });
 
     it('points an unknown field at its key', () => {
@@ -59,7 +64,12 @@ describe('loading manifests', () => {
       const problem = onlyProblem(load({ 'a.yaml': content }));
       assert.equal(problem.code, 'SCHEMA');
       assert.equal(problem.message, 'must be boolean');
-      assert.deepEqual(problem.location, { file: 'a.yaml', line: 14, column: 7, field: '/spec/registries/0/tlsVerify' });
+      assert.deepEqual(problem.location, {
+        file: 'a.yaml',
+        line: 14,
+        column: 7,
+        field: '/spec/registries/0/tlsVerify',
+      });
     });
 
     it('lists the allowed values of an enum', () => {
@@ -70,9 +80,14 @@ describe('loading manifests', () => {
     });
 
     it('reports every problem of a document, not just the first', () => {
-      const content = imageSync('a').replace('mode: OneShot', 'mode: Sometimes').replace('    image: nginx\n', '');
+      const content = imageSync('a')
+        .replace('mode: OneShot', 'mode: Sometimes')
+        .replace('    image: nginx\n', '');
       const loaded = load({ 'a.yaml': content });
-      assert.deepEqual(loaded.invalid[0]?.problems.map((p) => p.location?.field).sort(), ['/spec/mode', '/spec/source/image']);
+      assert.deepEqual(loaded.invalid[0]?.problems.map((p) => p.location?.field).sort(), [
+        '/spec/mode',
+        '/spec/source/image',
+      ]);
     });
 
     it('keeps the key of an invalid document, so that its objects are kept rather than pruned', () => {
@@ -83,7 +98,9 @@ describe('loading manifests', () => {
 
   describe('kinds', () => {
     it('refuses an unknown kind, pointing at it and listing what is supported', () => {
-      const problem = onlyProblem(load({ 'a.yaml': imageSync('a').replace('kind: ImageSync', 'kind: ImageSink') }));
+      const problem = onlyProblem(
+        load({ 'a.yaml': imageSync('a').replace('kind: ImageSync', 'kind: ImageSink') }),
+      );
       assert.equal(problem.code, 'UNKNOWN_KIND');
       assert.deepEqual(problem.location, { file: 'a.yaml', line: 2, column: 1, field: '/kind' });
       for (const supported of supportedKinds()) assert.ok(problem.message.includes(supported), supported);
@@ -94,7 +111,10 @@ describe('loading manifests', () => {
       const content = imageSync('a').replace('image-gitops.io/v1alpha1', 'image-gitops.io/v2');
       const problem = onlyProblem(load({ 'a.yaml': content }));
       assert.equal(problem.code, 'UNKNOWN_KIND');
-      assert.match(problem.message, /"image-gitops\.io\/v2 ImageSync".*supported: .*image-gitops\.io\/v1alpha1 ImageSync/);
+      assert.match(
+        problem.message,
+        /"image-gitops\.io\/v2 ImageSync".*supported: .*image-gitops\.io\/v1alpha1 ImageSync/,
+      );
       assert.deepEqual(problem.location, { file: 'a.yaml', line: 1, column: 1, field: '/apiVersion' });
     });
 
@@ -119,7 +139,12 @@ describe('loading manifests', () => {
       const [manifest] = loaded.manifests;
       assert.equal(manifest?.kind, 'ImageSync');
       assert.equal(manifest?.key, 'ImageSync/argocd');
-      assert.deepEqual(manifest?.origin, { file: 'image.yaml', line: 1, apiVersion: 'skopeo.io/v1alpha1', kind: 'Image' });
+      assert.deepEqual(manifest?.origin, {
+        file: 'image.yaml',
+        line: 1,
+        apiVersion: 'skopeo.io/v1alpha1',
+        kind: 'Image',
+      });
       assert.deepEqual(manifest?.spec, {
         mode: 'OneShot',
         source: { image: 'quay.io/argoproj/argocd', tag: 'v2.13.1' },
@@ -128,7 +153,8 @@ describe('loading manifests', () => {
     });
 
     it('reports the alias schema errors with their location in the alias document', () => {
-      const content = 'apiVersion: skopeo.io/v1alpha1\nkind: Image\nmetadata:\n  name: argocd\nspec:\n  mode: Never\n';
+      const content =
+        'apiVersion: skopeo.io/v1alpha1\nkind: Image\nmetadata:\n  name: argocd\nspec:\n  mode: Never\n';
       const loaded = load({ 'image.yaml': content });
       const fields = loaded.invalid[0]?.problems.map((p) => p.location?.field);
       assert.ok(fields?.includes('/spec/mode'), JSON.stringify(loaded.invalid));
@@ -138,7 +164,10 @@ describe('loading manifests', () => {
 
   describe('uniqueness', () => {
     it('refuses the second manifest with the same kind and name, naming the first one’s file and line', () => {
-      const loaded = load({ 'b.yaml': `# the second\n${imageSync('same')}`, 'a.yaml': `---\n${imageSync('same')}` });
+      const loaded = load({
+        'b.yaml': `# the second\n${imageSync('same')}`,
+        'a.yaml': `---\n${imageSync('same')}`,
+      });
       assert.deepEqual(
         loaded.manifests.map((m) => [m.key, m.origin.file]),
         [['ImageSync/same', 'a.yaml']],
@@ -150,11 +179,16 @@ describe('loading manifests', () => {
     });
 
     it('accepts the same name for two kinds, and for two namespaces', () => {
-      const prepull = 'apiVersion: image-gitops.io/v1alpha1\nkind: ImagePrepull\nmetadata:\n  name: same\nspec:\n  images:\n    - name: busybox\n      image: busybox:1.36\n';
+      const prepull =
+        'apiVersion: image-gitops.io/v1alpha1\nkind: ImagePrepull\nmetadata:\n  name: same\nspec:\n  images:\n    - name: busybox\n      image: busybox:1.36\n';
       const otherNs = imageSync('same').replace('  name: same', '  name: same\n  namespace: other');
       const loaded = load({ 'a.yaml': imageSync('same'), 'b.yaml': prepull, 'c.yaml': otherNs });
       assert.deepEqual(loaded.invalid, []);
-      assert.deepEqual(loaded.manifests.map((m) => m.key).sort(), ['ImagePrepull/same', 'ImageSync/other/same', 'ImageSync/same']);
+      assert.deepEqual(loaded.manifests.map((m) => m.key).sort(), [
+        'ImagePrepull/same',
+        'ImageSync/other/same',
+        'ImageSync/same',
+      ]);
     });
   });
 
@@ -174,7 +208,10 @@ describe('loading manifests', () => {
     });
 
     it('locates a syntax error and keeps the file’s other problems apart from manifests', () => {
-      const loaded = load({ 'bad.yaml': imageSync('a').replace('  mode: OneShot', '  mode: [OneShot'), 'good.yaml': imageSync('b') });
+      const loaded = load({
+        'bad.yaml': imageSync('a').replace('  mode: OneShot', '  mode: [OneShot'),
+        'good.yaml': imageSync('b'),
+      });
       assert.deepEqual(
         loaded.manifests.map((m) => m.key),
         ['ImageSync/b'],
@@ -188,7 +225,9 @@ describe('loading manifests', () => {
     });
 
     it('refuses a duplicated key', () => {
-      const loaded = load({ 'dup.yaml': imageSync('a').replace('  mode: OneShot', '  mode: OneShot\n  mode: Recurrent') });
+      const loaded = load({
+        'dup.yaml': imageSync('a').replace('  mode: OneShot', '  mode: OneShot\n  mode: Recurrent'),
+      });
       assert.equal(loaded.manifests.length, 0);
       assert.equal(loaded.fileProblems[0]?.code, 'YAML_PARSE');
       assert.equal(loaded.fileProblems[0]?.location?.line, 7);
@@ -196,7 +235,13 @@ describe('loading manifests', () => {
 
     it('refuses an alias bomb instead of expanding it', () => {
       const levels = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
-      for (const [prev, name] of [['a', 'b'], ['b', 'c'], ['c', 'd'], ['d', 'e'], ['e', 'f']]) {
+      for (const [prev, name] of [
+        ['a', 'b'],
+        ['b', 'c'],
+        ['c', 'd'],
+        ['d', 'e'],
+        ['e', 'f'],
+      ]) {
         levels.push(`${name}: &${name} [${Array(10).fill(`*${prev}`).join(', ')}]`);
       }
       const started = Date.now();
@@ -216,7 +261,10 @@ describe('loading manifests', () => {
       );
       const loaded = load({ 'a.yaml': content });
       assert.deepEqual(loaded.invalid, []);
-      assert.equal((loaded.manifests[0]?.spec as { destination: { image: string } }).destination.image, 'nginx');
+      assert.equal(
+        (loaded.manifests[0]!.spec as { destination: { image: string } }).destination.image,
+        'nginx',
+      );
     });
 
     it('refuses a document that is not a mapping, located at its start', () => {

@@ -32,7 +32,10 @@ describe('JSON logger', () => {
     logger.info('i');
     logger.warn('w');
     logger.error('e');
-    assert.deepEqual(records().map((r) => r.level), ['warn', 'error']);
+    assert.deepEqual(
+      records().map((r) => r.level),
+      ['warn', 'error'],
+    );
   });
 
   it('never writes secrets: secret-looking fields and URL credentials are replaced', () => {
@@ -57,7 +60,11 @@ describe('JSON logger', () => {
     const { logger, records } = capture();
     const error = Object.assign(new Error('connect ECONNREFUSED 10.0.0.1:443'), { code: 'ECONNREFUSED' });
     logger.error('fetch failed', { error });
-    assert.deepEqual(records()[0]!.error, { name: 'Error', message: 'connect ECONNREFUSED 10.0.0.1:443', code: 'ECONNREFUSED' });
+    assert.deepEqual(records()[0]!.error, {
+      name: 'Error',
+      message: 'connect ECONNREFUSED 10.0.0.1:443',
+      code: 'ECONNREFUSED',
+    });
   });
 
   it('child loggers add their fields, and a field cannot overwrite the level or message', () => {

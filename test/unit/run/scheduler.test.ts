@@ -48,8 +48,14 @@ describe('retry backoff', () => {
   });
 
   it('takes jitter off the delay, at most the jitter share', () => {
-    assert.equal(backoffDelay(3, policy, () => 1), 2000);
-    assert.equal(backoffDelay(3, policy, () => 0.5), 3000);
+    assert.equal(
+      backoffDelay(3, policy, () => 1),
+      2000,
+    );
+    assert.equal(
+      backoffDelay(3, policy, () => 0.5),
+      3000,
+    );
     for (let i = 0; i < 50; i++) {
       const d = backoffDelay(4, DEFAULT_BACKOFF);
       const base = Math.min(DEFAULT_BACKOFF.maxMs, DEFAULT_BACKOFF.initialMs * 8);
@@ -67,7 +73,10 @@ describe('scheduler', () => {
 
   it('syncs at start and then every interval, counted from the end of the previous sync', async () => {
     const engine = new StandInEngine();
-    scheduler = new Scheduler({ schedule: { kind: 'interval', everyMs: 80 }, sync: (t, s) => engine.sync(t, s) });
+    scheduler = new Scheduler({
+      schedule: { kind: 'interval', everyMs: 80 },
+      sync: (t, s) => engine.sync(t, s),
+    });
     scheduler.start();
     await waitUntil(() => engine.calls.length >= 4, 3000, 'four syncs');
     assert.deepEqual(engine.triggers().slice(0, 4), ['startup', 'schedule', 'schedule', 'schedule']);
@@ -80,7 +89,10 @@ describe('scheduler', () => {
   it('never overlaps syncs: triggers during a sync queue exactly one follow-up', async () => {
     const engine = new StandInEngine();
     engine.hold = true;
-    scheduler = new Scheduler({ schedule: { kind: 'interval', everyMs: 60_000 }, sync: (t, s) => engine.sync(t, s) });
+    scheduler = new Scheduler({
+      schedule: { kind: 'interval', everyMs: 60_000 },
+      sync: (t, s) => engine.sync(t, s),
+    });
     scheduler.start();
     await waitUntil(() => engine.calls.length === 1);
     assert.equal(scheduler.trigger('webhook'), 'queued');
@@ -177,7 +189,10 @@ describe('scheduler', () => {
   it('on stop lets a sync finish within the grace period, without aborting it', async () => {
     const engine = new StandInEngine();
     engine.hold = true;
-    scheduler = new Scheduler({ schedule: { kind: 'interval', everyMs: 60_000 }, sync: (t, s) => engine.sync(t, s) });
+    scheduler = new Scheduler({
+      schedule: { kind: 'interval', everyMs: 60_000 },
+      sync: (t, s) => engine.sync(t, s),
+    });
     scheduler.start();
     await waitUntil(() => engine.calls.length === 1);
     scheduler.trigger('webhook');
@@ -192,7 +207,10 @@ describe('scheduler', () => {
   it('on stop aborts a sync that outlives the grace period, through its AbortSignal', async () => {
     const engine = new StandInEngine();
     engine.hold = true;
-    scheduler = new Scheduler({ schedule: { kind: 'interval', everyMs: 60_000 }, sync: (t, s) => engine.sync(t, s) });
+    scheduler = new Scheduler({
+      schedule: { kind: 'interval', everyMs: 60_000 },
+      sync: (t, s) => engine.sync(t, s),
+    });
     scheduler.start();
     await waitUntil(() => engine.calls.length === 1);
     const started = Date.now();
@@ -206,7 +224,10 @@ describe('scheduler', () => {
 
   it('can be started again after a stop (leadership regained)', async () => {
     const engine = new StandInEngine();
-    scheduler = new Scheduler({ schedule: { kind: 'interval', everyMs: 60_000 }, sync: (t, s) => engine.sync(t, s) });
+    scheduler = new Scheduler({
+      schedule: { kind: 'interval', everyMs: 60_000 },
+      sync: (t, s) => engine.sync(t, s),
+    });
     scheduler.start();
     await scheduler.idle();
     await scheduler.stop(0);

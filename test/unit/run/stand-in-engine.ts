@@ -1,6 +1,6 @@
 // A stand-in for the Reconciler in unit tests of scheduling and the daemon: the same sync() signature,
 // SyncReport-shaped results, and hooks to hold a sync open, fail it, or watch its abort signal.
-import type { SyncResult, SyncReport } from '../../../src/status/types.js';
+import type { SyncReport, SyncResult } from '../../../src/status/types.js';
 import { syncReport } from '../server/report-fixture.js';
 
 type Trigger = SyncReport['trigger'];

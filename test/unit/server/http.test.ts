@@ -61,7 +61,10 @@ describe('HTTP endpoints', () => {
     const before = await fetch(`${server.url}/status`);
     assert.equal(before.status, 404);
     assert.match(((await before.json()) as { message: string }).message, /no sync report yet/);
-    report = syncReport({ result: 'PartiallyFailed', counts: { applied: 2, unchanged: 1, pruned: 0, failed: 1, kept: 0 } });
+    report = syncReport({
+      result: 'PartiallyFailed',
+      counts: { applied: 2, unchanged: 1, pruned: 0, failed: 1, kept: 0 },
+    });
     const after = await fetch(`${server.url}/status`);
     assert.equal(after.status, 200);
     assert.match(after.headers.get('content-type') ?? '', /application\/json/);
@@ -84,7 +87,11 @@ describe('HTTP endpoints', () => {
     const signature = `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
     const res = await fetch(`${server.url}/webhook`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-hub-signature-256': signature },
+      headers: {
+        'content-type': 'application/json',
+        'x-github-event': 'push',
+        'x-hub-signature-256': signature,
+      },
       body,
     });
     assert.equal(res.status, 202);

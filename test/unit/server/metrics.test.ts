@@ -17,17 +17,30 @@ async function samples(metrics: Metrics): Promise<Map<string, number>> {
 describe('sync metrics', () => {
   it('counts syncs by result and observes their duration and the git fetch time', async () => {
     const metrics = createMetrics({ defaultMetrics: false });
-    recordSyncReport(metrics, syncReport({ result: 'Succeeded', durationSeconds: 2.5, gitFetchSeconds: 0.3 }));
-    recordSyncReport(metrics, syncReport({ result: 'NoChange', durationSeconds: 0.2, gitFetchSeconds: 0.04 }));
     recordSyncReport(
       metrics,
-      syncReport({ result: 'NoChange', durationSeconds: 0.1, fetchSkipped: true, gitFetchSeconds: undefined }),
+      syncReport({ result: 'Succeeded', durationSeconds: 2.5, gitFetchSeconds: 0.3 }),
+    );
+    recordSyncReport(
+      metrics,
+      syncReport({ result: 'NoChange', durationSeconds: 0.2, gitFetchSeconds: 0.04 }),
+    );
+    recordSyncReport(
+      metrics,
+      syncReport({
+        result: 'NoChange',
+        durationSeconds: 0.1,
+        fetchSkipped: true,
+        gitFetchSeconds: undefined,
+      }),
     );
     const s = await samples(metrics);
     assert.equal(s.get('image_gitops_sync_total{result="Succeeded"}'), 1);
     assert.equal(s.get('image_gitops_sync_total{result="NoChange"}'), 2);
     assert.equal(s.get('image_gitops_sync_duration_seconds_count{result="NoChange"}'), 2);
-    assert.ok(Math.abs((s.get('image_gitops_sync_duration_seconds_sum{result="NoChange"}') ?? 0) - 0.3) < 1e-9);
+    assert.ok(
+      Math.abs((s.get('image_gitops_sync_duration_seconds_sum{result="NoChange"}') ?? 0) - 0.3) < 1e-9,
+    );
     assert.equal(s.get('image_gitops_sync_duration_seconds_bucket{le="2.5",result="Succeeded"}'), 1);
     assert.equal(s.get('image_gitops_sync_duration_seconds_bucket{le="1",result="Succeeded"}'), 0);
     // the third report had no fetch (fetchSkipped), so two observations
@@ -36,7 +49,10 @@ describe('sync metrics', () => {
 
   it('adds applied and pruned objects by object kind', async () => {
     const metrics = createMetrics({ defaultMetrics: false });
-    recordSyncReport(metrics, syncReport({ appliedByKind: { Job: 3, ConfigMap: 1 }, prunedByKind: { Job: 2 } }));
+    recordSyncReport(
+      metrics,
+      syncReport({ appliedByKind: { Job: 3, ConfigMap: 1 }, prunedByKind: { Job: 2 } }),
+    );
     recordSyncReport(metrics, syncReport({ appliedByKind: { Job: 1 }, prunedByKind: { CronJob: 1 } }));
     const s = await samples(metrics);
     assert.equal(s.get('image_gitops_objects_applied_total{kind="Job"}'), 4);
@@ -57,7 +73,9 @@ describe('sync metrics', () => {
           manifestStatus({ key: 'c', kind: 'ImageBuild', result: 'Failed' }),
           manifestStatus({ key: 'd', result: 'Applied' }),
         ],
-        fileProblems: [{ code: 'YAML_PARSE', message: 'bad indentation', location: { file: 'x.yaml', line: 3 } }],
+        fileProblems: [
+          { code: 'YAML_PARSE', message: 'bad indentation', location: { file: 'x.yaml', line: 3 } },
+        ],
       }),
     );
     let s = await samples(metrics);
@@ -84,7 +102,10 @@ describe('sync metrics', () => {
     );
     const s = await samples(metrics);
     assert.equal(s.get('image_gitops_manifest_errors{kind="ImageSync",result="Invalid"}'), 1);
-    assert.equal(s.get('image_gitops_last_synced_commit_timestamp_seconds'), Date.parse('2026-11-24T09:59:00.000Z') / 1000);
+    assert.equal(
+      s.get('image_gitops_last_synced_commit_timestamp_seconds'),
+      Date.parse('2026-11-24T09:59:00.000Z') / 1000,
+    );
     assert.equal(s.get('image_gitops_sync_total{result="Failed"}'), 1);
   });
 
@@ -93,7 +114,10 @@ describe('sync metrics', () => {
     recordSyncReport(metrics, syncReport());
     const s = await samples(metrics);
     // the fixture's commit date is 2026-11-24T09:59:00Z and its sync finished at 10:00:02.5Z
-    assert.equal(s.get('image_gitops_last_synced_commit_timestamp_seconds'), Date.UTC(2026, 10, 24, 9, 59) / 1000);
+    assert.equal(
+      s.get('image_gitops_last_synced_commit_timestamp_seconds'),
+      Date.UTC(2026, 10, 24, 9, 59) / 1000,
+    );
     assert.equal(
       s.get('image_gitops_last_successful_sync_timestamp_seconds'),
       Date.UTC(2026, 10, 24, 10, 0, 2, 500) / 1000,

@@ -17,12 +17,15 @@ function hmac(body: Buffer, key: string): string {
 }
 
 describe('webhook signatures', () => {
-  it('accepts the example signature from GitHub\'s documentation', () => {
+  it("accepts the example signature from GitHub's documentation", () => {
     // docs.github.com "Validating webhook deliveries": this secret and payload give this signature.
     const body = Buffer.from('Hello, World!');
     const signature = 'sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17';
     assert.equal(verifyGithubSignature(body, "It's a Secret to Everybody", signature), true);
-    assert.equal(verifyGithubSignature(Buffer.from('Hello, World?'), "It's a Secret to Everybody", signature), false);
+    assert.equal(
+      verifyGithubSignature(Buffer.from('Hello, World?'), "It's a Secret to Everybody", signature),
+      false,
+    );
   });
 
   it('refuses a GitHub signature made with another secret, without the sha256= prefix, or missing', () => {
@@ -44,7 +47,10 @@ describe('webhook signatures', () => {
     assert.equal(verifyGiteaSignature(push, secret, hmac(push, secret)), true);
     assert.equal(verifyGiteaSignature(push, secret, hmac(push, secret).toUpperCase()), true);
     assert.equal(verifyGiteaSignature(push, secret, `sha256=${hmac(push, secret)}`), false);
-    assert.equal(verifyGiteaSignature(Buffer.concat([push, Buffer.from(' ')]), secret, hmac(push, secret)), false);
+    assert.equal(
+      verifyGiteaSignature(Buffer.concat([push, Buffer.from(' ')]), secret, hmac(push, secret)),
+      false,
+    );
   });
 
   it('constant-time comparison tells equal from different inputs of any length', () => {
@@ -62,7 +68,12 @@ describe('webhook decisions', () => {
       secret,
       ref: 'main',
     });
-    assert.deepEqual(decision, { action: 'trigger', provider: 'github', ref: 'refs/heads/main', status: 202 });
+    assert.deepEqual(decision, {
+      action: 'trigger',
+      provider: 'github',
+      ref: 'refs/heads/main',
+      status: 202,
+    });
   });
 
   it('rejects a GitHub push whose body was changed after signing', () => {
@@ -101,7 +112,11 @@ describe('webhook decisions', () => {
       secret,
     });
     assert.equal(mr.action, 'ignore');
-    const wrong = decideWebhook({ headers: { 'x-gitlab-event': 'Push Hook', 'x-gitlab-token': 'guess' }, body: push, secret });
+    const wrong = decideWebhook({
+      headers: { 'x-gitlab-event': 'Push Hook', 'x-gitlab-token': 'guess' },
+      body: push,
+      secret,
+    });
     assert.equal(wrong.action, 'reject');
   });
 
@@ -121,10 +136,18 @@ describe('webhook decisions', () => {
   });
 
   it('checks a Gogs push by X-Gogs-Signature', () => {
-    const ok = decideWebhook({ headers: { 'x-gogs-event': 'push', 'x-gogs-signature': hmac(push, secret) }, body: push, secret });
+    const ok = decideWebhook({
+      headers: { 'x-gogs-event': 'push', 'x-gogs-signature': hmac(push, secret) },
+      body: push,
+      secret,
+    });
     assert.equal(ok.provider, 'gogs');
     assert.equal(ok.action, 'trigger');
-    const bad = decideWebhook({ headers: { 'x-gogs-event': 'push', 'x-gogs-signature': hmac(push, 'x') }, body: push, secret });
+    const bad = decideWebhook({
+      headers: { 'x-gogs-event': 'push', 'x-gogs-signature': hmac(push, 'x') },
+      body: push,
+      secret,
+    });
     assert.equal(bad.action, 'reject');
   });
 

@@ -1,0 +1,67 @@
+// The benchmark's result rows, printed as a table and kept as JSON.
+import { formatMb, formatMs, type Measurement } from './measure.js';
+
+export interface Side {
+  /** What ran, e.g. `kubectl apply --server-side` or `Reconciler.sync`. */
+  what: string;
+  measurement: Measurement;
+  /** Requests the API server logged for this side: all of them, and those that wrote. */
+  requests?: { total: number; writes: number };
+  /** Items per second, when the row is about throughput. */
+  perSecond?: number;
+}
+
+export interface Row {
+  operation: string;
+  imageGitops: Side;
+  baseline?: Side;
+  note?: string;
+}
+
+/** image-gitops time over baseline time: below 1 means image-gitops was faster. */
+export function timeRatio(row: Row): number | undefined {
+  return row.baseline ? row.imageGitops.measurement.ms / row.baseline.measurement.ms : undefined;
+}
+
+function describe(side: Side | undefined): string[] {
+  if (!side) return ['-', '-', '-'];
+  const rate = side.perSecond ? ` (${Math.round(side.perSecond).toLocaleString('en-US')}/s)` : '';
+  const requests = side.requests ? `${side.requests.total} (${side.requests.writes} write verbs)` : '-';
+  const { peakRssBytes, rssBeforeBytes } = side.measurement;
+  const growth =
+    rssBeforeBytes === undefined ? '' : ` (+${formatMb(Math.max(0, peakRssBytes - rssBeforeBytes))})`;
+  return [`${formatMs(side.measurement.ms)}${rate}`, `${formatMb(peakRssBytes)}${growth}`, requests];
+}
+
+export function formatTable(rows: Row[]): string {
+  const header = [
+    'operation',
+    'image-gitops',
+    'peak RSS',
+    'API requests',
+    'baseline',
+    'peak RSS',
+    'API requests',
+    'ratio (time)',
+  ];
+  const lines = rows.map((row) => {
+    const ratio = timeRatio(row);
+    return [
+      row.operation,
+      ...describe(row.imageGitops),
+      ...describe(row.baseline),
+      ratio === undefined ? '-' : `${ratio.toFixed(2)}x`,
+    ];
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? '').length)));
+  const format = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;
+  const notes = rows
+    .filter((r) => r.note || r.baseline)
+    .map(
+      (r) =>
+        `- ${r.operation}: ${r.imageGitops.what}${r.baseline ? ` vs ${r.baseline.what}` : ''}${r.note ? `. ${r.note}` : ''}`,
+    );
+  return [format(header), format(widths.map((w) => '-'.repeat(w))), ...lines.map(format), '', ...notes].join(
+    '\n',
+  );
+}

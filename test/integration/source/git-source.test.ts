@@ -1,0 +1,276 @@
+import assert from 'node:assert/strict';
+import { ImageGitopsError } from '../../../src/core/errors.js';
+import { GitSource, type GitSourceOptions } from '../../../src/source/git-source.js';
+import { type GitServerAuth, startGitServer, type TestGitServer } from '../../support/git-server.js';
+import { runCommand } from '../../support/processes.js';
+import { makeTempDir } from '../../support/tmp.js';
+
+const SECRET_PASSWORD = 'pa55-w0rd-do-not-log';
+const SECRET_TOKEN = 'tok-3f9c1b7e-never-print';
+
+describe('git source', function () {
+  this.timeout(60_000);
+  let server: TestGitServer | undefined;
+
+  afterEach(async () => {
+    await server?.stop();
+    server = undefined;
+  });
+
+  async function start(auth?: GitServerAuth): Promise<TestGitServer> {
+    server = await startGitServer(auth ? { auth } : {});
+    return server;
+  }
+
+  function source(url: string, options: Partial<GitSourceOptions> = {}): GitSource {
+    return new GitSource({ url, cacheDir: makeTempDir('git-cache'), ...options });
+  }
+
+  /** What the engine does each sync: ask for the commit, then read the files at it. */
+  async function sync(src: GitSource) {
+    return src.snapshotAt(await src.resolveRemoteCommit());
+  }
+
+  async function rejection(promise: Promise<unknown>): Promise<ImageGitopsError> {
+    try {
+      await promise;
+    } catch (error) {
+      assert.ok(error instanceof ImageGitopsError, String(error));
+      return error;
+    }
+    assert.fail('expected a rejection');
+  }
+
+  it('fetches shallowly, then asks only for the refs while the commit is unchanged', async () => {
+    const git = await start();
+    const url = await git.createRepo('config', { 'a.yaml': 'kind: A\n' });
+    const second = await git.commitFiles('config', { 'b.yaml': 'kind: B\n' }, 'add b', {
+      name: 'Bea',
+      email: 'bea@example.com',
+    });
+    const cacheDir = makeTempDir('git-cache');
+    const src = source(url, { cacheDir });
+
+    const first = await sync(src);
+    assert.equal(first.fetched, true);
+    assert.equal(first.commit.sha, second);
+    assert.equal(first.commit.author, 'Bea');
+    assert.equal(first.commit.message, 'add b');
+    assert.deepEqual(first.files.map((f) => [f.path, f.content]).sort(), [
+      ['a.yaml', 'kind: A\n'],
+      ['b.yaml', 'kind: B\n'],
+    ]);
+    const shallow = await runCommand('git', ['-C', cacheDir, 'rev-list', '--count', second]);
+    assert.equal(shallow.stdout.trim(), '1', 'only the tip commit was fetched');
+
+    const mark = git.requests.length;
+    const again = await sync(src);
+    assert.equal(again.fetched, false);
+    assert.equal(again.commit.sha, second);
+    const requests = git.requests.slice(mark);
+    assert.ok(requests.length > 0);
+    assert.deepEqual(
+      requests.map((r) => `${r.method} ${r.path.replace(/^\/config\.git/, '')}`),
+      requests.map(() => 'GET /info/refs'),
+    );
+
+    const third = await git.commitFiles('config', { 'a.yaml': null }, 'remove a');
+    const next = await sync(src);
+    assert.equal(next.fetched, true);
+    assert.equal(next.commit.sha, third);
+    assert.deepEqual(
+      next.files.map((f) => f.path),
+      ['b.yaml'],
+    );
+  });
+
+  it('reads only the files under the path, relative to it', async () => {
+    const git = await start();
+    const url = await git.createRepo('mono', {
+      'README.md': 'not a manifest',
+      'deploy/gitops/a.yaml': 'kind: A\n',
+      'deploy/gitops/nested/b.yaml': 'kind: B\n',
+      'deploy/other.yaml': 'kind: Other\n',
+    });
+    const snapshot = await sync(source(url, { path: '/deploy/gitops/' }));
+    assert.deepEqual(snapshot.files.map((f) => f.path).sort(), ['a.yaml', 'nested/b.yaml']);
+    assert.deepEqual(snapshot.problems, []);
+  });
+
+  it('says which path is missing at the commit', async () => {
+    const git = await start();
+    const url = await git.createRepo('mono', { 'a.yaml': 'kind: A\n' });
+    const error = await rejection(sync(source(url, { path: 'nowhere' })));
+    assert.equal(error.code, 'GIT_REF_NOT_FOUND');
+    assert.match(error.message, /path "nowhere" not found/);
+  });
+
+  it('reads a symlink inside the path, and refuses one leaving it', async () => {
+    const git = await start();
+    const url = await git.createRepo('links', {
+      'gitops/real.yaml': 'kind: Real\n',
+      'secrets/creds.yaml': 'password: x\n',
+    });
+    await git.commitSymlink('links', 'gitops/inside.yaml', 'real.yaml');
+    await git.commitSymlink('links', 'gitops/outside.yaml', '../secrets/creds.yaml');
+    // An absolute link names the host's file system, not the repo, even when the rest would resolve inside.
+    await git.commitSymlink('links', 'gitops/absolute.yaml', '/real.yaml');
+    const snapshot = await sync(source(url, { path: 'gitops' }));
+    assert.deepEqual(snapshot.files.map((f) => [f.path, f.content]).sort(), [
+      ['inside.yaml', 'kind: Real\n'],
+      ['real.yaml', 'kind: Real\n'],
+    ]);
+    assert.deepEqual(snapshot.problems.map((p) => [p.code, p.location?.file]).sort(), [
+      ['SYMLINK_OUTSIDE', 'absolute.yaml'],
+      ['SYMLINK_OUTSIDE', 'outside.yaml'],
+    ]);
+  });
+
+  it('refuses a file over the size bound and reads the others', async () => {
+    const git = await start();
+    const url = await git.createRepo('big', {
+      'big.yaml': `# ${'x'.repeat(2000)}\n`,
+      'small.yaml': 'kind: S\n',
+    });
+    const snapshot = await sync(source(url, { maxFileBytes: 1000 }));
+    assert.deepEqual(
+      snapshot.files.map((f) => f.path),
+      ['small.yaml'],
+    );
+    assert.equal(snapshot.problems.length, 1);
+    assert.equal(snapshot.problems[0]?.code, 'FILE_TOO_LARGE');
+    assert.deepEqual(snapshot.problems[0]?.location, { file: 'big.yaml' });
+    assert.match(snapshot.problems[0]!.message, /2003 bytes, over the 1000-byte bound/);
+  });
+
+  it('follows a tag (annotated, peeled to its commit)', async () => {
+    const git = await start();
+    const url = await git.createRepo('tagged', { 'a.yaml': 'version: 1\n' });
+    const v1 = await git.commitFiles('tagged', { 'a.yaml': 'version: 2\n' }, 'v2');
+    const env = {
+      ...process.env,
+      GIT_COMMITTER_NAME: 'T',
+      GIT_COMMITTER_EMAIL: 't@example.com',
+      GIT_CONFIG_GLOBAL: '/dev/null',
+    };
+    await runCommand('git', ['-C', git.repoDir('tagged'), 'tag', '-a', '-m', 'release', 'v1.0.0', v1], {
+      env,
+    });
+    await git.commitFiles('tagged', { 'a.yaml': 'version: 3\n' }, 'after the tag');
+
+    const snapshot = await sync(source(url, { tag: 'v1.0.0' }));
+    assert.equal(snapshot.commit.sha, v1);
+    assert.deepEqual(
+      snapshot.files.map((f) => f.content),
+      ['version: 2\n'],
+    );
+  });
+
+  it('reads a pinned commit older than the branch tip', async () => {
+    const git = await start();
+    const url = await git.createRepo('pinned', { 'a.yaml': 'version: 1\n' });
+    const pinned = await git.commitFiles('pinned', { 'a.yaml': 'version: 2\n' }, 'v2');
+    await git.commitFiles('pinned', { 'a.yaml': 'version: 3\n' }, 'v3');
+    const src = source(url, { commit: pinned });
+    const snapshot = await sync(src);
+    assert.equal(snapshot.commit.sha, pinned);
+    assert.deepEqual(
+      snapshot.files.map((f) => f.content),
+      ['version: 2\n'],
+    );
+
+    // Once the pinned commit is here, the remote is not even asked.
+    const mark = git.requests.length;
+    assert.equal((await sync(src)).fetched, false);
+    assert.equal(git.requests.length, mark);
+  });
+
+  it('says when the branch does not exist', async () => {
+    const git = await start();
+    const url = await git.createRepo('config', { 'a.yaml': 'kind: A\n' });
+    const error = await rejection(source(url, { branch: 'nope' }).resolveRemoteCommit());
+    assert.equal(error.code, 'GIT_REF_NOT_FOUND');
+    assert.match(error.message, /refs\/heads\/nope not found/);
+  });
+
+  describe('credentials', () => {
+    it('authenticates with a username and password (HTTP basic)', async () => {
+      const git = await start({ username: 'gitops', password: SECRET_PASSWORD });
+      const url = await git.createRepo('private', { 'a.yaml': 'kind: A\n' });
+      const snapshot = await sync(
+        source(url, { credentials: { username: 'gitops', password: SECRET_PASSWORD } }),
+      );
+      assert.deepEqual(
+        snapshot.files.map((f) => f.path),
+        ['a.yaml'],
+      );
+    });
+
+    it('authenticates with a bearer token', async () => {
+      const git = await start({ token: SECRET_TOKEN });
+      const url = await git.createRepo('private', { 'a.yaml': 'kind: A\n' });
+      const snapshot = await sync(source(url, { credentials: { token: SECRET_TOKEN, scheme: 'bearer' } }));
+      assert.deepEqual(
+        snapshot.files.map((f) => f.path),
+        ['a.yaml'],
+      );
+    });
+
+    it('fails with GIT_AUTH on a wrong password, without the password in the message', async () => {
+      const git = await start({ username: 'gitops', password: 'the-right-one' });
+      const url = await git.createRepo('private', { 'a.yaml': 'kind: A\n' });
+      const error = await rejection(
+        sync(source(url, { credentials: { username: 'gitops', password: SECRET_PASSWORD } })),
+      );
+      assert.equal(error.code, 'GIT_AUTH');
+      assert.match(error.message, /401/);
+      assert.ok(!error.message.includes(SECRET_PASSWORD), error.message);
+      assert.ok(!JSON.stringify(error.toProblem()).includes(SECRET_PASSWORD));
+    });
+
+    it('fails with GIT_AUTH on a wrong token, without the token in the message', async () => {
+      const git = await start({ token: 'the-right-token' });
+      const url = await git.createRepo('private', { 'a.yaml': 'kind: A\n' });
+      const error = await rejection(
+        sync(source(url, { credentials: { token: SECRET_TOKEN, scheme: 'bearer' } })),
+      );
+      assert.equal(error.code, 'GIT_AUTH');
+      assert.ok(!error.message.includes(SECRET_TOKEN), error.message);
+    });
+
+    it('fails with GIT_AUTH when no credentials are configured', async () => {
+      const git = await start({ token: 'the-right-token' });
+      const url = await git.createRepo('private', { 'a.yaml': 'kind: A\n' });
+      assert.equal((await rejection(sync(source(url)))).code, 'GIT_AUTH');
+    });
+
+    it('keeps credentials written into the URL out of the message', async () => {
+      const git = await start({ username: 'gitops', password: 'the-right-one' });
+      const url = await git.createRepo('private', { 'a.yaml': 'kind: A\n' });
+      const withCreds = url.replace('http://', `http://gitops:${SECRET_PASSWORD}@`);
+      const error = await rejection(sync(source(withCreds)));
+      assert.equal(error.code, 'GIT_AUTH');
+      assert.ok(!error.message.includes(SECRET_PASSWORD), error.message);
+    });
+  });
+
+  it('fails with GIT_FETCH when the server answers 500, and recovers on the next try', async () => {
+    const git = await start();
+    const url = await git.createRepo('flaky', { 'a.yaml': 'kind: A\n' });
+    const src = source(url);
+    git.failNext(1, 500);
+    const error = await rejection(sync(src));
+    assert.equal(error.code, 'GIT_FETCH');
+    assert.match(error.message, /500/);
+    assert.equal((await sync(src)).files.length, 1);
+  });
+
+  it('fails with GIT_FETCH when the pack request fails after the refs were listed', async () => {
+    const git = await start();
+    const url = await git.createRepo('flaky', { 'a.yaml': 'kind: A\n' });
+    const src = source(url);
+    const sha = await src.resolveRemoteCommit();
+    git.failNext(5, 500);
+    assert.equal((await rejection(src.snapshotAt(sha))).code, 'GIT_FETCH');
+  });
+});
