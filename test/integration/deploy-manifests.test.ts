@@ -9,34 +9,10 @@ import { parseAllDocuments } from 'yaml';
 import type { KubeObject } from '../../src/core/kube-object.js';
 import { KubeApiError } from '../../src/kube/errors.js';
 import { type ControlPlane, controlPlane } from '../support/control-plane.js';
+import { installServiceMonitorCrd } from '../support/crds.js';
 
 const base = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'deploy', 'base');
 const SA = 'system:serviceaccount:image-gitops:image-gitops';
-
-// The Prometheus Operator's CRD is not in a bare API server: a minimal one lets the ServiceMonitor be checked.
-const serviceMonitorCrd = {
-  apiVersion: 'apiextensions.k8s.io/v1',
-  kind: 'CustomResourceDefinition',
-  metadata: { name: 'servicemonitors.monitoring.coreos.com' },
-  spec: {
-    group: 'monitoring.coreos.com',
-    scope: 'Namespaced',
-    names: {
-      plural: 'servicemonitors',
-      singular: 'servicemonitor',
-      kind: 'ServiceMonitor',
-      listKind: 'ServiceMonitorList',
-    },
-    versions: [
-      {
-        name: 'v1',
-        served: true,
-        storage: true,
-        schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
-      },
-    ],
-  },
-};
 
 function kubectl(cp: ControlPlane, args: string[]): string {
   return execFileSync('kubectl', [...args, '--kubeconfig', cp.kubeconfigPath], {
@@ -51,27 +27,14 @@ describe('deploy/base manifests', function () {
 
   before(async () => {
     cp = await controlPlane();
-    await cp.kubeApi.apply(serviceMonitorCrd as unknown as KubeObject);
+    // The Prometheus Operator's CRD is not in a bare API server: a minimal one lets the ServiceMonitor be checked.
+    await installServiceMonitorCrd(cp.kubeApi);
     // Namespaced objects can only be dry-run into a namespace that exists.
     await cp.kubeApi
       .create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'image-gitops' } })
       .catch((error) => {
         if (!(error instanceof KubeApiError && error.status === 409)) throw error;
       });
-    // the CRD is served a moment after it is created
-    const started = Date.now();
-    for (;;) {
-      try {
-        await cp.kubeApi.request(
-          'GET',
-          '/apis/monitoring.coreos.com/v1/namespaces/image-gitops/servicemonitors',
-        );
-        break;
-      } catch (error) {
-        if (Date.now() - started > 30_000) throw error;
-        await new Promise((r) => setTimeout(r, 200));
-      }
-    }
   });
 
   const files = readdirSync(base).filter((f) => f.endsWith('.yaml'));

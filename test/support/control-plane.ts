@@ -35,6 +35,8 @@ export interface ControlPlane {
   /** Every request the API server has completed so far, from its audit log. */
   auditEvents(): AuditEvent[];
   pids(): number[];
+  /** Stops kube-apiserver (etcd keeps the data) and returns a function that starts it again. */
+  stopApiServer(): Promise<() => Promise<void>>;
   stop(): Promise<void>;
 }
 
@@ -125,7 +127,7 @@ export async function startControlPlane(): Promise<ControlPlane> {
 
   writeFileSync(join(dir, 'audit-policy.yaml'), 'apiVersion: audit.k8s.io/v1\nkind: Policy\nomitStages: [RequestReceived]\nrules:\n- level: Metadata\n');
   const auditLog = join(dir, 'audit.log');
-  const apiserver = spawnTracked(join(bin, 'kube-apiserver'), [
+  const apiserverArgs = [
     '--etcd-servers', etcdUrl,
     '--cert-dir', join(dir, 'apiserver'),
     '--tls-cert-file', join(dir, 'serving.crt'),
@@ -145,21 +147,24 @@ export async function startControlPlane(): Promise<ControlPlane> {
     '--audit-policy-file', join(dir, 'audit-policy.yaml'),
     '--audit-log-path', auditLog,
     '--audit-log-mode', 'blocking',
-  ]);
+  ];
+  let apiserver = spawnTracked(join(bin, 'kube-apiserver'), apiserverArgs);
   const server = `https://127.0.0.1:${apiPort}`;
   const admin = makeClientCertificate(dir, 'admin', ['system:masters']);
   const kubeconfigPath = join(dir, 'admin.kubeconfig');
   writeFileSync(kubeconfigPath, kubeconfigYaml(server, join(dir, 'ca.crt'), 'admin', admin.cert, admin.key));
   const kubeApi = KubeClient.fromKubeconfig(kubeconfigPath, { fieldManager: 'test-setup', userAgent: 'test-setup' });
-  await waitForOutput(
-    apiserver,
-    'kube-apiserver',
-    async () => {
-      const ready = await kubeApi.request('GET', '/readyz').then(() => true, () => false);
-      return ready && (await kubeApi.get({ apiVersion: 'v1', kind: 'Namespace' }, undefined, 'default')) !== undefined;
-    },
-    90_000,
-  );
+  const waitUntilReady = () =>
+    waitForOutput(
+      apiserver,
+      'kube-apiserver',
+      async () => {
+        const ready = await kubeApi.request('GET', '/readyz').then(() => true, () => false);
+        return ready && (await kubeApi.get({ apiVersion: 'v1', kind: 'Namespace' }, undefined, 'default')) !== undefined;
+      },
+      90_000,
+    );
+  await waitUntilReady();
 
   let namespaceCount = 0;
   const identities = new Map<string, string>();
@@ -191,6 +196,13 @@ export async function startControlPlane(): Promise<ControlPlane> {
         .filter((event) => event.stage === 'ResponseComplete');
     },
     pids: () => [etcd.pid, apiserver.pid].filter((p): p is number => p !== undefined),
+    async stopApiServer() {
+      await stopTracked(apiserver, { graceMs: 5000 });
+      return async () => {
+        apiserver = spawnTracked(join(bin, 'kube-apiserver'), apiserverArgs);
+        await waitUntilReady();
+      };
+    },
     async stop() {
       kubeApi.close();
       await stopTracked(apiserver, { graceMs: 5000 });
