@@ -4,6 +4,7 @@ import type { ReconcilerConfig } from '../config/reconciler-config.js';
 import { type Problem, problemFromError } from '../core/errors.js';
 import type { KubeObject } from '../core/kube-object.js';
 import type { KubeApi } from '../kube/types.js';
+import { KINDS, kindDefinition } from '../kinds/registry.js';
 import { loadManifests } from '../manifests/load.js';
 import { SchemaValidator } from '../manifests/schema-validator.js';
 import type { LoadedManifests } from '../manifests/types.js';
@@ -197,6 +198,7 @@ export class Reconciler {
       const results: StepResult[] = options.dryRun
         ? plan.steps.map((step) => ({ step, ok: true }))
         : await executePlan(this.kube, plan, { concurrency: this.config.applyConcurrency });
+      if (!options.dryRun) await this.runExternalEffects(rendered, loaded);
 
       // 7. Status: per manifest, stored in the cluster and sent as Events when it changed.
       const statuses = buildManifestStatuses({ rendered, invalid: loaded.invalid, results, commit, dryRun: !!options.dryRun });
@@ -221,6 +223,37 @@ export class Reconciler {
       const failed = report({ result: 'Failed', error: problem, commit, fetchSkipped, gitFetchSeconds, fileProblems });
       if (!options.dryRun) this.last = failed;
       return { report: failed, rendered: [] };
+    }
+  }
+
+  /**
+   * Kinds' effects on objects we do not own (ImageBackup's workload rewrite), after apply: for each valid
+   * manifest, then once per kind to undo what removed manifests did. Problems land in the manifest's status.
+   */
+  private async runExternalEffects(rendered: RenderedManifest[], loaded: LoadedManifests): Promise<void> {
+    const context = {
+      apply: async (object: KubeObject, fieldManager: string) => {
+        await this.kube.apply(object, { force: true, fieldManager });
+      },
+      listObjects: (type: Parameters<KubeApi['list']>[0], ns?: string, selector?: string) => this.kube.list(type, ns, selector),
+    };
+    for (const r of rendered) {
+      const external = kindDefinition(r.manifest.kind)?.external;
+      if (!external) continue;
+      if (r.problems.length > 0) continue;
+      const messages = await external.reconcile(r.manifest, r.observed, context).catch((e: unknown) => [String(e)]);
+      r.problems.push(...messages.map((message) => ({ code: 'KUBE_API' as const, message, location: { file: r.manifest.origin.file, line: r.manifest.origin.line } })));
+    }
+    for (const definition of KINDS) {
+      if (!definition.external) continue;
+      const present = new Set<string>([
+        ...loaded.manifests.filter((m) => m.kind === definition.kind).map((m) => m.key),
+        ...loaded.invalid.filter((i) => i.kind === definition.kind && i.key).map((i) => i.key!),
+      ]);
+      const hadAny = this.state?.manifests.some((m) => m.kind === definition.kind);
+      if (present.size === 0 && !hadAny) continue; // nothing of this kind now or before: nothing to undo
+      const messages = await definition.external.undoRemoved(present, context).catch((e: unknown) => [String(e)]);
+      for (const message of messages) this.log.warn('undo of a removed manifest failed', { kind: definition.kind, error: message });
     }
   }
 

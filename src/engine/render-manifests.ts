@@ -14,6 +14,8 @@ export interface RenderedManifest {
   problems: Problem[];
   /** Kind-specific facts from observe, for status (e.g. tags pending). */
   details?: Record<string, unknown>;
+  /** What observe found, for the kind's external effects after apply. */
+  observed?: unknown;
 }
 
 export interface RenderInput {
@@ -69,7 +71,7 @@ export async function renderManifests(input: RenderInput): Promise<RenderedManif
         files: input.files,
       });
       const stamped = objects.map((o) => stampObject(o, manifest, input.settings.instance, input.commit));
-      return { manifest, objects: stamped, problems: [], details: detailsOf(observed) };
+      return { manifest, objects: stamped, problems: [], details: detailsOf(observed), observed };
     } catch (error) {
       return { manifest, objects: [], problems: [problemFromError(error, 'RENDER_FAILED', location)], details: detailsOf(observed) };
     }

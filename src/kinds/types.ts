@@ -45,6 +45,25 @@ export interface ObserveContext {
   signal?: AbortSignal;
 }
 
+/**
+ * Effects on objects the engine does not own (ImageBackup rewrites workloads): run after apply, never
+ * rendered as owned objects, so they are never pruned. `apply` uses the kind's own field manager.
+ */
+export interface ExternalEffectsContext {
+  apply(object: KubeObject, fieldManager: string): Promise<void>;
+  listObjects: ObserveContext['listObjects'];
+}
+
+export interface ExternalEffects<Spec, Observed> {
+  /** After the manifest's objects were applied. Returns the problems met, as messages. */
+  reconcile(manifest: Manifest<Spec>, observed: Observed, context: ExternalEffectsContext): Promise<string[]>;
+  /**
+   * Once per sync, with the keys of every manifest of this kind still in Git (valid or not): undo what
+   * removed manifests did. Returns the problems met.
+   */
+  undoRemoved(presentKeys: ReadonlySet<string>, context: ExternalEffectsContext): Promise<string[]>;
+}
+
 /** A schema-checked manifest written in another tool's format, converted to ours by a pure function. */
 export interface KindAlias<Spec> {
   apiVersion: string;
@@ -70,6 +89,7 @@ export interface KindDefinition<Spec = unknown, Observed = unknown> {
   produces: ObjectType[];
   observe?(manifest: Manifest<Spec>, context: ObserveContext): Promise<Observed>;
   render(manifest: Manifest<Spec>, context: RenderContext<Observed>): KubeObject[];
+  external?: ExternalEffects<Spec, Observed>;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: the registry holds kinds of every spec type

@@ -96,8 +96,14 @@ export class KubeClient implements KubeApi {
     }
   }
 
-  async apply(object: KubeObject, options: { dryRun?: boolean; force?: boolean } = {}): Promise<KubeObject> {
-    const query = new URLSearchParams({ fieldManager: this.fieldManager, force: String(options.force ?? true) });
+  async apply(
+    object: KubeObject,
+    options: { dryRun?: boolean; force?: boolean; fieldManager?: string } = {},
+  ): Promise<KubeObject> {
+    const query = new URLSearchParams({
+      fieldManager: options.fieldManager ?? this.fieldManager,
+      force: String(options.force ?? true),
+    });
     if (options.dryRun) query.set('dryRun', 'All');
     const path = await this.objectPath(object, object.metadata.namespace, object.metadata.name);
     return (await this.request('PATCH', `${path}?${query}`, object, 'application/apply-patch+yaml')) as KubeObject;

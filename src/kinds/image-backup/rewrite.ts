@@ -206,10 +206,11 @@ export async function applyWorkloadRewrites(
   kube: Pick<KubeApi, 'apply'>,
   rewrites: readonly WorkloadRewrite[],
 ): Promise<RewriteResult[]> {
+  // Our own field manager, apart from the engine's: these workloads are not owned and never pruned.
   const results: RewriteResult[] = [];
   for (const rewrite of rewrites) {
     try {
-      await kube.apply(rewrite.patch, { force: true });
+      await kube.apply(rewrite.patch, { force: true, fieldManager: REWRITE_FIELD_MANAGER });
       results.push({ object: rewrite.object, action: rewrite.action });
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
