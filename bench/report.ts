@@ -33,6 +33,14 @@ function describe(side: Side | undefined): string[] {
   return [`${formatMs(side.measurement.ms)}${rate}`, `${formatMb(peakRssBytes)}${growth}`, requests];
 }
 
+const LEGEND = [
+  '- peak RSS: kernel peak resident set (VmHWM) of the process doing the work. image-gitops: a node worker process',
+  '  (run through tsx), measured per step, with the growth over its RSS at the step start in brackets.',
+  '  kubectl / git: GNU time %M of the whole command. ratio = image-gitops time / baseline time (<1: faster).',
+  '- API requests: from the API server audit log, by user agent; write verbs = create/update/patch/delete',
+  '  (a server-side apply PATCH counts even when it changes nothing).',
+];
+
 export function formatTable(rows: Row[]): string {
   const header = [
     'operation',
@@ -61,7 +69,12 @@ export function formatTable(rows: Row[]): string {
       (r) =>
         `- ${r.operation}: ${r.imageGitops.what}${r.baseline ? ` vs ${r.baseline.what}` : ''}${r.note ? `. ${r.note}` : ''}`,
     );
-  return [format(header), format(widths.map((w) => '-'.repeat(w))), ...lines.map(format), '', ...notes].join(
-    '\n',
-  );
+  return [
+    format(header),
+    format(widths.map((w) => '-'.repeat(w))),
+    ...lines.map(format),
+    '',
+    ...LEGEND,
+    ...notes,
+  ].join('\n');
 }

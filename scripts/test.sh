@@ -9,6 +9,7 @@ bash scripts/setup-machine.sh
 npm ci --no-audit --no-fund --loglevel=error
 # Built once per machine into ~/.cache/image-gitops (10-20 minutes the first time), reused afterwards.
 bash test/kube/build-control-plane.sh >/dev/null
+bash test/kube/build-helm.sh >/dev/null
 
 npx tsc --noEmit -p tsconfig.json
 npx biome check src test bench

@@ -22,7 +22,10 @@ export interface ExecuteOptions {
 
 function isImmutableJobChange(error: unknown, object: KubeObject): boolean {
   return (
-    object.kind === 'Job' && error instanceof KubeApiError && error.status === 422 && /immutable/i.test(error.message)
+    object.kind === 'Job' &&
+    error instanceof KubeApiError &&
+    error.status === 422 &&
+    /immutable/i.test(error.message)
   );
 }
 
@@ -31,7 +34,11 @@ function isImmutableJobChange(error: unknown, object: KubeObject): boolean {
  * reverse order, bounded parallelism within a tier, retries with backoff. A failing object does not stop
  * the others; its error is in its result.
  */
-export async function executePlan(kube: KubeApi, plan: Plan, options: ExecuteOptions = {}): Promise<StepResult[]> {
+export async function executePlan(
+  kube: KubeApi,
+  plan: Plan,
+  options: ExecuteOptions = {},
+): Promise<StepResult[]> {
   const concurrency = options.concurrency ?? 8;
   const retry = options.retry ?? DEFAULT_RETRY;
   const results: StepResult[] = [];
@@ -56,7 +63,13 @@ export async function executePlan(kube: KubeApi, plan: Plan, options: ExecuteOpt
       ...(await mapBounded(tier, concurrency, async (step) => {
         const { metadata } = step.object;
         try {
-          await withRetries(() => kube.delete(step.object, metadata.namespace, metadata.name, { propagationPolicy: 'Background' }), retry);
+          await withRetries(
+            () =>
+              kube.delete(step.object, metadata.namespace, metadata.name, {
+                propagationPolicy: 'Background',
+              }),
+            retry,
+          );
           return { step, ok: true };
         } catch (error) {
           return { step, ok: false, message: describe(error) };
@@ -89,4 +102,3 @@ function describe(error: unknown): string {
   if (error instanceof KubeApiError) return `${error.status} ${error.reason}: ${error.message}`;
   return error instanceof Error ? error.message : String(error);
 }
-

@@ -10,7 +10,10 @@ export interface RetryOptions {
 export const DEFAULT_RETRY: RetryOptions = { attempts: 5, baseDelayMs: 200, maxDelayMs: 5000 };
 
 /** Exponential backoff with full jitter on retryable API errors (409, 429, 5xx, connection failures). */
-export async function withRetries<T>(fn: () => Promise<T>, options: RetryOptions = DEFAULT_RETRY): Promise<T> {
+export async function withRetries<T>(
+  fn: () => Promise<T>,
+  options: RetryOptions = DEFAULT_RETRY,
+): Promise<T> {
   let lastError: unknown;
   for (let attempt = 0; attempt < options.attempts; attempt++) {
     if (options.signal?.aborted) throw new Error('aborted');
@@ -18,7 +21,8 @@ export async function withRetries<T>(fn: () => Promise<T>, options: RetryOptions
       return await fn();
     } catch (error) {
       lastError = error;
-      if (!(error instanceof KubeApiError) || !error.retryable || attempt === options.attempts - 1) throw error;
+      if (!(error instanceof KubeApiError) || !error.retryable || attempt === options.attempts - 1)
+        throw error;
       const cap = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** attempt);
       await new Promise((resolve) => setTimeout(resolve, Math.random() * cap));
     }
@@ -27,7 +31,11 @@ export async function withRetries<T>(fn: () => Promise<T>, options: RetryOptions
 }
 
 /** Runs `fn` over items with at most `limit` in flight. */
-export async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+export async function mapBounded<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
   const results: R[] = new Array(items.length);
   let next = 0;
   const worker = async () => {

@@ -18,12 +18,16 @@ export function formatProblems(problems: Problem[]): string {
 
 export function formatManifest(status: ManifestStatus, verbose = false): string {
   const where = status.file ? ` (${status.file}${status.line ? `:${status.line}` : ''})` : '';
-  const lines = [`${RESULT_MARK[status.result] ?? '?'} ${status.key}${where}: ${status.result}${status.message ? ` - ${status.message}` : ''} [health ${status.health}]`];
+  const lines = [
+    `${RESULT_MARK[status.result] ?? '?'} ${status.key}${where}: ${status.result}${status.message ? ` - ${status.message}` : ''} [health ${status.health}]`,
+  ];
   for (const problem of status.problems) lines.push(`    ${formatProblem(problem)}`);
   for (const o of status.objects) {
     if (!verbose && o.outcome === 'unchanged') continue;
     const ns = o.namespace ? `${o.namespace}/` : '';
-    lines.push(`    ${o.outcome.padEnd(9)} ${o.kind} ${ns}${o.name}${o.health ? ` [${o.health}]` : ''}${o.message ? ` - ${o.message}` : ''}`);
+    lines.push(
+      `    ${o.outcome.padEnd(9)} ${o.kind} ${ns}${o.name}${o.health ? ` [${o.health}]` : ''}${o.message ? ` - ${o.message}` : ''}`,
+    );
   }
   if (status.details?.observed) lines.push(`    ${String(status.details.observed)}`);
   return lines.join('\n');
@@ -31,7 +35,9 @@ export function formatManifest(status: ManifestStatus, verbose = false): string 
 
 export function formatReport(report: SyncReport, verbose = false): string {
   const lines: string[] = [];
-  const commit = report.commit ? `${report.commit.sha.slice(0, 12)} by ${report.commit.author}: ${report.commit.message.split('\n')[0]}` : 'no commit';
+  const commit = report.commit
+    ? `${report.commit.sha.slice(0, 12)} by ${report.commit.author}: ${report.commit.message.split('\n')[0]}`
+    : 'no commit';
   lines.push(`sync ${report.result} at ${commit}`);
   lines.push(
     `  ${report.counts.applied} applied, ${report.counts.unchanged} unchanged, ${report.counts.pruned} pruned, ${report.counts.kept} kept, ${report.counts.failed} failed in ${report.durationSeconds.toFixed(2)}s${report.fetchSkipped ? ' (no new commit: nothing fetched)' : ''}`,
@@ -46,12 +52,25 @@ export function formatReport(report: SyncReport, verbose = false): string {
 export function normalizeForDiff(object: KubeObject | undefined): unknown {
   if (!object) return undefined;
   const { status: _status, ...rest } = object;
-  const { managedFields: _m, resourceVersion: _r, uid: _u, generation: _g, creationTimestamp: _c, ...metadata } = rest.metadata;
+  const {
+    managedFields: _m,
+    resourceVersion: _r,
+    uid: _u,
+    generation: _g,
+    creationTimestamp: _c,
+    ...metadata
+  } = rest.metadata;
   return { ...rest, metadata };
 }
 
-export function unifiedDiff(name: string, live: KubeObject | undefined, desired: KubeObject | undefined): string {
+export function unifiedDiff(
+  name: string,
+  live: KubeObject | undefined,
+  desired: KubeObject | undefined,
+): string {
   const before = live ? stringify(normalizeForDiff(live), { sortMapEntries: true }) : '';
   const after = desired ? stringify(normalizeForDiff(desired), { sortMapEntries: true }) : '';
-  return createTwoFilesPatch(`live/${name}`, `git/${name}`, before, after, undefined, undefined, { context: 3 });
+  return createTwoFilesPatch(`live/${name}`, `git/${name}`, before, after, undefined, undefined, {
+    context: 3,
+  });
 }

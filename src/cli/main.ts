@@ -44,7 +44,10 @@ function loadConfig(values: Record<string, unknown>): ReconcilerConfig {
   return configFromEnv(env);
 }
 
-function makeReconciler(config: ReconcilerConfig, values: Record<string, unknown>): { reconciler: Reconciler; kube: KubeClient } {
+function makeReconciler(
+  config: ReconcilerConfig,
+  values: Record<string, unknown>,
+): { reconciler: Reconciler; kube: KubeClient } {
   const kube = KubeClient.fromKubeconfig(config.kubeconfigPath);
   const logger = createLogger({ level: config.logLevel, write: (line) => process.stderr.write(`${line}\n`) });
   const source = values.dir ? new LocalSource(values.dir as string) : undefined;
@@ -56,7 +59,11 @@ async function validate(dir: string | undefined, output: Output): Promise<number
   const { files, problems } = await readLocalFiles(dir);
   const loaded = loadManifests(files);
   const all = [...problems, ...loaded.fileProblems, ...loaded.invalid.flatMap((i) => i.problems)];
-  const json = { valid: all.length === 0, manifests: loaded.manifests.map((m) => ({ key: m.key, file: m.origin.file, line: m.origin.line })), problems: all };
+  const json = {
+    valid: all.length === 0,
+    manifests: loaded.manifests.map((m) => ({ key: m.key, file: m.origin.file, line: m.origin.line })),
+    problems: all,
+  };
   const text = [
     ...loaded.manifests.map((m) => `✔ ${m.key} (${m.origin.file}:${m.origin.line})`),
     ...all.map((p) => `✘ ${formatProblem(p)}`),
@@ -71,13 +78,20 @@ async function diff(values: Record<string, unknown>, output: Output): Promise<nu
   const { reconciler, kube } = makeReconciler(config, values);
   try {
     const outcome = await reconciler.run('cli', { dryRun: true });
-    const changes = (outcome.plan?.steps ?? []).filter((s) => s.action !== 'unchanged' && s.action !== 'kept');
+    const changes = (outcome.plan?.steps ?? []).filter(
+      (s) => s.action !== 'unchanged' && s.action !== 'kept',
+    );
     const diffs: { ref: string; action: string; reason: string; diff: string }[] = [];
     for (const step of changes) {
       let after = step.action === 'delete' ? undefined : step.object;
       if (after) after = await kube.apply(after, { dryRun: true }).catch(() => step.object);
       const live = step.action === 'create' ? undefined : (step.live ?? step.object);
-      diffs.push({ ref: objectRef(step.object), action: step.action, reason: step.reason, diff: unifiedDiff(objectRef(step.object).replace(/ /g, '_'), live, after) });
+      diffs.push({
+        ref: objectRef(step.object),
+        action: step.action,
+        reason: step.reason,
+        diff: unifiedDiff(objectRef(step.object).replace(/ /g, '_'), live, after),
+      });
     }
     const text = [
       ...outcome.report.manifests.filter((m) => m.problems.length > 0).map((m) => formatManifest(m)),
@@ -104,7 +118,10 @@ async function syncOnce(values: Record<string, unknown>, output: Output): Promis
 }
 
 async function status(values: Record<string, unknown>, output: Output): Promise<number> {
-  const env: Record<string, string | undefined> = { ...process.env, GIT_URL: process.env.GIT_URL ?? 'unused' };
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    GIT_URL: process.env.GIT_URL ?? 'unused',
+  };
   if (values.kubeconfig) env.KUBECONFIG = values.kubeconfig as string;
   if (values.namespace) env.NAMESPACE = values.namespace as string;
   const config = configFromEnv(env);
@@ -115,7 +132,10 @@ async function status(values: Record<string, unknown>, output: Output): Promise<
       print(output, { manifests: [] }, `no status stored yet in ${config.namespace}`);
       return 0;
     }
-    const text = [`commit ${state.commit ?? '-'}`, ...state.manifests.map((m) => formatManifest(m, true))].join('\n');
+    const text = [
+      `commit ${state.commit ?? '-'}`,
+      ...state.manifests.map((m) => formatManifest(m, true)),
+    ].join('\n');
     print(output, state, text);
     return state.manifests.some((m) => m.result === 'Invalid' || m.result === 'Failed') ? 1 : 0;
   } finally {
@@ -150,7 +170,8 @@ export async function main(argv: string[]): Promise<number> {
     case 'diff':
       return diff(values, output);
     case 'sync':
-      if (!values.once) throw new Error('sync runs one sync: use `sync --once` (the reconciler loop is `run`)');
+      if (!values.once)
+        throw new Error('sync runs one sync: use `sync --once` (the reconciler loop is `run`)');
       return syncOnce(values, output);
     case 'status':
       return status(values, output);

@@ -41,7 +41,8 @@ function number(env: Record<string, string | undefined>, name: string, fallback:
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a non-negative number, got "${raw}"`);
+  if (!Number.isFinite(value) || value < 0)
+    throw new Error(`${name} must be a non-negative number, got "${raw}"`);
   return value;
 }
 
@@ -58,7 +59,8 @@ export function configFromEnv(env: Record<string, string | undefined>): Reconcil
   if (!url) throw new Error('GIT_URL is required: the HTTP(S) URL of the config repository');
   const namespace = env.NAMESPACE || env.POD_NAMESPACE || 'image-gitops';
   const logLevel = (env.LOG_LEVEL || 'info') as ReconcilerConfig['logLevel'];
-  if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) throw new Error(`LOG_LEVEL must be debug, info, warn or error`);
+  if (!['debug', 'info', 'warn', 'error'].includes(logLevel))
+    throw new Error(`LOG_LEVEL must be debug, info, warn or error`);
   const maxShare = number(env, 'MAX_PRUNE_SHARE', 0.5);
   if (maxShare > 1) throw new Error('MAX_PRUNE_SHARE is a share between 0 and 1');
   return {

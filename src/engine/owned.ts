@@ -14,7 +14,11 @@ export function ownedTypes(): ObjectType[] {
 }
 
 /** One LIST per owned type and namespace, by our label: what we own, found in the cluster, not in memory. */
-export async function listOwnedObjects(kube: KubeApi, instance: string, namespaces: Iterable<string>): Promise<KubeObject[]> {
+export async function listOwnedObjects(
+  kube: KubeApi,
+  instance: string,
+  namespaces: Iterable<string>,
+): Promise<KubeObject[]> {
   const selector = ownedSelector(instance);
   const lists: Promise<KubeObject[]>[] = [];
   const nsList = [...new Set(namespaces)];

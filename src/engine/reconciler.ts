@@ -3,8 +3,8 @@ import { executePlan } from '../apply/executor.js';
 import type { ReconcilerConfig } from '../config/reconciler-config.js';
 import { type Problem, problemFromError } from '../core/errors.js';
 import type { KubeObject } from '../core/kube-object.js';
-import type { KubeApi } from '../kube/types.js';
 import { KINDS, kindDefinition } from '../kinds/registry.js';
+import type { KubeApi } from '../kube/types.js';
 import { loadManifests } from '../manifests/load.js';
 import { SchemaValidator } from '../manifests/schema-validator.js';
 import type { LoadedManifests } from '../manifests/types.js';
@@ -13,7 +13,7 @@ import { type Logger, silentLogger } from '../run/logger.js';
 import { GitSource, type SourceSnapshot } from '../source/git-source.js';
 import { emitStatusEvents } from '../status/events.js';
 import { buildManifestStatuses } from '../status/report.js';
-import { type StoredState, StatusStore } from '../status/store.js';
+import { StatusStore, type StoredState } from '../status/store.js';
 import type { ManifestStatus, SyncReport, SyncResult } from '../status/types.js';
 import { listOwnedObjects } from './owned.js';
 import { type RenderedManifest, renderManifests } from './render-manifests.js';
@@ -188,10 +188,14 @@ export class Reconciler {
         allowPrune: this.config.prune.enabled && (options.allowMassPrune || this.config.prune.allowMassPrune),
       });
       if (!this.config.prune.enabled) {
-        for (const step of plan.steps) if (step.action === 'delete' && !desired.has(step.manifestKey)) step.action = 'kept';
+        for (const step of plan.steps)
+          if (step.action === 'delete' && !desired.has(step.manifestKey)) step.action = 'kept';
       }
       if (plan.pruneRefused) {
-        this.log.error('PRUNE REFUSED: the repo would remove too much of what is owned; set ALLOW_MASS_PRUNE=true or `sync --allow-mass-prune` if intended', plan.pruneRefused);
+        this.log.error(
+          'PRUNE REFUSED: the repo would remove too much of what is owned; set ALLOW_MASS_PRUNE=true or `sync --allow-mass-prune` if intended',
+          plan.pruneRefused,
+        );
       }
 
       // 6. Apply and prune (or only report, in a dry run).
@@ -201,7 +205,13 @@ export class Reconciler {
       if (!options.dryRun) await this.runExternalEffects(rendered, loaded);
 
       // 7. Status: per manifest, stored in the cluster and sent as Events when it changed.
-      const statuses = buildManifestStatuses({ rendered, invalid: loaded.invalid, results, commit, dryRun: !!options.dryRun });
+      const statuses = buildManifestStatuses({
+        rendered,
+        invalid: loaded.invalid,
+        results,
+        commit,
+        dryRun: !!options.dryRun,
+      });
       const final = report({
         result: overallResult(statuses, results, fileProblems, plan),
         commit,
@@ -210,7 +220,9 @@ export class Reconciler {
         manifests: statuses,
         fileProblems,
         ...countResults(results),
-        ...(plan.pruneRefused ? { pruneRefused: plan.pruneRefused, error: pruneRefusedProblem(plan.pruneRefused) } : {}),
+        ...(plan.pruneRefused
+          ? { pruneRefused: plan.pruneRefused, error: pruneRefusedProblem(plan.pruneRefused) }
+          : {}),
       });
       if (!options.dryRun) {
         await this.saveState(results, statuses, commit.sha);
@@ -220,7 +232,14 @@ export class Reconciler {
     } catch (error) {
       const problem = problemFromError(error, 'KUBE_API');
       this.log.error('sync failed', { error: problem.message });
-      const failed = report({ result: 'Failed', error: problem, commit, fetchSkipped, gitFetchSeconds, fileProblems });
+      const failed = report({
+        result: 'Failed',
+        error: problem,
+        commit,
+        fetchSkipped,
+        gitFetchSeconds,
+        fileProblems,
+      });
       if (!options.dryRun) this.last = failed;
       return { report: failed, rendered: [] };
     }
@@ -235,14 +254,23 @@ export class Reconciler {
       apply: async (object: KubeObject, fieldManager: string) => {
         await this.kube.apply(object, { force: true, fieldManager });
       },
-      listObjects: (type: Parameters<KubeApi['list']>[0], ns?: string, selector?: string) => this.kube.list(type, ns, selector),
+      listObjects: (type: Parameters<KubeApi['list']>[0], ns?: string, selector?: string) =>
+        this.kube.list(type, ns, selector),
     };
     for (const r of rendered) {
       const external = kindDefinition(r.manifest.kind)?.external;
       if (!external) continue;
       if (r.problems.length > 0) continue;
-      const messages = await external.reconcile(r.manifest, r.observed, context).catch((e: unknown) => [String(e)]);
-      r.problems.push(...messages.map((message) => ({ code: 'KUBE_API' as const, message, location: { file: r.manifest.origin.file, line: r.manifest.origin.line } })));
+      const messages = await external
+        .reconcile(r.manifest, r.observed, context)
+        .catch((e: unknown) => [String(e)]);
+      r.problems.push(
+        ...messages.map((message) => ({
+          code: 'KUBE_API' as const,
+          message,
+          location: { file: r.manifest.origin.file, line: r.manifest.origin.line },
+        })),
+      );
     }
     for (const definition of KINDS) {
       if (!definition.external) continue;
@@ -252,8 +280,11 @@ export class Reconciler {
       ]);
       const hadAny = this.state?.manifests.some((m) => m.kind === definition.kind);
       if (present.size === 0 && !hadAny) continue; // nothing of this kind now or before: nothing to undo
-      const messages = await definition.external.undoRemoved(present, context).catch((e: unknown) => [String(e)]);
-      for (const message of messages) this.log.warn('undo of a removed manifest failed', { kind: definition.kind, error: message });
+      const messages = await definition.external
+        .undoRemoved(present, context)
+        .catch((e: unknown) => [String(e)]);
+      for (const message of messages)
+        this.log.warn('undo of a removed manifest failed', { kind: definition.kind, error: message });
     }
   }
 
@@ -261,7 +292,9 @@ export class Reconciler {
     const secret = await this.kube.get({ apiVersion: 'v1', kind: 'Secret' }, namespace, name);
     if (!secret) return undefined;
     const data = (secret.data ?? {}) as Record<string, string>;
-    return Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
+    return Object.fromEntries(
+      Object.entries(data).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]),
+    );
   }
 
   private async saveState(results: StepResult[], statuses: ManifestStatus[], sha: string): Promise<void> {
@@ -286,7 +319,9 @@ export class Reconciler {
     };
     // This sync's statuses, not the steady ones: only they tell whether something was applied.
     await emitStatusEvents(this.kube, this.store.objectRef, previous.manifests, statuses, this.log);
-    await this.store.save(next).catch((error: unknown) => this.log.warn('status not saved', { error: String(error) }));
+    await this.store
+      .save(next)
+      .catch((error: unknown) => this.log.warn('status not saved', { error: String(error) }));
     this.state = next;
   }
 }
@@ -334,8 +369,14 @@ function countResults(results: StepResult[]): Pick<SyncReport, 'counts' | 'appli
   return { counts, appliedByKind, prunedByKind };
 }
 
-function overallResult(statuses: ManifestStatus[], results: StepResult[], fileProblems: Problem[], plan: Plan): SyncResult {
-  const failing = statuses.some((s) => s.result === 'Failed' || s.result === 'Invalid') || fileProblems.length > 0;
+function overallResult(
+  statuses: ManifestStatus[],
+  results: StepResult[],
+  fileProblems: Problem[],
+  plan: Plan,
+): SyncResult {
+  const failing =
+    statuses.some((s) => s.result === 'Failed' || s.result === 'Invalid') || fileProblems.length > 0;
   if (plan.pruneRefused) return 'PartiallyFailed';
   if (failing || results.some((r) => !r.ok)) return 'PartiallyFailed';
   if (results.every((r) => r.step.action === 'unchanged' || r.step.action === 'kept')) return 'NoChange';

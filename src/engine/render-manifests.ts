@@ -1,12 +1,12 @@
+import { mapBounded } from '../apply/retry.js';
+import type { Settings } from '../config/settings.js';
 import { type Problem, problemFromError } from '../core/errors.js';
 import type { KubeObject } from '../core/kube-object.js';
+import { LABELS } from '../core/labels.js';
 import { kindDefinition } from '../kinds/registry.js';
 import type { CommitInfo, ObserveContext } from '../kinds/types.js';
 import type { Manifest } from '../manifests/types.js';
 import { manifestId, stampObject } from '../render/stamp.js';
-import { LABELS } from '../core/labels.js';
-import type { Settings } from '../config/settings.js';
-import { mapBounded } from '../apply/retry.js';
 
 export interface RenderedManifest {
   manifest: Manifest;
@@ -48,7 +48,11 @@ export async function renderManifests(input: RenderInput): Promise<RenderedManif
   return mapBounded(input.manifests, input.concurrency ?? 4, async (manifest) => {
     const definition = kindDefinition(manifest.kind);
     if (!definition) {
-      return { manifest, objects: [], problems: [{ code: 'UNKNOWN_KIND', message: `no kind ${manifest.kind}` }] };
+      return {
+        manifest,
+        objects: [],
+        problems: [{ code: 'UNKNOWN_KIND', message: `no kind ${manifest.kind}` }],
+      };
     }
     const live = liveByManifest.get(manifestId(manifest.key)) ?? [];
     const namespace = manifest.namespace ?? input.namespace;
@@ -73,7 +77,12 @@ export async function renderManifests(input: RenderInput): Promise<RenderedManif
       const stamped = objects.map((o) => stampObject(o, manifest, input.settings.instance, input.commit));
       return { manifest, objects: stamped, problems: [], details: detailsOf(observed), observed };
     } catch (error) {
-      return { manifest, objects: [], problems: [problemFromError(error, 'RENDER_FAILED', location)], details: detailsOf(observed) };
+      return {
+        manifest,
+        objects: [],
+        problems: [problemFromError(error, 'RENDER_FAILED', location)],
+        details: detailsOf(observed),
+      };
     }
   });
 }

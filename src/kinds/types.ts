@@ -1,6 +1,6 @@
+import type { Settings } from '../config/settings.js';
 import type { KubeObject } from '../core/kube-object.js';
 import type { Manifest } from '../manifests/types.js';
-import type { Settings } from '../config/settings.js';
 
 /** The object types a kind renders, so that the engine can list what it owns of each. */
 export interface ObjectType {

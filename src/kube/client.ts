@@ -1,5 +1,5 @@
-import https from 'node:https';
 import http from 'node:http';
+import https from 'node:https';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { KubeObject } from '../core/kube-object.js';
 import { MANAGER_NAME } from '../core/labels.js';
@@ -106,7 +106,12 @@ export class KubeClient implements KubeApi {
     });
     if (options.dryRun) query.set('dryRun', 'All');
     const path = await this.objectPath(object, object.metadata.namespace, object.metadata.name);
-    return (await this.request('PATCH', `${path}?${query}`, object, 'application/apply-patch+yaml')) as KubeObject;
+    return (await this.request(
+      'PATCH',
+      `${path}?${query}`,
+      object,
+      'application/apply-patch+yaml',
+    )) as KubeObject;
   }
 
   async create(object: KubeObject): Promise<KubeObject> {
@@ -125,7 +130,11 @@ export class KubeClient implements KubeApi {
     name: string,
     options: { propagationPolicy?: 'Background' | 'Foreground' | 'Orphan' } = {},
   ): Promise<void> {
-    const body = { apiVersion: 'v1', kind: 'DeleteOptions', propagationPolicy: options.propagationPolicy ?? 'Background' };
+    const body = {
+      apiVersion: 'v1',
+      kind: 'DeleteOptions',
+      propagationPolicy: options.propagationPolicy ?? 'Background',
+    };
     try {
       await this.request('DELETE', await this.objectPath(type, namespace, name), body);
     } catch (error) {
@@ -135,7 +144,12 @@ export class KubeClient implements KubeApi {
   }
 
   /** Raw request for the few calls the interface above does not cover (events, leases, impersonation). */
-  async request(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<unknown> {
+  async request(
+    method: string,
+    path: string,
+    body?: unknown,
+    contentType = 'application/json',
+  ): Promise<unknown> {
     const base = await this.baseRequestOptions();
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     const headers: Record<string, string | number> = {
@@ -156,7 +170,9 @@ export class KubeClient implements KubeApi {
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
+          );
           res.on('error', reject);
         },
       );
@@ -169,7 +185,12 @@ export class KubeClient implements KubeApi {
     const parsed: unknown = text ? safeJson(text) : undefined;
     if (status < 200 || status > 299) {
       const s = (parsed ?? {}) as { reason?: string; message?: string; details?: unknown };
-      throw new KubeApiError(status, s.reason ?? 'Unknown', s.message ?? (text.slice(0, 300) || `HTTP ${status}`), s.details);
+      throw new KubeApiError(
+        status,
+        s.reason ?? 'Unknown',
+        s.message ?? (text.slice(0, 300) || `HTTP ${status}`),
+        s.details,
+      );
     }
     return parsed;
   }
@@ -188,7 +209,9 @@ export class KubeClient implements KubeApi {
     if (!resources) {
       const root = type.apiVersion.includes('/') ? `/apis/${type.apiVersion}` : `/api/${type.apiVersion}`;
       resources = (async () => {
-        const list = (await this.request('GET', root)) as { resources: { name: string; kind: string; namespaced: boolean }[] };
+        const list = (await this.request('GET', root)) as {
+          resources: { name: string; kind: string; namespaced: boolean }[];
+        };
         const map = new Map<string, ResourceInfo>();
         for (const r of list.resources) {
           if (!r.name.includes('/')) map.set(r.kind, { plural: r.name, namespaced: r.namespaced });
@@ -199,7 +222,8 @@ export class KubeClient implements KubeApi {
       this.discovery.set(type.apiVersion, resources);
     }
     const info = (await resources).get(type.kind);
-    if (!info) throw new KubeApiError(404, 'NotFound', `the server does not serve ${type.kind} in ${type.apiVersion}`);
+    if (!info)
+      throw new KubeApiError(404, 'NotFound', `the server does not serve ${type.kind} in ${type.apiVersion}`);
     return info;
   }
 

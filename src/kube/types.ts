@@ -9,7 +9,10 @@ export interface KubeApi {
   list(type: ObjectType, namespace: string | undefined, labelSelector?: string): Promise<KubeObject[]>;
   get(type: ObjectType, namespace: string | undefined, name: string): Promise<KubeObject | undefined>;
   /** Server-side apply with our field manager; `dryRun` asks the server what it would store. */
-  apply(object: KubeObject, options?: { dryRun?: boolean; force?: boolean; fieldManager?: string }): Promise<KubeObject>;
+  apply(
+    object: KubeObject,
+    options?: { dryRun?: boolean; force?: boolean; fieldManager?: string },
+  ): Promise<KubeObject>;
   delete(
     type: ObjectType,
     namespace: string | undefined,

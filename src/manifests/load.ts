@@ -1,6 +1,6 @@
 import type { Problem } from '../core/errors.js';
 import { findKind, supportedKinds } from '../kinds/registry.js';
-import { type ParsedDocument, isManifestFile, parseManifestFile } from './parse.js';
+import { isManifestFile, type ParsedDocument, parseManifestFile } from './parse.js';
 import { SchemaValidator } from './schema-validator.js';
 import type { InvalidManifest, LoadedManifests, Manifest, ManifestOrigin, SourceFile } from './types.js';
 
@@ -29,13 +29,18 @@ function readIdentity(value: Record<string, unknown>): Identity {
  * From the repo's files to validated manifests in their canonical kind. Pure apart from reading schemas:
  * every problem is located (file, line, column, field) and nothing stops the other documents.
  */
-export function loadManifests(files: readonly SourceFile[], validator = new SchemaValidator()): LoadedManifests {
+export function loadManifests(
+  files: readonly SourceFile[],
+  validator = new SchemaValidator(),
+): LoadedManifests {
   const manifests: Manifest[] = [];
   const invalid: InvalidManifest[] = [];
   const fileProblems: Problem[] = [];
   const firstSeen = new Map<string, ManifestOrigin>();
 
-  const sorted = [...files].filter((f) => isManifestFile(f.path)).sort((a, b) => a.path.localeCompare(b.path));
+  const sorted = [...files]
+    .filter((f) => isManifestFile(f.path))
+    .sort((a, b) => a.path.localeCompare(b.path));
   for (const file of sorted) {
     const parsed = parseManifestFile(file);
     fileProblems.push(...parsed.problems);
@@ -74,7 +79,13 @@ function loadDocument(document: ParsedDocument, validator: SchemaValidator): Man
   if (!document.value || typeof document.value !== 'object' || Array.isArray(document.value)) {
     return {
       origin: baseOrigin,
-      problems: [{ code: 'NOT_AN_OBJECT', message: 'a manifest must be a mapping with apiVersion, kind, metadata and spec', location: document.locate([]) }],
+      problems: [
+        {
+          code: 'NOT_AN_OBJECT',
+          message: 'a manifest must be a mapping with apiVersion, kind, metadata and spec',
+          location: document.locate([]),
+        },
+      ],
     };
   }
   const value = document.value as Record<string, unknown>;
@@ -83,7 +94,8 @@ function loadDocument(document: ParsedDocument, validator: SchemaValidator): Man
   const match = findKind(id.apiVersion, id.kind);
   if (!match) {
     // Point at what is wrong: an apiVersion nothing uses, or else the kind.
-    const knownApiVersion = id.apiVersion !== '' && supportedKinds().some((s) => s.startsWith(`${id.apiVersion} `));
+    const knownApiVersion =
+      id.apiVersion !== '' && supportedKinds().some((s) => s.startsWith(`${id.apiVersion} `));
     const field = knownApiVersion ? ['kind'] : ['apiVersion'];
     return {
       kind: id.kind || undefined,
@@ -106,13 +118,22 @@ function loadDocument(document: ParsedDocument, validator: SchemaValidator): Man
   if (schemaErrors.length > 0) {
     return {
       ...identified,
-      problems: schemaErrors.map((e) => ({ code: 'SCHEMA' as const, message: e.message, location: document.locate(e.path) })),
+      problems: schemaErrors.map((e) => ({
+        code: 'SCHEMA' as const,
+        message: e.message,
+        location: document.locate(e.path),
+      })),
     };
   }
   const spec = alias ? alias.convert(value) : value.spec;
   if (alias) {
     // The converted spec must satisfy our own schema too: a conversion bug is caught here, not in the cluster.
-    const converted = { apiVersion: definition.apiVersion, kind: definition.kind, metadata: value.metadata, spec };
+    const converted = {
+      apiVersion: definition.apiVersion,
+      kind: definition.kind,
+      metadata: value.metadata,
+      spec,
+    };
     const errors = validator.validate(definition.schemaFile, converted);
     if (errors.length > 0) {
       return {
@@ -132,7 +153,12 @@ function loadDocument(document: ParsedDocument, validator: SchemaValidator): Man
       problems: checks.map((c) => ({
         code: 'INVALID_SPEC' as const,
         message: c.message,
-        location: document.locate(c.field.split('/').filter(Boolean).map((s) => (/^\d+$/.test(s) ? Number(s) : s))),
+        location: document.locate(
+          c.field
+            .split('/')
+            .filter(Boolean)
+            .map((s) => (/^\d+$/.test(s) ? Number(s) : s)),
+        ),
       })),
     };
   }

@@ -1,4 +1,4 @@
-import { type Document, isMap, isPair, isScalar, LineCounter, parseAllDocuments, type Node } from 'yaml';
+import { type Document, isMap, isPair, isScalar, LineCounter, type Node, parseAllDocuments } from 'yaml';
 import type { Problem, SourceLocation } from '../core/errors.js';
 import type { SourceFile } from './types.js';
 
@@ -43,7 +43,11 @@ export function parseManifestFile(file: SourceFile): ParsedFile {
       continue;
     }
     // An empty or comment-only document (`---` twice in a row) parses as a null scalar with no source text.
-    if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null && !doc.contents.source)) continue;
+    if (
+      doc.contents === null ||
+      (isScalar(doc.contents) && doc.contents.value === null && !doc.contents.source)
+    )
+      continue;
     let value: unknown;
     try {
       value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
@@ -82,10 +86,12 @@ function locateInDocument(
   for (let depth = path.length; depth >= 0; depth--) {
     const prefix = path.slice(0, depth);
     const node = (prefix.length === 0 ? doc.contents : doc.getIn(prefix, true)) as Node | undefined;
-    if (!node || !node.range) continue;
+    if (!node?.range) continue;
     let offset = node.range[0];
     if (depth > 0 && depth === path.length) {
-      const parent = (depth === 1 ? doc.contents : doc.getIn(path.slice(0, depth - 1), true)) as Node | undefined;
+      const parent = (depth === 1 ? doc.contents : doc.getIn(path.slice(0, depth - 1), true)) as
+        | Node
+        | undefined;
       const key = path[depth - 1];
       if (parent && isMap(parent)) {
         const pair = parent.items.find((p) => isPair(p) && isScalar(p.key) && p.key.value === key);
@@ -93,7 +99,9 @@ function locateInDocument(
       }
     }
     const pos = lineCounter.linePos(offset);
-    return field ? { file, line: pos.line, column: pos.col, field } : { file, line: pos.line, column: pos.col };
+    return field
+      ? { file, line: pos.line, column: pos.col, field }
+      : { file, line: pos.line, column: pos.col };
   }
   return field ? { file, field } : { file };
 }

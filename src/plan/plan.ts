@@ -86,14 +86,29 @@ export function planSync(input: PlanInput): Plan {
     const manifestKey = manifestKeyOf(live) ?? '';
     const file = sourceFileOf(live) ?? '';
     if (input.protectedManifests.has(manifestKey)) {
-      steps.push({ action: 'kept', object: live, manifestKey, reason: 'its manifest fails; keeping the last good objects' });
+      steps.push({
+        action: 'kept',
+        object: live,
+        manifestKey,
+        reason: 'its manifest fails; keeping the last good objects',
+      });
     } else if (input.protectedFiles.has(file)) {
-      steps.push({ action: 'kept', object: live, manifestKey, reason: `its file ${file} has errors; keeping the last good objects` });
+      steps.push({
+        action: 'kept',
+        object: live,
+        manifestKey,
+        reason: `its file ${file} has errors; keeping the last good objects`,
+      });
     } else if (input.presentManifests.has(manifestKey)) {
       if (isFinishedJob(live)) {
         steps.push({ action: 'kept', object: live, manifestKey, reason: 'finished Job, left to its TTL' });
       } else {
-        steps.push({ action: 'delete', object: live, manifestKey, reason: 'no longer rendered by its manifest' });
+        steps.push({
+          action: 'delete',
+          object: live,
+          manifestKey,
+          reason: 'no longer rendered by its manifest',
+        });
       }
     } else {
       prunes.push({ action: 'delete', object: live, manifestKey, reason: 'its manifest left Git' });
@@ -104,7 +119,11 @@ export function planSync(input: PlanInput): Plan {
   const share = owned === 0 ? 0 : prunes.length / owned;
   if (prunes.length > 0 && share > input.maxPruneShare && !input.allowPrune) {
     for (const step of prunes) {
-      steps.push({ ...step, action: 'kept', reason: 'prune refused: it would delete too much of what is owned' });
+      steps.push({
+        ...step,
+        action: 'kept',
+        reason: 'prune refused: it would delete too much of what is owned',
+      });
     }
     return { steps, pruneRefused: { wouldDelete: prunes.length, owned, maxShare: input.maxPruneShare } };
   }

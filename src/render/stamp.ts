@@ -19,7 +19,12 @@ export function ownedSelector(instance: string): string {
  * covers everything but the commit, so a commit that changes nothing for this object writes nothing, and
  * the commit annotation keeps naming the commit that last changed the object.
  */
-export function stampObject(object: KubeObject, manifest: Manifest, instance: string, commit: CommitInfo): KubeObject {
+export function stampObject(
+  object: KubeObject,
+  manifest: Manifest,
+  instance: string,
+  commit: CommitInfo,
+): KubeObject {
   const metadata = object.metadata;
   const stamped: KubeObject = {
     ...object,

@@ -32,7 +32,8 @@ export function toGitAuth(credentials: GitCredentials): GitAuth {
   if (credentials.token && credentials.scheme === 'bearer') {
     return { headers: { Authorization: `Bearer ${credentials.token}` } };
   }
-  if (credentials.token) return { username: credentials.username ?? 'x-access-token', password: credentials.token };
+  if (credentials.token)
+    return { username: credentials.username ?? 'x-access-token', password: credentials.token };
   return { username: credentials.username ?? '', password: credentials.password ?? '' };
 }
 

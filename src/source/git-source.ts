@@ -56,11 +56,21 @@ export class GitSource {
   async resolveRemoteCommit(): Promise<string> {
     if (this.options.commit && (await this.hasCommit(this.options.commit))) return this.options.commit;
     const refs = await this.withErrors('list refs', () =>
-      git.listServerRefs({ http, url: this.options.url, prefix: this.refName, peelTags: true, protocolVersion: 1, onAuth: this.onAuth }),
+      git.listServerRefs({
+        http,
+        url: this.options.url,
+        prefix: this.refName,
+        peelTags: true,
+        protocolVersion: 1,
+        onAuth: this.onAuth,
+      }),
     );
     const ref = refs.find((r) => r.ref === this.refName);
     if (!ref) {
-      throw new ImageGitopsError('GIT_REF_NOT_FOUND', `${this.refName} not found in ${redactUrl(this.options.url)}`);
+      throw new ImageGitopsError(
+        'GIT_REF_NOT_FOUND',
+        `${this.refName} not found in ${redactUrl(this.options.url)}`,
+      );
     }
     return this.options.commit ?? ref.peeled ?? ref.oid;
   }
@@ -68,7 +78,8 @@ export class GitSource {
   /** Fetches the commit if it is not here yet (shallow, single branch) and reads the files at it. */
   async snapshotAt(sha: string): Promise<SourceSnapshot> {
     await fs.promises.mkdir(this.gitdir, { recursive: true });
-    if (!fs.existsSync(posix.join(this.gitdir, 'HEAD'))) await git.init({ fs, gitdir: this.gitdir, bare: true });
+    if (!fs.existsSync(posix.join(this.gitdir, 'HEAD')))
+      await git.init({ fs, gitdir: this.gitdir, bare: true });
     // The remote is (re)written every time: a changed GIT_URL must not fetch from the old one.
     await git.addRemote({ fs, gitdir: this.gitdir, remote: 'origin', url: this.options.url, force: true });
     let fetched = false;
@@ -76,7 +87,10 @@ export class GitSource {
       await this.fetch();
       fetched = true;
       if (!(await this.hasCommit(sha))) {
-        throw new ImageGitopsError('GIT_REF_NOT_FOUND', `commit ${sha} is not on ${this.refName} of ${redactUrl(this.options.url)}`);
+        throw new ImageGitopsError(
+          'GIT_REF_NOT_FOUND',
+          `commit ${sha} is not on ${this.refName} of ${redactUrl(this.options.url)}`,
+        );
       }
     }
     const commit = await this.commitInfo(sha);
@@ -130,7 +144,13 @@ export class GitSource {
     const maxTotal = this.options.maxTotalBytes ?? 64 * 1024 * 1024;
     const entries = new Map<string, { oid: string; mode: string }>();
     const walk = async (dir: string): Promise<void> => {
-      const { tree } = await git.readTree({ fs, gitdir: this.gitdir, oid: sha, filepath: dir || undefined, cache: this.cache });
+      const { tree } = await git.readTree({
+        fs,
+        gitdir: this.gitdir,
+        oid: sha,
+        filepath: dir || undefined,
+        cache: this.cache,
+      });
       for (const entry of tree) {
         const full = dir ? `${dir}/${entry.path}` : entry.path;
         if (entry.type === 'tree') await walk(full);
@@ -140,7 +160,12 @@ export class GitSource {
     try {
       await walk(root);
     } catch (error) {
-      throw new ImageGitopsError('GIT_REF_NOT_FOUND', `path "${root}" not found at commit ${sha.slice(0, 12)}`, undefined, { cause: error });
+      throw new ImageGitopsError(
+        'GIT_REF_NOT_FOUND',
+        `path "${root}" not found at commit ${sha.slice(0, 12)}`,
+        undefined,
+        { cause: error },
+      );
     }
     const files: SourceFile[] = [];
     const problems: Problem[] = [];
@@ -150,10 +175,13 @@ export class GitSource {
       let target = full;
       let oid = entry.oid;
       if (entry.mode === SYMLINK_MODE) {
-        const link = Buffer.from((await git.readBlob({ fs, gitdir: this.gitdir, oid, cache: this.cache })).blob).toString('utf8');
+        const link = Buffer.from(
+          (await git.readBlob({ fs, gitdir: this.gitdir, oid, cache: this.cache })).blob,
+        ).toString('utf8');
         target = posix.normalize(posix.join(posix.dirname(full), link));
         // An absolute link names the host's file system, never the repo: refused under any path.
-        const inside = !posix.isAbsolute(link) && (root === '' ? !target.startsWith('..') : target.startsWith(`${root}/`));
+        const inside =
+          !posix.isAbsolute(link) && (root === '' ? !target.startsWith('..') : target.startsWith(`${root}/`));
         const resolved = entries.get(target);
         if (!inside || !resolved || resolved.mode === SYMLINK_MODE) {
           problems.push({
@@ -176,7 +204,10 @@ export class GitSource {
       }
       total += blob.byteLength;
       if (total > maxTotal) {
-        throw new ImageGitopsError('FILE_TOO_LARGE', `the manifests folder holds over ${maxTotal} bytes; raise the bound or narrow the path`);
+        throw new ImageGitopsError(
+          'FILE_TOO_LARGE',
+          `the manifests folder holds over ${maxTotal} bytes; raise the bound or narrow the path`,
+        );
       }
       files.push({ path: relative(full), content: Buffer.from(blob).toString('utf8') });
     }
@@ -197,7 +228,12 @@ export class GitSource {
       if (error instanceof ImageGitopsError) throw error;
       const message = error instanceof Error ? error.message : String(error);
       const code = /401|403|auth/i.test(message) ? 'GIT_AUTH' : 'GIT_FETCH';
-      throw new ImageGitopsError(code, `git ${what} of ${redactUrl(this.options.url)} failed: ${message}`, undefined, { cause: error });
+      throw new ImageGitopsError(
+        code,
+        `git ${what} of ${redactUrl(this.options.url)} failed: ${message}`,
+        undefined,
+        { cause: error },
+      );
     } finally {
       clearTimeout(timer);
     }
@@ -205,7 +241,10 @@ export class GitSource {
 }
 
 /** Reads a local folder as a source (for `validate <dir>`): the same bounds and symlink rule as Git. */
-export async function readLocalFiles(root: string, maxFileBytes = 1024 * 1024): Promise<{ files: SourceFile[]; problems: Problem[] }> {
+export async function readLocalFiles(
+  root: string,
+  maxFileBytes = 1024 * 1024,
+): Promise<{ files: SourceFile[]; problems: Problem[] }> {
   const files: SourceFile[] = [];
   const problems: Problem[] = [];
   const realRoot = await fs.promises.realpath(root);
@@ -222,17 +261,29 @@ export async function readLocalFiles(root: string, maxFileBytes = 1024 * 1024): 
       try {
         real = await fs.promises.realpath(full);
       } catch {
-        problems.push({ code: 'SYMLINK_OUTSIDE', message: 'symlink points at nothing; it is ignored', location: { file: rel } });
+        problems.push({
+          code: 'SYMLINK_OUTSIDE',
+          message: 'symlink points at nothing; it is ignored',
+          location: { file: rel },
+        });
         continue;
       }
       if (real !== realRoot && !real.startsWith(`${realRoot}/`)) {
-        problems.push({ code: 'SYMLINK_OUTSIDE', message: 'symlink leaves the manifests folder; it is ignored', location: { file: rel } });
+        problems.push({
+          code: 'SYMLINK_OUTSIDE',
+          message: 'symlink leaves the manifests folder; it is ignored',
+          location: { file: rel },
+        });
         continue;
       }
       const stat = await fs.promises.stat(real);
       if (!stat.isFile()) continue;
       if (stat.size > maxFileBytes) {
-        problems.push({ code: 'FILE_TOO_LARGE', message: `file is ${stat.size} bytes, over the ${maxFileBytes}-byte bound; it is ignored`, location: { file: rel } });
+        problems.push({
+          code: 'FILE_TOO_LARGE',
+          message: `file is ${stat.size} bytes, over the ${maxFileBytes}-byte bound; it is ignored`,
+          location: { file: rel },
+        });
         continue;
       }
       files.push({ path: rel, content: await fs.promises.readFile(real, 'utf8') });

@@ -11,12 +11,31 @@ export class LocalSource {
 
   private headCommit(): CommitInfo {
     try {
-      const git = (args: string[]) => execFileSync('git', ['-C', this.dir, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-      const [sha, author, email, date, ...message] = git(['log', '-1', '--format=%H%n%an%n%ae%n%aI%n%B']).split('\n');
+      const git = (args: string[]) =>
+        execFileSync('git', ['-C', this.dir, ...args], {
+          encoding: 'utf8',
+          stdio: ['ignore', 'pipe', 'ignore'],
+        }).trim();
+      const [sha, author, email, date, ...message] = git([
+        'log',
+        '-1',
+        '--format=%H%n%an%n%ae%n%aI%n%B',
+      ]).split('\n');
       const dirty = git(['status', '--porcelain', '--', '.']) !== '';
-      return { sha: `${sha}${dirty ? '+dirty' : ''}`, author: author ?? '', authorEmail: email, date: date ?? '', message: message.join('\n').trim() };
+      return {
+        sha: `${sha}${dirty ? '+dirty' : ''}`,
+        author: author ?? '',
+        authorEmail: email,
+        date: date ?? '',
+        message: message.join('\n').trim(),
+      };
     } catch {
-      return { sha: 'local', author: process.env.USER ?? 'local', date: new Date().toISOString(), message: 'local folder' };
+      return {
+        sha: 'local',
+        author: process.env.USER ?? 'local',
+        date: new Date().toISOString(),
+        message: 'local folder',
+      };
     }
   }
 

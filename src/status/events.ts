@@ -1,7 +1,7 @@
+import { formatProblem } from '../core/errors.js';
 import type { KubeApi } from '../kube/types.js';
 import type { Logger } from '../run/logger.js';
 import type { ManifestStatus } from './types.js';
-import { formatProblem } from '../core/errors.js';
 
 /** At most this many Events per sync: a broken repo must not flood the API server. */
 const MAX_EVENTS_PER_SYNC = 20;
@@ -36,7 +36,10 @@ export function statusChanges(previous: ManifestStatus[], next: ManifestStatus[]
         reason: status.result === 'Invalid' ? 'ManifestInvalid' : 'ManifestFailed',
         message: `${status.key} (${status.file}) at ${status.commit.slice(0, 12)} by ${status.author}: ${first ? formatProblem(first) : status.message}`,
       });
-    } else if (status.objects.some((o) => o.outcome === 'applied' || o.outcome === 'pruned') || failing(old)) {
+    } else if (
+      status.objects.some((o) => o.outcome === 'applied' || o.outcome === 'pruned') ||
+      failing(old)
+    ) {
       const where = status.file ? ` (${status.file})` : '';
       changes.push({
         type: 'Normal',
@@ -64,7 +67,12 @@ export async function emitStatusEvents(
         apiVersion: 'v1',
         kind: 'Event',
         metadata: { generateName: 'image-gitops-', namespace: target.namespace } as never,
-        involvedObject: { apiVersion: target.apiVersion, kind: target.kind, namespace: target.namespace, name: target.name },
+        involvedObject: {
+          apiVersion: target.apiVersion,
+          kind: target.kind,
+          namespace: target.namespace,
+          name: target.name,
+        },
         reason: change.reason,
         message: change.message.slice(0, 1024),
         type: change.type,

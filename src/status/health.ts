@@ -20,15 +20,18 @@ export function assessHealth(object: KubeObject | undefined): { health: HealthSt
   switch (object.kind) {
     case 'Job': {
       const failed = conditions(object).find((c) => c.type === 'Failed' && c.status === 'True');
-      if (failed) return { health: 'Failed', message: `${failed.reason ?? 'Failed'}: ${failed.message ?? ''}`.trim() };
-      if (conditions(object).some((c) => c.type === 'Complete' && c.status === 'True')) return { health: 'Healthy' };
+      if (failed)
+        return { health: 'Failed', message: `${failed.reason ?? 'Failed'}: ${failed.message ?? ''}`.trim() };
+      if (conditions(object).some((c) => c.type === 'Complete' && c.status === 'True'))
+        return { health: 'Healthy' };
       return { health: 'Progressing', message: 'job running' };
     }
     case 'StatefulSet':
     case 'Deployment': {
       const want = (object.spec as { replicas?: number } | undefined)?.replicas ?? 1;
       const observed = status.observedGeneration;
-      if (generation !== undefined && observed !== generation) return { health: 'Progressing', message: 'rollout not observed yet' };
+      if (generation !== undefined && observed !== generation)
+        return { health: 'Progressing', message: 'rollout not observed yet' };
       const ready = status.readyReplicas ?? 0;
       const updated = status.updatedReplicas ?? 0;
       if (ready >= want && updated >= want) return { health: 'Healthy' };
@@ -36,12 +39,16 @@ export function assessHealth(object: KubeObject | undefined): { health: HealthSt
     }
     case 'DaemonSet': {
       const observed = status.observedGeneration;
-      if (generation !== undefined && observed !== generation) return { health: 'Progressing', message: 'rollout not observed yet' };
+      if (generation !== undefined && observed !== generation)
+        return { health: 'Progressing', message: 'rollout not observed yet' };
       const desired = status.desiredNumberScheduled ?? 0;
       const ready = status.numberReady ?? 0;
       const updated = status.updatedNumberScheduled ?? 0;
       if (ready >= desired && updated >= desired) return { health: 'Healthy' };
-      return { health: 'Progressing', message: `${ready}/${desired} nodes ready, ${updated}/${desired} updated` };
+      return {
+        health: 'Progressing',
+        message: `${ready}/${desired} nodes ready, ${updated}/${desired} updated`,
+      };
     }
     default:
       return { health: 'Healthy' };

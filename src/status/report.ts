@@ -1,8 +1,8 @@
-import type { Problem } from '../core/errors.js';
 import type { StepResult } from '../apply/executor.js';
+import type { Problem } from '../core/errors.js';
+import type { RenderedManifest } from '../engine/render-manifests.js';
 import type { CommitInfo } from '../kinds/types.js';
 import type { InvalidManifest } from '../manifests/types.js';
-import type { RenderedManifest } from '../engine/render-manifests.js';
 import { assessHealth, worstHealth } from './health.js';
 import type { HealthState, ManifestResult, ManifestStatus, ObjectOutcome, ObjectStatus } from './types.js';
 
@@ -24,8 +24,10 @@ function outcomeOf(result: StepResult, dryRun: boolean): ObjectOutcome {
 function objectStatus(result: StepResult, dryRun: boolean): ObjectStatus {
   const { object, live } = result.step;
   const seen = result.applied ?? live ?? (result.step.action === 'kept' ? object : undefined);
-  const { health, message } = result.step.action === 'delete' ? { health: undefined, message: undefined } : assessHealth(seen);
-  const text = result.message ?? message ?? (result.step.action !== 'unchanged' ? result.step.reason : undefined);
+  const { health, message } =
+    result.step.action === 'delete' ? { health: undefined, message: undefined } : assessHealth(seen);
+  const text =
+    result.message ?? message ?? (result.step.action !== 'unchanged' ? result.step.reason : undefined);
   return {
     apiVersion: object.apiVersion,
     kind: object.kind,
@@ -62,7 +64,9 @@ export function buildManifestStatuses(input: {
     const objects = (byManifest.get(r.manifest.key) ?? []).map((x) => objectStatus(x, input.dryRun));
     byManifest.delete(r.manifest.key);
     const failed = objects.filter((o) => o.outcome === 'failed');
-    const changed = objects.filter((o) => o.outcome === 'applied' || o.outcome === 'pruned' || o.outcome === 'planned');
+    const changed = objects.filter(
+      (o) => o.outcome === 'applied' || o.outcome === 'pruned' || o.outcome === 'planned',
+    );
     let result: ManifestResult;
     let message: string;
     if (r.problems.length > 0) {
@@ -95,7 +99,8 @@ export function buildManifestStatuses(input: {
     });
   }
   for (const invalid of input.invalid) {
-    const key = invalid.key ?? `${invalid.origin.kind || 'Unknown'}/${invalid.origin.file}:${invalid.origin.line}`;
+    const key =
+      invalid.key ?? `${invalid.origin.kind || 'Unknown'}/${invalid.origin.file}:${invalid.origin.line}`;
     const objects = (byManifest.get(key) ?? []).map((x) => objectStatus(x, input.dryRun));
     byManifest.delete(key);
     statuses.push({

@@ -16,8 +16,9 @@ describe('the test control plane (real etcd and kube-apiserver)', () => {
         data: { greeting: 'hi' },
       });
       const live = await client.get({ apiVersion: 'v1', kind: 'ConfigMap' }, namespace, 'hello');
-      assert.equal((live?.data as Record<string, string>).greeting, 'hi');
-      const managers = (live?.metadata.managedFields as { manager: string; operation: string }[]).map(
+      assert.ok(live);
+      assert.equal((live.data as Record<string, string>).greeting, 'hi');
+      const managers = (live.metadata.managedFields as { manager: string; operation: string }[]).map(
         (f) => `${f.manager}:${f.operation}`,
       );
       assert.deepEqual(managers, ['image-gitops-test:Apply']);

@@ -52,7 +52,21 @@ function selfSignedCa(): string {
   const dir = makeTempDir('registry-ca');
   execFileSync(
     'openssl',
-    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '1', '-subj', '/CN=registry.example.com CA'],
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      'ca.key',
+      '-out',
+      'ca.crt',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=registry.example.com CA',
+    ],
     { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] },
   );
   return readFileSync(join(dir, 'ca.crt'), 'utf8');
@@ -78,7 +92,11 @@ describe('a full sync of sample-repo/ as the ServiceAccount of deploy/base', fun
   let otherNamespace: string;
 
   const byKind = (kind: string): ManifestStatus[] => report.manifests.filter((m) => m.kind === kind);
-  const saEventsSinceMark = () => cp.auditEvents().slice(auditMark).filter((e) => e.user.username === SA_USER);
+  const saEventsSinceMark = () =>
+    cp
+      .auditEvents()
+      .slice(auditMark)
+      .filter((e) => e.user.username === SA_USER);
 
   before(async () => {
     cp = await controlPlane();
@@ -86,7 +104,16 @@ describe('a full sync of sample-repo/ as the ServiceAccount of deploy/base', fun
     await installServiceMonitorCrd(cp.kubeApi);
     execFileSync(
       'kubectl',
-      ['apply', '--server-side', '--field-manager', 'rbac-sync-test', '-k', join(root, 'deploy', 'base'), '--kubeconfig', cp.kubeconfigPath],
+      [
+        'apply',
+        '--server-side',
+        '--field-manager',
+        'rbac-sync-test',
+        '-k',
+        join(root, 'deploy', 'base'),
+        '--kubeconfig',
+        cp.kubeconfigPath,
+      ],
       { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
     );
     for (const name of CREDENTIAL_SECRETS) {
@@ -142,7 +169,10 @@ describe('a full sync of sample-repo/ as the ServiceAccount of deploy/base', fun
     const events = saEventsSinceMark();
     assert.ok(events.length > 0);
     for (const event of events) {
-      assert.deepEqual(event.user.groups?.filter((g) => g !== 'system:authenticated').sort(), [...SA_GROUPS].sort());
+      assert.deepEqual(
+        event.user.groups?.filter((g) => g !== 'system:authenticated').sort(),
+        [...SA_GROUPS].sort(),
+      );
     }
   });
 
@@ -163,10 +193,13 @@ describe('a full sync of sample-repo/ as the ServiceAccount of deploy/base', fun
 
   it('applies every manifest that works offline', () => {
     const offline = report.manifests.filter((m) => !needsRegistryAtSync(m));
-    assert.deepEqual(
-      [...new Set(offline.map((m) => m.kind))].sort(),
-      ['ImageBackup', 'ImageBuild', 'ImagePrepull', 'ImageSync', 'RegistryMirror'],
-    );
+    assert.deepEqual([...new Set(offline.map((m) => m.kind))].sort(), [
+      'ImageBackup',
+      'ImageBuild',
+      'ImagePrepull',
+      'ImageSync',
+      'RegistryMirror',
+    ]);
     for (const manifest of offline) {
       assert.equal(manifest.result, 'Applied', `${manifest.key}: ${manifest.message}`);
       assert.ok(manifest.objects.length > 0, manifest.key);
@@ -198,7 +231,10 @@ describe('a full sync of sample-repo/ as the ServiceAccount of deploy/base', fun
     const failed = report.manifests.filter((m) => m.result === 'Failed');
     assert.deepEqual(
       failed.map((m) => m.key).sort(),
-      report.manifests.filter(needsRegistryAtSync).map((m) => m.key).sort(),
+      report.manifests
+        .filter(needsRegistryAtSync)
+        .map((m) => m.key)
+        .sort(),
     );
     assert.equal(failed.length, 3);
     for (const manifest of failed) {
@@ -206,21 +242,33 @@ describe('a full sync of sample-repo/ as the ServiceAccount of deploy/base', fun
       assert.ok(manifest.problems.length > 0, manifest.key);
       for (const problem of manifest.problems) {
         assert.equal(problem.code, 'REGISTRY', `${manifest.key}: ${problem.message}`);
-        assert.match(problem.message, /getaddrinfo (ENOTFOUND|EAI_AGAIN) (quay\.io|registry-1\.docker\.io)$/, manifest.key);
+        assert.match(
+          problem.message,
+          /getaddrinfo (ENOTFOUND|EAI_AGAIN) (quay\.io|registry-1\.docker\.io)$/,
+          manifest.key,
+        );
       }
     }
     assert.equal(report.result, 'PartiallyFailed');
   });
 
   it('writes its status ConfigMap and Events in its namespace', async () => {
-    const cm = await cp.kubeApi.get({ apiVersion: 'v1', kind: 'ConfigMap' }, NAMESPACE, statusConfigMapName(INSTANCE));
+    const cm = await cp.kubeApi.get(
+      { apiVersion: 'v1', kind: 'ConfigMap' },
+      NAMESPACE,
+      statusConfigMapName(INSTANCE),
+    );
     assert.ok(cm, 'status ConfigMap');
-    const writes = saEventsSinceMark().filter((e) => e.objectRef?.resource === 'events' && e.verb === 'create');
+    const writes = saEventsSinceMark().filter(
+      (e) => e.objectRef?.resource === 'events' && e.verb === 'create',
+    );
     assert.ok(writes.length >= report.manifests.length, `${writes.length} Events created`);
     assert.ok(writes.every((e) => e.responseStatus?.code === 201));
     const events = await cp.kubeApi.list({ apiVersion: 'v1', kind: 'Event' }, NAMESPACE);
     const ours = events.filter(
-      (e) => (e as unknown as { involvedObject: { name: string } }).involvedObject.name === statusConfigMapName(INSTANCE),
+      (e) =>
+        (e as unknown as { involvedObject: { name: string } }).involvedObject.name ===
+        statusConfigMapName(INSTANCE),
     );
     assert.ok(ours.length >= report.manifests.length);
   });
@@ -235,7 +283,10 @@ describe('a full sync of sample-repo/ as the ServiceAccount of deploy/base', fun
       },
     };
     assert.equal(await refusal(asServiceAccount.create(job as KubeObject)), 403);
-    assert.equal(await refusal(asServiceAccount.list({ apiVersion: 'v1', kind: 'Secret' }, 'kube-system')), 403);
+    assert.equal(
+      await refusal(asServiceAccount.list({ apiVersion: 'v1', kind: 'Secret' }, 'kube-system')),
+      403,
+    );
     assert.equal(
       await refusal(asServiceAccount.get({ apiVersion: 'v1', kind: 'Secret' }, 'kube-system', 'anything')),
       403,

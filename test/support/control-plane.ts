@@ -1,15 +1,16 @@
 // A real Kubernetes control plane for the tests, as controller-runtime's envtest runs it: etcd and
 // kube-apiserver on loopback, an admin identity by client certificate, an audit log to count requests.
 // Started once per test run (lazily, on first use) and stopped by the root hook in test/hooks.ts.
-import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync, existsSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+
 import type { ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { KubeClient } from '../../src/kube/client.js';
-import { makeTempDir } from './tmp.js';
 import { spawnTracked, stopTracked, waitFor } from './processes.js';
+import { makeTempDir } from './tmp.js';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -18,7 +19,13 @@ export interface AuditEvent {
   requestURI: string;
   userAgent?: string;
   user: { username: string; groups?: string[] };
-  objectRef?: { resource?: string; namespace?: string; name?: string; subresource?: string; apiGroup?: string };
+  objectRef?: {
+    resource?: string;
+    namespace?: string;
+    name?: string;
+    subresource?: string;
+    apiGroup?: string;
+  };
   responseStatus?: { code?: number };
   stage: string;
 }
@@ -64,12 +71,63 @@ function openssl(args: string[], cwd: string): void {
 }
 
 function makeCertificates(dir: string): void {
-  openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2',
-    '-subj', '/CN=image-gitops-test-ca'], dir);
-  writeFileSync(join(dir, 'serving.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n');
-  openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'serving.key', '-out', 'serving.csr', '-subj', '/CN=localhost'], dir);
-  openssl(['x509', '-req', '-in', 'serving.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out',
-    'serving.crt', '-days', '2', '-extfile', 'serving.ext'], dir);
+  openssl(
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      'ca.key',
+      '-out',
+      'ca.crt',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=image-gitops-test-ca',
+    ],
+    dir,
+  );
+  writeFileSync(
+    join(dir, 'serving.ext'),
+    'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n',
+  );
+  openssl(
+    [
+      'req',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      'serving.key',
+      '-out',
+      'serving.csr',
+      '-subj',
+      '/CN=localhost',
+    ],
+    dir,
+  );
+  openssl(
+    [
+      'x509',
+      '-req',
+      '-in',
+      'serving.csr',
+      '-CA',
+      'ca.crt',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-out',
+      'serving.crt',
+      '-days',
+      '2',
+      '-extfile',
+      'serving.ext',
+    ],
+    dir,
+  );
   openssl(['genrsa', '-out', 'sa.key', '2048'], dir);
   openssl(['rsa', '-in', 'sa.key', '-pubout', '-out', 'sa.pub'], dir);
 }
@@ -78,9 +136,41 @@ function makeClientCertificate(dir: string, user: string, groups: string[]): { c
   const base = `client-${user.replace(/[^a-zA-Z0-9-]/g, '_')}`;
   const subject = `/CN=${user}${groups.map((g) => `/O=${g}`).join('')}`;
   writeFileSync(join(dir, `${base}.ext`), 'extendedKeyUsage=clientAuth\n');
-  openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${base}.key`, '-out', `${base}.csr`, '-subj', subject], dir);
-  openssl(['x509', '-req', '-in', `${base}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out',
-    `${base}.crt`, '-days', '2', '-extfile', `${base}.ext`], dir);
+  openssl(
+    [
+      'req',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      `${base}.key`,
+      '-out',
+      `${base}.csr`,
+      '-subj',
+      subject,
+    ],
+    dir,
+  );
+  openssl(
+    [
+      'x509',
+      '-req',
+      '-in',
+      `${base}.csr`,
+      '-CA',
+      'ca.crt',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-out',
+      `${base}.crt`,
+      '-days',
+      '2',
+      '-extfile',
+      `${base}.ext`,
+    ],
+    dir,
+  );
   return { cert: join(dir, `${base}.crt`), key: join(dir, `${base}.key`) };
 }
 
@@ -96,10 +186,19 @@ function kubeconfigYaml(server: string, caFile: string, user: string, cert: stri
   });
 }
 
-async function waitForOutput(child: ChildProcess, what: string, ready: () => Promise<boolean>, timeoutMs: number) {
+async function waitForOutput(
+  child: ChildProcess,
+  what: string,
+  ready: () => Promise<boolean>,
+  timeoutMs: number,
+) {
   let output = '';
-  child.stdout?.on('data', (c: Buffer) => { output = (output + c.toString()).slice(-4000); });
-  child.stderr?.on('data', (c: Buffer) => { output = (output + c.toString()).slice(-4000); });
+  child.stdout?.on('data', (c: Buffer) => {
+    output = (output + c.toString()).slice(-4000);
+  });
+  child.stderr?.on('data', (c: Buffer) => {
+    output = (output + c.toString()).slice(-4000);
+  });
   await waitFor(
     async () => {
       if (child.exitCode !== null) throw new Error(`${what} exited with ${child.exitCode}: ${output}`);
@@ -118,49 +217,88 @@ export async function startControlPlane(): Promise<ControlPlane> {
   const [etcdPort, peerPort, apiPort] = [await freePort(), await freePort(), await freePort()];
   const etcdUrl = `http://127.0.0.1:${etcdPort}`;
   const etcd = spawnTracked(join(bin, 'etcd'), [
-    '--data-dir', join(dir, 'etcd'),
-    '--listen-client-urls', etcdUrl,
-    '--advertise-client-urls', etcdUrl,
-    '--listen-peer-urls', `http://127.0.0.1:${peerPort}`,
+    '--data-dir',
+    join(dir, 'etcd'),
+    '--listen-client-urls',
+    etcdUrl,
+    '--advertise-client-urls',
+    etcdUrl,
+    '--listen-peer-urls',
+    `http://127.0.0.1:${peerPort}`,
   ]);
-  await waitForOutput(etcd, 'etcd', async () => (await fetch(`${etcdUrl}/health`).catch(() => undefined))?.ok === true, 30_000);
+  await waitForOutput(
+    etcd,
+    'etcd',
+    async () => (await fetch(`${etcdUrl}/health`).catch(() => undefined))?.ok === true,
+    30_000,
+  );
 
-  writeFileSync(join(dir, 'audit-policy.yaml'), 'apiVersion: audit.k8s.io/v1\nkind: Policy\nomitStages: [RequestReceived]\nrules:\n- level: Metadata\n');
+  writeFileSync(
+    join(dir, 'audit-policy.yaml'),
+    'apiVersion: audit.k8s.io/v1\nkind: Policy\nomitStages: [RequestReceived]\nrules:\n- level: Metadata\n',
+  );
   const auditLog = join(dir, 'audit.log');
   const apiserverArgs = [
-    '--etcd-servers', etcdUrl,
-    '--cert-dir', join(dir, 'apiserver'),
-    '--tls-cert-file', join(dir, 'serving.crt'),
-    '--tls-private-key-file', join(dir, 'serving.key'),
-    '--client-ca-file', join(dir, 'ca.crt'),
-    '--secure-port', String(apiPort),
-    '--bind-address', '127.0.0.1',
-    '--advertise-address', '127.0.0.1',
-    '--endpoint-reconciler-type', 'none',
-    '--service-cluster-ip-range', '10.96.0.0/16',
+    '--etcd-servers',
+    etcdUrl,
+    '--cert-dir',
+    join(dir, 'apiserver'),
+    '--tls-cert-file',
+    join(dir, 'serving.crt'),
+    '--tls-private-key-file',
+    join(dir, 'serving.key'),
+    '--client-ca-file',
+    join(dir, 'ca.crt'),
+    '--secure-port',
+    String(apiPort),
+    '--bind-address',
+    '127.0.0.1',
+    '--advertise-address',
+    '127.0.0.1',
+    '--endpoint-reconciler-type',
+    'none',
+    '--service-cluster-ip-range',
+    '10.96.0.0/16',
     '--allow-privileged=true',
-    '--authorization-mode', 'RBAC',
-    '--service-account-issuer', 'https://localhost',
-    '--service-account-key-file', join(dir, 'sa.pub'),
-    '--service-account-signing-key-file', join(dir, 'sa.key'),
-    '--disable-admission-plugins', 'ServiceAccount',
-    '--audit-policy-file', join(dir, 'audit-policy.yaml'),
-    '--audit-log-path', auditLog,
-    '--audit-log-mode', 'blocking',
+    '--authorization-mode',
+    'RBAC',
+    '--service-account-issuer',
+    'https://localhost',
+    '--service-account-key-file',
+    join(dir, 'sa.pub'),
+    '--service-account-signing-key-file',
+    join(dir, 'sa.key'),
+    '--disable-admission-plugins',
+    'ServiceAccount',
+    '--audit-policy-file',
+    join(dir, 'audit-policy.yaml'),
+    '--audit-log-path',
+    auditLog,
+    '--audit-log-mode',
+    'blocking',
   ];
   let apiserver = spawnTracked(join(bin, 'kube-apiserver'), apiserverArgs);
   const server = `https://127.0.0.1:${apiPort}`;
   const admin = makeClientCertificate(dir, 'admin', ['system:masters']);
   const kubeconfigPath = join(dir, 'admin.kubeconfig');
   writeFileSync(kubeconfigPath, kubeconfigYaml(server, join(dir, 'ca.crt'), 'admin', admin.cert, admin.key));
-  const kubeApi = KubeClient.fromKubeconfig(kubeconfigPath, { fieldManager: 'test-setup', userAgent: 'test-setup' });
+  const kubeApi = KubeClient.fromKubeconfig(kubeconfigPath, {
+    fieldManager: 'test-setup',
+    userAgent: 'test-setup',
+  });
   const waitUntilReady = () =>
     waitForOutput(
       apiserver,
       'kube-apiserver',
       async () => {
-        const ready = await kubeApi.request('GET', '/readyz').then(() => true, () => false);
-        return ready && (await kubeApi.get({ apiVersion: 'v1', kind: 'Namespace' }, undefined, 'default')) !== undefined;
+        const ready = await kubeApi.request('GET', '/readyz').then(
+          () => true,
+          () => false,
+        );
+        return (
+          ready &&
+          (await kubeApi.get({ apiVersion: 'v1', kind: 'Namespace' }, undefined, 'default')) !== undefined
+        );
       },
       90_000,
     );
@@ -173,7 +311,10 @@ export async function startControlPlane(): Promise<ControlPlane> {
     kubeconfigPath,
     kubeApi,
     async newNamespace(prefix = 'test') {
-      const name = `${prefix.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 40)}-${++namespaceCount}-${Date.now() % 100000}`;
+      const name = `${prefix
+        .toLowerCase()
+        .replace(/[^a-z0-9-]/g, '-')
+        .slice(0, 40)}-${++namespaceCount}-${Date.now() % 100000}`;
       await kubeApi.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
       return name;
     },

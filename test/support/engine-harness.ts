@@ -33,14 +33,24 @@ export function prepullManifest(name: string, images: Record<string, string>, ex
   return `apiVersion: image-gitops.io/v1alpha1\nkind: ImagePrepull\nmetadata:\n  name: ${name}\nspec:\n  images:\n${list}\n${extra}`;
 }
 
-export async function startEngine(files: Record<string, string>, env: Record<string, string> = {}): Promise<EngineHarness> {
+export async function startEngine(
+  files: Record<string, string>,
+  env: Record<string, string> = {},
+): Promise<EngineHarness> {
   const cp = await controlPlane();
   const git = await startGitServer();
   const repo = `config-${Date.now() % 100000}`;
   const url = await git.createRepo(repo, files);
   const namespace = await cp.newNamespace('engine');
   const cacheDir = join(makeTempDir('git-cache'), 'repo');
-  const baseEnv = { GIT_URL: url, NAMESPACE: namespace, KUBECONFIG: cp.kubeconfigPath, GIT_CACHE_DIR: cacheDir, IMAGE_GITOPS_INSTANCE: namespace, ...env };
+  const baseEnv = {
+    GIT_URL: url,
+    NAMESPACE: namespace,
+    KUBECONFIG: cp.kubeconfigPath,
+    GIT_CACHE_DIR: cacheDir,
+    IMAGE_GITOPS_INSTANCE: namespace,
+    ...env,
+  };
   const make = (overrides: Record<string, string> = {}) => {
     const config = configFromEnv({ ...baseEnv, ...overrides });
     return { config, reconciler: new Reconciler({ config, kube }) };

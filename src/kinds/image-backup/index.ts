@@ -3,18 +3,19 @@
  * bounded skopeo Jobs (image-clone-controller, image-cloner-controller), and optionally point the workloads
  * at the copies (rewrite.ts: a separate step the engine runs after apply, never rendered as owned objects).
  */
+
+import type { KubeObject } from '../../core/kube-object.js';
 import type { ExternalEffects, KindDefinition } from '../types.js';
 import { checkImageBackup } from './check.js';
 import { type ImageBackupObserved, observeImageBackup } from './observe.js';
 import { renderImageBackup } from './render.js';
-import type { KubeObject } from '../../core/kube-object.js';
-import type { ImageBackupSpec } from './types.js';
 import {
   applyWorkloadRewrites,
   observeRewrittenWorkloads,
   planWorkloadRestores,
   planWorkloadRewrites,
 } from './rewrite.js';
+import type { ImageBackupSpec } from './types.js';
 
 export type { ImageBackupObserved } from './observe.js';
 export {
@@ -24,7 +25,9 @@ export {
   planWorkloadRewrites,
   REWRITE_FIELD_MANAGER,
 } from './rewrite.js';
+
 import { REWRITE_FIELD_MANAGER } from './rewrite.js';
+
 export type { ImageBackupSpec } from './types.js';
 
 export const imageBackupKind: KindDefinition<ImageBackupSpec, ImageBackupObserved> = {
@@ -50,15 +53,23 @@ function workloadRewrites(): ExternalEffects<ImageBackupSpec, ImageBackupObserve
       return object;
     },
   });
-  const errorsOf = (results: { object: { kind: string; namespace?: string; name: string }; error?: string }[]) =>
-    results.filter((r) => r.error).map((r) => `${r.object.kind} ${r.object.namespace ?? ''}/${r.object.name}: ${r.error}`);
+  const errorsOf = (
+    results: { object: { kind: string; namespace?: string; name: string }; error?: string }[],
+  ) =>
+    results
+      .filter((r) => r.error)
+      .map((r) => `${r.object.kind} ${r.object.namespace ?? ''}/${r.object.name}: ${r.error}`);
   return {
     async reconcile(manifest, observed, context) {
-      return errorsOf(await applyWorkloadRewrites(kubeOf(context.apply), planWorkloadRewrites(observed, manifest.spec)));
+      return errorsOf(
+        await applyWorkloadRewrites(kubeOf(context.apply), planWorkloadRewrites(observed, manifest.spec)),
+      );
     },
     async undoRemoved(presentKeys, context) {
       const rewritten = await observeRewrittenWorkloads(context.listObjects);
-      return errorsOf(await applyWorkloadRewrites(kubeOf(context.apply), planWorkloadRestores(rewritten, presentKeys)));
+      return errorsOf(
+        await applyWorkloadRewrites(kubeOf(context.apply), planWorkloadRestores(rewritten, presentKeys)),
+      );
     },
   };
 }

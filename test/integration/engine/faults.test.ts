@@ -3,11 +3,12 @@ import { join } from 'node:path';
 import { configFromEnv } from '../../../src/config/reconciler-config.js';
 import { Reconciler } from '../../../src/engine/reconciler.js';
 import { KubeClient } from '../../../src/kube/client.js';
-import { silentLogger } from '../../../src/run/logger.js';
 import { Daemon } from '../../../src/run/daemon.js';
+import { silentLogger } from '../../../src/run/logger.js';
 import { type ControlPlane, startControlPlane } from '../../support/control-plane.js';
 import { type EngineHarness, prepullManifest, startEngine } from '../../support/engine-harness.js';
 import { startGitServer, type TestGitServer } from '../../support/git-server.js';
+import { containersOf, imagesOf } from '../../support/objects.js';
 import { spawnTracked, stopTracked, waitFor } from '../../support/processes.js';
 import { makeTempDir } from '../../support/tmp.js';
 
@@ -20,7 +21,8 @@ function buildManifest(name: string): string {
 
 function manyManifests(count: number): Record<string, string> {
   const files: Record<string, string> = {};
-  for (let i = 0; i < count; i++) files[`prepull/p${i}.yaml`] = prepullManifest(`p${i}`, { busybox: 'busybox:1.36' });
+  for (let i = 0; i < count; i++)
+    files[`prepull/p${i}.yaml`] = prepullManifest(`p${i}`, { busybox: 'busybox:1.36' });
   for (let i = 0; i < 5; i++) files[`build/b${i}.yaml`] = buildManifest(`b${i}`);
   return files;
 }
@@ -31,9 +33,16 @@ describe('faults', () => {
     afterEach(async () => h?.close());
 
     it('keeps what is applied while the git server is too slow, then converges', async () => {
-      h = await startEngine({ 'a.yaml': prepullManifest('a', { busybox: 'busybox:1.36' }) }, { GIT_TIMEOUT_SECONDS: '1' });
+      h = await startEngine(
+        { 'a.yaml': prepullManifest('a', { busybox: 'busybox:1.36' }) },
+        { GIT_TIMEOUT_SECONDS: '1' },
+      );
       await h.reconciler.sync('manual');
-      await h.git.commitFiles(h.repo, { 'a.yaml': prepullManifest('a', { busybox: 'busybox:1.37' }) }, 'bump');
+      await h.git.commitFiles(
+        h.repo,
+        { 'a.yaml': prepullManifest('a', { busybox: 'busybox:1.37' }) },
+        'bump',
+      );
       h.git.setDelay(2500);
       const slow = await h.reconciler.sync('schedule');
       assert.equal(slow.result, 'Failed');
@@ -42,27 +51,36 @@ describe('faults', () => {
       h.git.setDelay(0);
       const recovered = await h.reconciler.sync('schedule');
       assert.equal(recovered.result, 'Succeeded');
-      const ds = (await h.kube.get(DAEMONSET, h.namespace, 'a')) as any;
-      assert.equal(ds.spec.template.spec.containers[0].image, 'busybox:1.37');
+      assert.deepEqual(imagesOf(await h.kube.get(DAEMONSET, h.namespace, 'a')), ['busybox:1.37']);
     });
 
     it('takes a field back from another field manager that forced a change', async () => {
       h = await startEngine({ 'a.yaml': prepullManifest('a', { busybox: 'busybox:1.36' }) });
       await h.reconciler.sync('manual');
-      const other = KubeClient.fromKubeconfig(h.cp.kubeconfigPath, { fieldManager: 'someone-else', userAgent: 'someone-else' });
-      const live = (await h.kube.get(DAEMONSET, h.namespace, 'a')) as any;
-      const container = live.spec.template.spec.containers[0];
+      const other = KubeClient.fromKubeconfig(h.cp.kubeconfigPath, {
+        fieldManager: 'someone-else',
+        userAgent: 'someone-else',
+      });
+      const live = (await h.kube.get(DAEMONSET, h.namespace, 'a'))!;
+      const { selector, template } = live.spec as { selector: unknown; template: { metadata: unknown } };
+      // Another manager forces only the image of the first container: a partial apply, as kubectl would.
       await other.apply({
         apiVersion: 'apps/v1',
         kind: 'DaemonSet',
         metadata: { name: 'a', namespace: h.namespace },
-        spec: { selector: live.spec.selector, template: { metadata: live.spec.template.metadata, spec: { containers: [{ name: container.name, image: 'hijacked:1' }] } } },
+        spec: {
+          selector,
+          template: {
+            metadata: template.metadata,
+            spec: { containers: [{ name: containersOf(live)[0]!.name, image: 'hijacked:1' }] },
+          },
+        },
       });
       other.close();
       const report = await h.reconciler.sync('manual');
       assert.equal(report.counts.applied, 1);
-      const restored = (await h.kube.get(DAEMONSET, h.namespace, 'a')) as any;
-      assert.equal(restored.spec.template.spec.containers[0].image, 'busybox:1.36');
+      const restored = (await h.kube.get(DAEMONSET, h.namespace, 'a'))!;
+      assert.deepEqual(imagesOf(restored), ['busybox:1.36']);
       const owners = (restored.metadata.managedFields as { manager: string; fieldsV1: unknown }[])
         .filter((f) => JSON.stringify(f.fieldsV1).includes('"f:image"'))
         .map((f) => f.manager);
@@ -75,7 +93,15 @@ describe('faults', () => {
       const child = spawnTracked('npx', ['tsx', 'src/cli/main.ts', 'sync', '--once'], { env });
       // Kill it as soon as it has written its first objects (the API server's audit log tells).
       await waitFor(
-        () => h.cp.auditEvents().some((e) => e.userAgent === 'image-gitops' && e.verb === 'patch' && e.objectRef?.namespace === h.namespace),
+        () =>
+          h.cp
+            .auditEvents()
+            .some(
+              (e) =>
+                e.userAgent === 'image-gitops' &&
+                e.verb === 'patch' &&
+                e.objectRef?.namespace === h.namespace,
+            ),
         { timeoutMs: 60_000, intervalMs: 20, what: 'the CLI to start applying' },
       );
       child.kill('SIGKILL');
@@ -91,9 +117,17 @@ describe('faults', () => {
     });
 
     it('exposes the sync in /metrics with the right values', async () => {
-      h = await startEngine({ 'a.yaml': prepullManifest('a', { busybox: 'busybox:1.36' }), 'bad.yaml': 'kind: Nope\n' });
+      h = await startEngine({
+        'a.yaml': prepullManifest('a', { busybox: 'busybox:1.36' }),
+        'bad.yaml': 'kind: Nope\n',
+      });
       const daemon = new Daemon(
-        { ...h.config, schedule: '1h', http: { host: '127.0.0.1', port: 0 }, leaderElection: { ...h.config.leaderElection, enabled: false } },
+        {
+          ...h.config,
+          schedule: '1h',
+          http: { host: '127.0.0.1', port: 0 },
+          leaderElection: { ...h.config.leaderElection, enabled: false },
+        },
         { engine: h.reconciler, logger: silentLogger },
       );
       await daemon.start();
@@ -106,7 +140,10 @@ describe('faults', () => {
         assert.match(metrics, /^image_gitops_sync_duration_seconds_count\{result="PartiallyFailed"\} 1$/m);
         assert.match(metrics, /^image_gitops_git_fetch_duration_seconds_count 1$/m);
         const commitSeconds = Math.floor(new Date(report.commit!.date).getTime() / 1000);
-        assert.match(metrics, new RegExp(`^image_gitops_last_synced_commit_timestamp_seconds ${commitSeconds}$`, 'm'));
+        assert.match(
+          metrics,
+          new RegExp(`^image_gitops_last_synced_commit_timestamp_seconds ${commitSeconds}$`, 'm'),
+        );
         assert.match(metrics, /^image_gitops_manifest_errors\{kind="Nope",result="Invalid"\} 1$/m);
       } finally {
         await daemon.shutdown('test end');
@@ -136,12 +173,16 @@ describe('faults', () => {
         GIT_CACHE_DIR: join(makeTempDir('git-cache'), 'repo'),
         APPLY_CONCURRENCY: '2',
       });
-      const kube = KubeClient.fromKubeconfig(cp.kubeconfigPath, { userAgent: 'restart-test', timeoutMs: 5000 });
+      const kube = KubeClient.fromKubeconfig(cp.kubeconfigPath, {
+        userAgent: 'restart-test',
+        timeoutMs: 5000,
+      });
       const reconciler = new Reconciler({ config, kube });
       try {
         const syncing = reconciler.sync('manual');
         await waitFor(
-          () => cp.auditEvents().filter((e) => e.userAgent === 'restart-test' && e.verb === 'patch').length >= 3,
+          () =>
+            cp.auditEvents().filter((e) => e.userAgent === 'restart-test' && e.verb === 'patch').length >= 3,
           { timeoutMs: 30_000, intervalMs: 10, what: 'the apply to start' },
         );
         const startAgain = await cp.stopApiServer();
@@ -149,7 +190,10 @@ describe('faults', () => {
         await startAgain();
         const interrupted = await syncing;
         const retried = await reconciler.sync('schedule');
-        assert.ok(['Succeeded', 'NoChange'].includes(retried.result), `${retried.result} ${retried.error?.message ?? ''}`);
+        assert.ok(
+          ['Succeeded', 'NoChange'].includes(retried.result),
+          `${retried.result} ${retried.error?.message ?? ''}`,
+        );
         assert.equal(retried.counts.failed, 0);
         assert.equal((await cp.kubeApi.list(DAEMONSET, namespace)).length, 40);
         const jobs = await cp.kubeApi.list(JOB, namespace);

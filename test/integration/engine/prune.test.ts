@@ -26,7 +26,11 @@ describe('prune', () => {
   it('keeps the objects of a manifest that fails validation', async () => {
     h = await startEngine(threeManifests);
     await h.reconciler.sync('manual');
-    await h.git.commitFiles(h.repo, { 'c.yaml': prepullManifest('c', { busybox: 'busybox:1.36' }).replace('spec:', 'spec:\n  bogus: 1') }, 'break c');
+    await h.git.commitFiles(
+      h.repo,
+      { 'c.yaml': prepullManifest('c', { busybox: 'busybox:1.36' }).replace('spec:', 'spec:\n  bogus: 1') },
+      'break c',
+    );
     const report = await h.reconciler.sync('manual');
     assert.ok(await h.kube.get(DAEMONSET, h.namespace, 'c'), 'kept');
     const c = report.manifests.find((m) => m.key === 'ImagePrepull/c');
@@ -35,7 +39,10 @@ describe('prune', () => {
     assert.equal(c?.problems[0]?.location?.file, 'c.yaml');
     assert.equal(c?.problems[0]?.location?.line, 6);
     assert.equal(report.counts.pruned, 0);
-    assert.deepEqual(c?.objects.map((o) => o.outcome), ['kept']);
+    assert.deepEqual(
+      c?.objects.map((o) => o.outcome),
+      ['kept'],
+    );
   });
 
   it('keeps the objects of a file that is no longer valid YAML', async () => {
@@ -51,15 +58,21 @@ describe('prune', () => {
   it('prunes nothing when the repo is emptied, unless the mass prune is allowed', async () => {
     h = await startEngine(threeManifests);
     await h.reconciler.sync('manual');
-    await h.git.commitFiles(h.repo, { 'a.yaml': null, 'b.yaml': null, 'c.yaml': null, 'README.md': 'emptied' }, 'empty');
+    await h.git.commitFiles(
+      h.repo,
+      { 'a.yaml': null, 'b.yaml': null, 'c.yaml': null, 'README.md': 'emptied' },
+      'empty',
+    );
     const refused = await h.reconciler.sync('manual');
     assert.equal(refused.error?.code, 'PRUNE_REFUSED');
     assert.deepEqual(refused.pruneRefused, { wouldDelete: 3, owned: 3, maxShare: 0.5 });
-    for (const name of ['a', 'b', 'c']) assert.ok(await h.kube.get(DAEMONSET, h.namespace, name), `${name} kept`);
+    for (const name of ['a', 'b', 'c'])
+      assert.ok(await h.kube.get(DAEMONSET, h.namespace, name), `${name} kept`);
 
     const allowed = await h.reconciler.run('manual', { allowMassPrune: true });
     assert.equal(allowed.report.counts.pruned, 3);
-    for (const name of ['a', 'b', 'c']) assert.equal(await h.kube.get(DAEMONSET, h.namespace, name), undefined);
+    for (const name of ['a', 'b', 'c'])
+      assert.equal(await h.kube.get(DAEMONSET, h.namespace, name), undefined);
   });
 
   it('keeps everything applied when the git server is down, and says why', async () => {

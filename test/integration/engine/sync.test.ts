@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { ANNOTATIONS, LABELS } from '../../../src/core/labels.js';
 import { type EngineHarness, prepullManifest, startEngine } from '../../support/engine-harness.js';
+import { containersOf, imagesOf } from '../../support/objects.js';
 
 const DAEMONSET = { apiVersion: 'apps/v1', kind: 'DaemonSet' } as const;
 
@@ -26,11 +27,15 @@ describe('sync', () => {
   it('applies a change pushed to the repo on the next sync', async () => {
     h = await startEngine({ 'tools.yaml': prepullManifest('tools', { busybox: 'busybox:1.36' }) });
     await h.reconciler.sync('manual');
-    const sha = await h.git.commitFiles(h.repo, { 'tools.yaml': prepullManifest('tools', { busybox: 'busybox:1.37' }) }, 'bump busybox');
+    const sha = await h.git.commitFiles(
+      h.repo,
+      { 'tools.yaml': prepullManifest('tools', { busybox: 'busybox:1.37' }) },
+      'bump busybox',
+    );
     const report = await h.reconciler.sync('manual');
     assert.equal(report.commit?.sha, sha);
     const ds = await h.kube.get(DAEMONSET, h.namespace, 'tools');
-    const images = ((ds?.spec as any).template.spec.containers as { image: string }[]).map((c) => c.image);
+    const images = imagesOf(ds);
     assert.ok(images.includes('busybox:1.37'), images.join());
     assert.equal(ds?.metadata.annotations?.[ANNOTATIONS.commit], sha);
   });
@@ -47,7 +52,11 @@ describe('sync', () => {
     assert.deepEqual(h.writesSince(mark), []);
     const gitRequests = h.git.requests.slice(gitBefore);
     assert.ok(gitRequests.length > 0, 'the remote was asked for its refs');
-    assert.deepEqual(gitRequests.filter((r) => r.method === 'POST'), [], 'no upload-pack POST');
+    assert.deepEqual(
+      gitRequests.filter((r) => r.method === 'POST'),
+      [],
+      'no upload-pack POST',
+    );
   });
 
   it('makes no write after a restart either: what it applied is remembered in the cluster', async () => {
@@ -68,20 +77,24 @@ describe('sync', () => {
     assert.ok(await h.kube.get(DAEMONSET, h.namespace, 'tools'), 're-created');
 
     const live = (await h.kube.get(DAEMONSET, h.namespace, 'tools'))!;
-    const edited = structuredClone(live) as any;
-    edited.spec.template.spec.containers[0].image = 'evil:latest';
+    const edited = structuredClone(live);
+    containersOf(edited)[0]!.image = 'evil:latest';
     delete edited.metadata.managedFields;
     await h.cp.kubeApi.request('PUT', `/apis/apps/v1/namespaces/${h.namespace}/daemonsets/tools`, edited);
     const report = await h.reconciler.sync('manual');
-    const restored = (await h.kube.get(DAEMONSET, h.namespace, 'tools')) as any;
-    assert.notEqual(restored.spec.template.spec.containers[0].image, 'evil:latest');
+    const restored = await h.kube.get(DAEMONSET, h.namespace, 'tools');
+    assert.deepEqual(imagesOf(restored), ['busybox:1.36']);
     assert.equal(report.counts.applied, 1);
   });
 
   it('stores the status in the cluster and sends an Event when a manifest becomes invalid', async () => {
     h = await startEngine({ 'tools.yaml': prepullManifest('tools', { busybox: 'busybox:1.36' }) });
     await h.reconciler.sync('manual');
-    await h.git.commitFiles(h.repo, { 'tools.yaml': prepullManifest('tools', { busybox: 'busybox:1.36' }).replace('images:', 'imagez:') }, 'typo');
+    await h.git.commitFiles(
+      h.repo,
+      { 'tools.yaml': prepullManifest('tools', { busybox: 'busybox:1.36' }).replace('images:', 'imagez:') },
+      'typo',
+    );
     await h.reconciler.sync('manual');
     const events = await h.kube.list({ apiVersion: 'v1', kind: 'Event' }, h.namespace);
     const invalid = events.find((e) => e.reason === 'ManifestInvalid');
