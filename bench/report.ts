@@ -35,7 +35,7 @@ function describe(side: Side | undefined): string[] {
 
 const LEGEND = [
   '- peak RSS: kernel peak resident set (VmHWM) of the process doing the work. image-gitops: a node worker process',
-  '  (run through tsx), measured per step, with the growth over its RSS at the step start in brackets.',
+  '  (runtime in the header line), measured per step, with the growth over its RSS at the step start in brackets.',
   '  kubectl / git: GNU time %M of the whole command. ratio = image-gitops time / baseline time (<1: faster).',
   '- API requests: from the API server audit log, by user agent; write verbs = create/update/patch/delete',
   '  (a server-side apply PATCH counts even when it changes nothing).',

@@ -20,8 +20,9 @@ set +e
 npx mocha "$@" 2>&1 | grep --line-buffered -vE '^[IWE][0-9]{4} ' | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
-passed=$(grep -oE '^ +[0-9]+ passing' "$log" | grep -oE '[0-9]+' | tail -1)
-failed=$(grep -oE '^ +[0-9]+ failing' "$log" | grep -oE '[0-9]+' | tail -1)
-pending=$(grep -oE '^ +[0-9]+ pending' "$log" | grep -oE '[0-9]+' | tail -1)
+count() { grep -oE "^ +[0-9]+ $1" "$log" | grep -oE '[0-9]+' | tail -1 || true; }
+passed=$(count passing)
+failed=$(count failing)
+pending=$(count pending)
 echo "${passed:-0} passed, ${failed:-0} failed, ${pending:-0} skipped"
 exit "$status"
