@@ -12,11 +12,44 @@ import {
 import { parseImageReference } from '../../registry/references.js';
 import type { ObserveContext } from '../types.js';
 import { resolveBuildRegistry } from './registries.js';
+import { type BuildSummary, summarizeBuildJob } from './summarize.js';
 import type { ImageBuildSpec } from './types.js';
 
 export interface ImageBuildObserved {
   /** Absent when no registry has credentials. */
   authFile?: AuthFile;
+  /** The builds this manifest has in the cluster: outcome, duration, pushed digest. */
+  builds?: BuildSummary[];
+  /** One line for the manifest's status. */
+  message?: string;
+}
+
+/** Outcome, duration and pushed digest of the live build Jobs, read from their pods' termination messages. */
+async function observeBuilds(context: ObserveContext, namespace: string): Promise<BuildSummary[]> {
+  const jobs = context.live.filter((o) => o.kind === 'Job');
+  return Promise.all(
+    jobs.map(async (job) => {
+      const pods = await context.listObjects(
+        { apiVersion: 'v1', kind: 'Pod' },
+        job.metadata.namespace ?? namespace,
+        `batch.kubernetes.io/job-name=${job.metadata.name}`,
+      );
+      return summarizeBuildJob(job, pods);
+    }),
+  );
+}
+
+function describeBuilds(builds: BuildSummary[]): string | undefined {
+  if (builds.length === 0) return undefined;
+  return builds
+    .map((b) => {
+      const parts = [`build ${b.job}: ${b.phase}`];
+      if (b.durationSeconds !== undefined) parts.push(`in ${b.durationSeconds}s`);
+      if (b.digest) parts.push(`pushed ${b.image ?? ''}@${b.digest}`);
+      if (b.message) parts.push(b.message);
+      return parts.join(', ');
+    })
+    .join('; ');
 }
 
 /** The push host first, then the listed registries, each once. */
@@ -39,5 +72,11 @@ export async function observeImageBuild(
       await readCredentialSecret(registry.credentialsSecret, registry.host, context.readSecret),
     );
   }
-  return credentials.size > 0 ? { authFile: buildAuthFile(credentials) } : {};
+  const builds = await observeBuilds(context, namespace);
+  const message = describeBuilds(builds);
+  return {
+    ...(credentials.size > 0 ? { authFile: buildAuthFile(credentials) } : {}),
+    ...(builds.length > 0 ? { builds } : {}),
+    ...(message ? { message } : {}),
+  };
 }
