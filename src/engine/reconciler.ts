@@ -53,7 +53,7 @@ export class Reconciler {
   private readonly store: StatusStore;
   private readonly validator = new SchemaValidator();
   private state?: StoredState;
-  private parsed?: { snapshot: SourceSnapshot; loaded: LoadedManifests; files: Map<string, string> };
+  private parsed?: { snapshot: SourceSnapshot; loaded: LoadedManifests; files: Map<string, Uint8Array> };
   private last?: SyncReport;
 
   constructor(options: ReconcilerOptions) {
@@ -136,7 +136,11 @@ export class Reconciler {
     // 2. Manifests: parse and validate (cached per commit).
     if (!this.parsed || this.parsed.snapshot.commit.sha !== commit.sha) {
       const loaded = loadManifests(snapshot.files, this.validator);
-      this.parsed = { snapshot, loaded, files: new Map(snapshot.files.map((f) => [f.path, f.content])) };
+      this.parsed = {
+        snapshot,
+        loaded,
+        files: new Map(snapshot.files.map((f) => [f.path, f.bytes ?? Buffer.from(f.content)])),
+      };
     }
     const { loaded, files } = this.parsed;
     const fileProblems: Problem[] = [...snapshot.problems, ...loaded.fileProblems];

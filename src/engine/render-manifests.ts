@@ -24,7 +24,7 @@ export interface RenderInput {
   commit: CommitInfo;
   namespace: string;
   settings: Settings;
-  files: ReadonlyMap<string, string>;
+  files: ReadonlyMap<string, Uint8Array>;
   observeContext: Omit<ObserveContext, 'live' | 'namespace'>;
   concurrency?: number;
 }

@@ -30,7 +30,8 @@ export interface RenderContext<Observed = unknown> {
   /** What the kind's observe step found (registry digests, workloads...). */
   observed: Observed;
   /** Files of the config repo at this commit, for kinds that ship content (build contexts). */
-  files?: ReadonlyMap<string, string>;
+  /** Raw bytes, so that binary files in a build context survive. */
+  files?: ReadonlyMap<string, Uint8Array>;
 }
 
 /** Read-only access to the world that a kind's observe step may use. */

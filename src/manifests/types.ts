@@ -5,6 +5,8 @@ export interface SourceFile {
   /** Path relative to the manifests root, with '/' separators. */
   path: string;
   content: string;
+  /** The raw bytes (content is their UTF-8 reading), for kinds that ship files as they are. */
+  bytes?: Uint8Array;
 }
 
 /** Where a manifest was written, for error messages and the audit annotations. */

@@ -209,7 +209,7 @@ export class GitSource {
           `the manifests folder holds over ${maxTotal} bytes; raise the bound or narrow the path`,
         );
       }
-      files.push({ path: relative(full), content: Buffer.from(blob).toString('utf8') });
+      files.push({ path: relative(full), content: Buffer.from(blob).toString('utf8'), bytes: blob });
     }
     return { files, problems };
   }
@@ -286,7 +286,8 @@ export async function readLocalFiles(
         });
         continue;
       }
-      files.push({ path: rel, content: await fs.promises.readFile(real, 'utf8') });
+      const bytes = await fs.promises.readFile(real);
+      files.push({ path: rel, content: bytes.toString('utf8'), bytes });
     }
   };
   await walk(root);

@@ -55,8 +55,15 @@ export function renderContext(
     },
     live: options.live ?? [],
     observed: options.observed ?? {},
-    files: options.files ?? repoFiles(),
+    files: asBytes(options.files ?? repoFiles()),
   };
+}
+
+/** The engine hands kinds raw bytes; fixtures are written as text. */
+function asBytes(files: ReadonlyMap<string, string | Uint8Array>): Map<string, Uint8Array> {
+  return new Map(
+    [...files].map(([path, content]) => [path, typeof content === 'string' ? Buffer.from(content) : content]),
+  );
 }
 
 export function byKind(objects: KubeObject[], kind: string): KubeObject[] {
