@@ -3,8 +3,5 @@
 # control plane and git server (see scripts/demo.ts).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export PATH="$PATH:/usr/local/go/bin"
-bash scripts/setup-machine.sh
-npm ci --no-audit --no-fund --loglevel=error
-bash test/kube/build-control-plane.sh >/dev/null
+bash scripts/prepare.sh
 exec npx tsx scripts/demo.ts

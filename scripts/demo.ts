@@ -1,50 +1,28 @@
 // The README's main command: the engine on its embedded default. Starts the local control plane and git
 // server of the test bench, serves sample-repo/ from it, runs a sync, shows what was applied and the
 // status, runs a second sync (nothing to do), and stops everything it started.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { formatReport } from '../src/cli/format.js';
 import { configFromEnv } from '../src/config/reconciler-config.js';
-import { packageRoot } from '../src/core/paths.js';
-import { Reconciler } from '../src/engine/reconciler.js';
 import { listOwnedObjects } from '../src/engine/owned.js';
+import { Reconciler } from '../src/engine/reconciler.js';
 import { KubeClient } from '../src/kube/client.js';
 import { createLogger } from '../src/run/logger.js';
 import { startControlPlane } from '../test/support/control-plane.js';
 import { startGitServer } from '../test/support/git-server.js';
 import { stopAllTracked } from '../test/support/processes.js';
+import { applySampleSecrets, sampleRepoFiles } from '../test/support/sample-repo.js';
 import { makeTempDir } from '../test/support/tmp.js';
-
-function readTree(root: string): Record<string, string> {
-  const files: Record<string, string> = {};
-  const walk = (dir: string) => {
-    for (const name of readdirSync(dir)) {
-      const full = join(dir, name);
-      if (statSync(full).isDirectory()) walk(full);
-      else files[relative(root, full)] = readFileSync(full, 'utf8');
-    }
-  };
-  walk(root);
-  return files;
-}
 
 async function main(): Promise<void> {
   console.log('starting a local kube-apiserver + etcd and a git server on loopback ...');
   const cp = await startControlPlane();
   const git = await startGitServer();
   try {
-    const url = await git.createRepo('sample-repo', readTree(join(packageRoot(), 'sample-repo')));
+    const url = await git.createRepo('sample-repo', sampleRepoFiles());
     const admin = cp.kubeApi;
     await admin.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'image-gitops' } });
-    // The registry credentials the samples name, as a platform team would create them (dummy values here).
-    for (const name of ['quay-robot', 'registry-example-push', 'backup-registry-push', 'quay-docker-config', 'docker-hub-pull']) {
-      await admin.create({
-        apiVersion: 'v1',
-        kind: 'Secret',
-        metadata: { name, namespace: 'image-gitops' },
-        stringData: { username: 'demo', password: 'demo-password' },
-      });
-    }
+    await applySampleSecrets(admin, 'image-gitops');
     const config = configFromEnv({
       GIT_URL: url,
       NAMESPACE: 'image-gitops',
@@ -61,9 +39,13 @@ async function main(): Promise<void> {
 
     console.log('\n== objects image-gitops owns in the cluster now ==');
     const owned = await listOwnedObjects(kube, config.settings.instance, ['image-gitops']);
-    for (const o of owned.sort((a, b) => `${a.kind}/${a.metadata.name}`.localeCompare(`${b.kind}/${b.metadata.name}`))) {
+    for (const o of owned.sort((a, b) =>
+      `${a.kind}/${a.metadata.name}`.localeCompare(`${b.kind}/${b.metadata.name}`),
+    )) {
       const a = o.metadata.annotations ?? {};
-      console.log(`  ${o.kind.padEnd(12)} ${o.metadata.name.padEnd(52)} from ${a['image-gitops.io/source-file']} @ ${a['image-gitops.io/commit']?.slice(0, 12)}`);
+      console.log(
+        `  ${o.kind.padEnd(12)} ${o.metadata.name.padEnd(52)} from ${a['image-gitops.io/source-file']} @ ${a['image-gitops.io/commit']?.slice(0, 12)}`,
+      );
     }
 
     console.log('\n== second sync: no new commit ==');

@@ -5,14 +5,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/usr/local/go/bin"
 
-bash scripts/setup-machine.sh
-npm ci --no-audit --no-fund --loglevel=error
-# Built once per machine into ~/.cache/image-gitops (10-20 minutes the first time), reused afterwards.
-bash test/kube/build-control-plane.sh >/dev/null
-bash test/kube/build-helm.sh >/dev/null
+bash scripts/prepare.sh
+bash test/kube/build-helm.sh >/dev/null   # for the Helm chart test; cached like the control plane
 
 npx tsc --noEmit -p tsconfig.json
-npx biome check src test bench
+npx biome check src test bench scripts
 
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT

@@ -1,9 +1,10 @@
+import { mapBounded } from '../core/concurrency.js';
 import type { KubeObject } from '../core/kube-object.js';
 import { KubeApiError } from '../kube/errors.js';
 import type { KubeApi } from '../kube/types.js';
 import { byTier } from '../plan/order.js';
 import type { Plan, PlanStep } from '../plan/plan.js';
-import { DEFAULT_RETRY, mapBounded, type RetryOptions, withRetries } from './retry.js';
+import { DEFAULT_RETRY, type RetryOptions, withRetries } from './retry.js';
 
 export interface StepResult {
   step: PlanStep;

@@ -1,5 +1,5 @@
-import { mapBounded } from '../apply/retry.js';
 import type { Settings } from '../config/settings.js';
+import { mapBounded } from '../core/concurrency.js';
 import { type Problem, problemFromError } from '../core/errors.js';
 import type { KubeObject } from '../core/kube-object.js';
 import { LABELS } from '../core/labels.js';

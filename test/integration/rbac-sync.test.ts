@@ -3,8 +3,7 @@
 // identity is refused what lies outside its role.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { configFromEnv } from '../../src/config/reconciler-config.js';
 import type { KubeObject } from '../../src/core/kube-object.js';
@@ -16,6 +15,7 @@ import type { ManifestStatus, SyncReport } from '../../src/status/types.js';
 import { type ControlPlane, controlPlane } from '../support/control-plane.js';
 import { installServiceMonitorCrd } from '../support/crds.js';
 import { startGitServer, type TestGitServer } from '../support/git-server.js';
+import { applySampleSecrets, sampleRepoFiles } from '../support/sample-repo.js';
 import { makeTempDir } from '../support/tmp.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -25,52 +25,6 @@ const NAMESPACE = 'image-gitops';
 const SA_USER = `system:serviceaccount:${NAMESPACE}:image-gitops`;
 const SA_GROUPS = ['system:serviceaccounts', `system:serviceaccounts:${NAMESPACE}`];
 const INSTANCE = 'rbac-sync';
-
-// The registry credentials the samples name, as a platform team would create them (dummy values).
-const CREDENTIAL_SECRETS = [
-  'quay-robot',
-  'registry-example-push',
-  'backup-registry-push',
-  'quay-docker-config',
-  'docker-hub-pull',
-];
-
-function readTree(dir: string): Record<string, string> {
-  const files: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const name of readdirSync(d)) {
-      const full = join(d, name);
-      if (statSync(full).isDirectory()) walk(full);
-      else files[relative(dir, full)] = readFileSync(full, 'utf8');
-    }
-  };
-  walk(dir);
-  return files;
-}
-
-function selfSignedCa(): string {
-  const dir = makeTempDir('registry-ca');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      'ca.key',
-      '-out',
-      'ca.crt',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=registry.example.com CA',
-    ],
-    { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  return readFileSync(join(dir, 'ca.crt'), 'utf8');
-}
 
 async function refusal(promise: Promise<unknown>): Promise<number> {
   try {
@@ -116,20 +70,7 @@ describe('a full sync of sample-repo/ as the ServiceAccount of deploy/base', fun
       ],
       { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
     );
-    for (const name of CREDENTIAL_SECRETS) {
-      await cp.kubeApi.apply({
-        apiVersion: 'v1',
-        kind: 'Secret',
-        metadata: { name, namespace: NAMESPACE },
-        stringData: { username: 'demo', password: 'demo-password' },
-      } as KubeObject);
-    }
-    await cp.kubeApi.apply({
-      apiVersion: 'v1',
-      kind: 'Secret',
-      metadata: { name: 'registry-example-ca', namespace: NAMESPACE },
-      stringData: { 'ca.crt': selfSignedCa() },
-    } as KubeObject);
+    await applySampleSecrets(cp.kubeApi, NAMESPACE);
     // A workload in another namespace: ImageBackup reads the workloads of the whole cluster.
     otherNamespace = await cp.newNamespace('team-workloads');
     await cp.kubeApi.apply({
@@ -146,7 +87,7 @@ describe('a full sync of sample-repo/ as the ServiceAccount of deploy/base', fun
     } as KubeObject);
 
     git = await startGitServer();
-    const url = await git.createRepo('sample-repo', readTree(join(root, 'sample-repo')));
+    const url = await git.createRepo('sample-repo', sampleRepoFiles());
     asServiceAccount = KubeClient.fromKubeconfig(cp.kubeconfigFor(SA_USER, SA_GROUPS), {
       userAgent: 'image-gitops-as-service-account',
     });

@@ -5,11 +5,11 @@
 import type { ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { KubeClient } from '../../src/kube/client.js';
 import { spawnTracked, stopTracked, waitFor } from './processes.js';
+import { freePort } from './registry.js';
 import { makeTempDir } from './tmp.js';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -45,18 +45,6 @@ export interface ControlPlane {
   /** Stops kube-apiserver (etcd keeps the data) and returns a function that starts it again. */
   stopApiServer(): Promise<() => Promise<void>>;
   stop(): Promise<void>;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** The folder with etcd and kube-apiserver: KUBEBUILDER_ASSETS, or built once per machine. */

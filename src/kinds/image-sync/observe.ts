@@ -3,6 +3,7 @@
  * registries (tag list, manifest HEADs) which selected tags are not yet at the destination with the source's
  * digest. Only those become copies; a steady state yields none.
  */
+import { mapBounded } from '../../core/concurrency.js';
 import { ImageGitopsError } from '../../core/errors.js';
 import type { Manifest } from '../../manifests/types.js';
 import { type Platform, type RegistryAccess, RegistryClient } from '../../registry/client.js';
@@ -36,23 +37,6 @@ export interface ImageSyncObserved {
 }
 
 const CONCURRENCY = 8;
-
-async function mapLimited<T, R>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index] as T);
-    }
-  });
-  await Promise.all(workers);
-  return results;
-}
 
 async function readCa(registry: ResolvedRegistry, context: ObserveContext): Promise<string | undefined> {
   const ca = registry.ca;
@@ -161,7 +145,7 @@ export async function compareCopies(
     const destinationDigest = present ? await client.manifestDigest(pair.destination, tag ?? '') : undefined;
     return { pair, state: destinationDigest === digest ? 'upToDate' : 'pending', digest };
   };
-  return mapLimited(pairs, CONCURRENCY, async (pair) => {
+  return mapBounded(pairs, CONCURRENCY, async (pair) => {
     if (!options.tolerateErrors) return compare(pair);
     try {
       return await compare(pair);

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Everything a fresh machine needs before the demo or the tests: Debian packages, node_modules, and the
+# real kube-apiserver + etcd built once per machine into ~/.cache/image-gitops (minutes the first time).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PATH:/usr/local/go/bin"
+bash scripts/setup-machine.sh
+npm ci --no-audit --no-fund --loglevel=error
+bash test/kube/build-control-plane.sh >/dev/null

@@ -1,0 +1,77 @@
+// sample-repo/ as the demo and the tests serve it: its files, and the Secrets its manifests name, created
+// as a platform team would (dummy credentials, a real self-signed CA).
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { packageRoot } from '../../src/core/paths.js';
+import type { KubeApi } from '../../src/kube/types.js';
+import { makeTempDir } from './tmp.js';
+
+/** Every file under a folder, by relative path, as text. */
+export function readFolder(root: string): Record<string, string> {
+  const files: Record<string, string> = {};
+  const walk = (dir: string) => {
+    for (const name of readdirSync(dir)) {
+      const full = join(dir, name);
+      if (statSync(full).isDirectory()) walk(full);
+      else files[relative(root, full)] = readFileSync(full, 'utf8');
+    }
+  };
+  walk(root);
+  return files;
+}
+
+export function sampleRepoFiles(): Record<string, string> {
+  return readFolder(join(packageRoot(), 'sample-repo'));
+}
+
+/** The registry credentials the samples name. */
+export const SAMPLE_CREDENTIAL_SECRETS = [
+  'quay-robot',
+  'registry-example-push',
+  'backup-registry-push',
+  'quay-docker-config',
+  'docker-hub-pull',
+];
+
+function selfSignedCa(): string {
+  const dir = makeTempDir('registry-ca');
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      'ca.key',
+      '-out',
+      'ca.crt',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=registry.example.com CA',
+    ],
+    { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  return readFileSync(join(dir, 'ca.crt'), 'utf8');
+}
+
+/** Creates (server-side applies) the Secrets sample-repo/ refers to, in its target namespace. */
+export async function applySampleSecrets(kube: KubeApi, namespace: string): Promise<void> {
+  for (const name of SAMPLE_CREDENTIAL_SECRETS) {
+    await kube.apply({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name, namespace },
+      stringData: { username: 'demo', password: 'demo-password' },
+    });
+  }
+  await kube.apply({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: 'registry-example-ca', namespace },
+    stringData: { 'ca.crt': selfSignedCa() },
+  });
+}
