@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { type EngineHarness, prepullManifest, startEngine } from '../support/engine-harness.js';
-import { runCommand } from '../support/processes.js';
+import { cliCommand, runCommand } from '../support/processes.js';
 import { makeTempDir } from '../support/tmp.js';
 
 /** The CLI as a user runs it: a separate process, configured by the environment and flags. */
@@ -16,7 +16,7 @@ async function cli(h: EngineHarness, args: string[]): Promise<{ code: number; st
     LOG_LEVEL: 'error',
   };
   try {
-    const { stdout } = await runCommand('npx', ['tsx', 'src/cli/main.ts', ...args], { env });
+    const { stdout } = await runCommand(...cliCommand(...args), { env });
     return { code: 0, stdout };
   } catch (error) {
     const message = (error as Error).message;

@@ -148,3 +148,11 @@ export function runCommand(
     if (input !== undefined) child.stdin?.end(input);
   });
 }
+
+/**
+ * The argv that runs the CLI from source in a process of its own: node itself (not npx), so that signals
+ * sent to the child reach the CLI rather than a wrapper.
+ */
+export function cliCommand(...args: string[]): [string, string[]] {
+  return [process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args]];
+}

@@ -9,7 +9,7 @@ import { type ControlPlane, startControlPlane } from '../../support/control-plan
 import { type EngineHarness, prepullManifest, startEngine } from '../../support/engine-harness.js';
 import { startGitServer, type TestGitServer } from '../../support/git-server.js';
 import { containersOf, imagesOf } from '../../support/objects.js';
-import { spawnTracked, stopTracked, waitFor } from '../../support/processes.js';
+import { cliCommand, spawnTracked, stopTracked, waitFor } from '../../support/processes.js';
 import { makeTempDir } from '../../support/tmp.js';
 
 const DAEMONSET = { apiVersion: 'apps/v1', kind: 'DaemonSet' } as const;
@@ -90,7 +90,7 @@ describe('faults', () => {
     it('converges after the reconciler is killed in the middle of a sync', async () => {
       h = await startEngine(manyManifests(30));
       const env = { ...process.env, ...envOf(h), LOG_LEVEL: 'error' };
-      const child = spawnTracked('npx', ['tsx', 'src/cli/main.ts', 'sync', '--once'], { env });
+      const child = spawnTracked(...cliCommand('sync', '--once'), { env });
       // Kill it as soon as it has written its first objects (the API server's audit log tells).
       await waitFor(
         () =>

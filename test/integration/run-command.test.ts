@@ -1,0 +1,101 @@
+import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
+import { join } from 'node:path';
+import type { SyncReport } from '../../src/status/types.js';
+import { type EngineHarness, prepullManifest, startEngine } from '../support/engine-harness.js';
+import { cliCommand, spawnTracked, stopTracked, waitFor } from '../support/processes.js';
+import { freePort } from '../support/registry.js';
+import { makeTempDir } from '../support/tmp.js';
+
+const SECRET = 'webhook-secret-for-tests';
+
+function githubPush(body: string): Record<string, string> {
+  const signature = createHmac('sha256', SECRET).update(body).digest('hex');
+  return {
+    'content-type': 'application/json',
+    'x-github-event': 'push',
+    'x-github-delivery': 'test-delivery',
+    'x-hub-signature-256': `sha256=${signature}`,
+  };
+}
+
+describe('image-gitops run (the pod entrypoint)', () => {
+  let h: EngineHarness;
+  afterEach(async () => h?.close());
+
+  it('syncs at start, syncs at once on a signed push webhook, and shuts down on SIGTERM releasing its Lease', async () => {
+    h = await startEngine({ 'a.yaml': prepullManifest('a', { busybox: 'busybox:1.36' }) });
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const child = spawnTracked(...cliCommand('run'), {
+      env: {
+        ...process.env,
+        GIT_URL: h.config.git.url,
+        NAMESPACE: h.namespace,
+        KUBECONFIG: h.cp.kubeconfigPath,
+        GIT_CACHE_DIR: join(makeTempDir('run-git'), 'repo'),
+        IMAGE_GITOPS_INSTANCE: h.config.settings.instance,
+        HTTP_ADDR: `127.0.0.1:${port}`,
+        SYNC_SCHEDULE: '1h',
+        WEBHOOK_SECRET: SECRET,
+        LEASE_NAME: 'run-test',
+        POD_NAME: 'run-test-pod',
+        LOG_LEVEL: 'warn',
+      },
+    });
+    let logs = '';
+    child.stdout?.on('data', (c: Buffer) => {
+      logs += c.toString();
+    });
+    child.stderr?.on('data', (c: Buffer) => {
+      logs += c.toString();
+    });
+    try {
+      await waitFor(async () => (await fetch(`${base}/readyz`).catch(() => undefined))?.status === 200, {
+        timeoutMs: 60_000,
+        intervalMs: 200,
+        what: 'the reconciler to be ready',
+      });
+      const first = (await (await fetch(`${base}/status`)).json()) as SyncReport;
+      assert.equal(first.trigger, 'startup');
+      assert.equal(first.result, 'Succeeded', JSON.stringify(first.error));
+
+      const sha = await h.git.commitFiles(
+        h.repo,
+        { 'b.yaml': prepullManifest('b', { busybox: 'busybox:1.36' }) },
+        'add b',
+      );
+      const body = JSON.stringify({ ref: 'refs/heads/main', after: sha });
+      const unsigned = await fetch(`${base}/webhook`, {
+        method: 'POST',
+        headers: { ...githubPush(body), 'x-hub-signature-256': 'sha256=00' },
+        body,
+      });
+      assert.equal(unsigned.status, 401);
+      const accepted = await fetch(`${base}/webhook`, { method: 'POST', headers: githubPush(body), body });
+      assert.equal(accepted.status, 202);
+      const after = await waitFor(
+        async () => {
+          const report = (await (await fetch(`${base}/status`)).json()) as SyncReport;
+          return report.commit?.sha === sha ? report : undefined;
+        },
+        { timeoutMs: 30_000, intervalMs: 100, what: 'the webhook sync' },
+      );
+      assert.equal(after.trigger, 'webhook');
+      assert.ok(await h.kube.get({ apiVersion: 'apps/v1', kind: 'DaemonSet' }, h.namespace, 'b'));
+
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      child.kill('SIGTERM');
+      assert.equal(await exited, 0, logs);
+      const lease = await h.kube.get(
+        { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease' },
+        h.namespace,
+        'run-test',
+      );
+      assert.ok(!(lease?.spec as { holderIdentity?: string } | undefined)?.holderIdentity, 'lease released');
+      assert.doesNotMatch(logs, new RegExp(SECRET));
+    } finally {
+      await stopTracked(child);
+    }
+  });
+});
