@@ -188,13 +188,10 @@ export class Reconciler {
         protectedFiles,
         presentManifests: new Set(desired.keys()),
         appliedVersions: new Map(Object.entries(this.state.appliedVersions)),
-        maxPruneShare: this.config.prune.enabled ? this.config.prune.maxShare : -1,
-        allowPrune: this.config.prune.enabled && (options.allowMassPrune || this.config.prune.allowMassPrune),
+        maxPruneShare: this.config.prune.maxShare,
+        allowPrune: options.allowMassPrune || this.config.prune.allowMassPrune,
+        pruneEnabled: this.config.prune.enabled,
       });
-      if (!this.config.prune.enabled) {
-        for (const step of plan.steps)
-          if (step.action === 'delete' && !desired.has(step.manifestKey)) step.action = 'kept';
-      }
       if (plan.pruneRefused) {
         this.log.error(
           'PRUNE REFUSED: the repo would remove too much of what is owned; set ALLOW_MASS_PRUNE=true or `sync --allow-mass-prune` if intended',

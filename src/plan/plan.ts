@@ -29,6 +29,8 @@ export interface PlanInput {
   /** Refuse to prune more than this share of owned objects (0..1) unless allowPrune. */
   maxPruneShare: number;
   allowPrune: boolean;
+  /** When false, objects of removed manifests are kept (PRUNE=false). */
+  pruneEnabled?: boolean;
 }
 
 export interface Plan {
@@ -115,6 +117,10 @@ export function planSync(input: PlanInput): Plan {
     }
   }
 
+  if (input.pruneEnabled === false) {
+    for (const step of prunes) steps.push({ ...step, action: 'kept', reason: 'pruning is disabled (PRUNE=false)' });
+    return { steps };
+  }
   const owned = input.live.length;
   const share = owned === 0 ? 0 : prunes.length / owned;
   if (prunes.length > 0 && share > input.maxPruneShare && !input.allowPrune) {

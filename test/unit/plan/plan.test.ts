@@ -169,6 +169,16 @@ describe('planSync', () => {
   describe('prune', () => {
     const other = manifest('other');
 
+    it('keeps the objects of a removed manifest when pruning is disabled, without calling it a refusal', () => {
+      const gone = live(desired(other, object('DaemonSet', 'other')));
+      const plan = planSync(input({ live: [gone], pruneEnabled: false }));
+      assert.deepEqual(
+        plan.steps.map((s) => [s.action, s.reason]),
+        [['kept', 'pruning is disabled (PRUNE=false)']],
+      );
+      assert.equal(plan.pruneRefused, undefined);
+    });
+
     it('deletes the objects of a manifest removed from Git', () => {
       const gone = live(desired(other, object('DaemonSet', 'other')));
       const kept = desired(tools, object('DaemonSet', 'tools'));
