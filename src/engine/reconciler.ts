@@ -1,9 +1,10 @@
 import type { StepResult } from '../apply/executor.js';
 import { executePlan } from '../apply/executor.js';
+import { DEFAULT_RETRY } from '../apply/retry.js';
 import type { ReconcilerConfig } from '../config/reconciler-config.js';
 import { type Problem, problemFromError } from '../core/errors.js';
 import type { KubeObject } from '../core/kube-object.js';
-import { KINDS, kindDefinition } from '../kinds/registry.js';
+import type { CommitInfo } from '../kinds/types.js';
 import type { KubeApi } from '../kube/types.js';
 import { loadManifests } from '../manifests/load.js';
 import { SchemaValidator } from '../manifests/schema-validator.js';
@@ -14,9 +15,11 @@ import { GitSource, type SourceSnapshot } from '../source/git-source.js';
 import { emitStatusEvents } from '../status/events.js';
 import { buildManifestStatuses } from '../status/report.js';
 import { StatusStore, type StoredState } from '../status/store.js';
-import type { ManifestStatus, SyncReport, SyncResult } from '../status/types.js';
+import type { ManifestStatus, SyncReport } from '../status/types.js';
+import { runExternalEffects } from './external-effects.js';
 import { listOwnedObjects } from './owned.js';
 import { type RenderedManifest, renderManifests } from './render-manifests.js';
+import { countResults, overallResult, pruneRefusedProblem, reportBuilder, steadyStatus } from './summary.js';
 
 export interface ReconcilerOptions {
   config: ReconcilerConfig;
@@ -86,126 +89,32 @@ export class Reconciler {
 
   /** One pass of the pipeline; with dryRun, the plan is made but nothing is written. */
   async run(trigger: SyncReport['trigger'], options: SyncOptions = {}): Promise<SyncOutcome> {
-    const started = new Date();
-    const report = (partial: Partial<SyncReport> & Pick<SyncReport, 'result'>): SyncReport => {
-      const finished = new Date();
-      return {
-        startedAt: started.toISOString(),
-        finishedAt: finished.toISOString(),
-        durationSeconds: (finished.getTime() - started.getTime()) / 1000,
-        trigger,
-        fetchSkipped: false,
-        manifests: [],
-        fileProblems: [],
-        counts: { applied: 0, unchanged: 0, pruned: 0, failed: 0, kept: 0 },
-        appliedByKind: {},
-        prunedByKind: {},
-        ...partial,
-      };
-    };
-
-    // 1. Source: ask the remote for its commit; fetch and parse only when it moved.
-    const gitStarted = Date.now();
-    let snapshot: SourceSnapshot;
-    let fetchSkipped = false;
-    try {
-      const sha = await this.source.resolveRemoteCommit();
-      if (this.parsed && this.parsed.snapshot.commit.sha === sha) {
-        snapshot = this.parsed.snapshot;
-        fetchSkipped = true;
-      } else {
-        snapshot = await this.source.snapshotAt(sha);
-        fetchSkipped = !snapshot.fetched;
-      }
-    } catch (error) {
-      const problem = problemFromError(error, 'GIT_FETCH');
-      this.log.warn('source unavailable; keeping what is applied', { error: problem.message });
+    const report = reportBuilder(trigger);
+    const source = await this.fetchSource();
+    if ('error' in source) {
+      this.log.warn('source unavailable; keeping what is applied', { error: source.error.message });
       const failed = report({
         result: 'Failed',
-        error: problem,
-        gitFetchSeconds: (Date.now() - gitStarted) / 1000,
+        error: source.error,
+        gitFetchSeconds: source.seconds,
         manifests: this.last?.manifests ?? [],
         ...(this.last?.commit ? { commit: this.last.commit } : {}),
       });
-      if (!options.dryRun) this.last = failed;
-      return { report: failed, rendered: [] };
+      return this.finish({ report: failed, rendered: [] }, options);
     }
-    const gitFetchSeconds = (Date.now() - gitStarted) / 1000;
+    const { snapshot, fetchSkipped, seconds: gitFetchSeconds } = source;
     const commit = snapshot.commit;
-
-    // 2. Manifests: parse and validate (cached per commit).
-    if (!this.parsed || this.parsed.snapshot.commit.sha !== commit.sha) {
-      const loaded = loadManifests(snapshot.files, this.validator);
-      this.parsed = {
-        snapshot,
-        loaded,
-        files: new Map(snapshot.files.map((f) => [f.path, f.bytes ?? Buffer.from(f.content)])),
-      };
-    }
-    const { loaded, files } = this.parsed;
-    const fileProblems: Problem[] = [...snapshot.problems, ...loaded.fileProblems];
-    for (const problem of fileProblems) this.log.warn('file problem', { problem });
-
+    const { loaded, files, fileProblems } = this.loadManifestsAt(snapshot);
     try {
-      // 3. Live: what we own, by label, in every namespace we have written to or will write to.
-      this.state ??= (await this.store.load()) ?? { manifests: [], appliedVersions: {}, namespaces: [] };
-      const namespaces = new Set([this.config.namespace, ...this.state.namespaces]);
-      for (const m of loaded.manifests) if (m.namespace) namespaces.add(m.namespace);
-      const live = await listOwnedObjects(this.kube, this.config.settings.instance, namespaces);
-
-      // 4. Render each valid manifest (observe, then pure render).
-      const rendered = await renderManifests({
-        manifests: loaded.manifests,
-        live,
-        commit,
-        namespace: this.config.namespace,
-        settings: this.config.settings,
-        files,
-        observeContext: {
-          settings: this.config.settings,
-          readSecret: (ns, name) => this.readSecret(ns, name),
-          listObjects: (type, ns, selector) => this.kube.list(type, ns, selector),
-          ...(options.signal ? { signal: options.signal } : {}),
-        },
-      });
-
-      // 5. Plan: desired against live; failing manifests and broken files keep their objects.
-      const desired = new Map<string, KubeObject[]>();
-      const protectedManifests = new Set<string>();
-      for (const r of rendered) {
-        if (r.problems.length > 0) protectedManifests.add(r.manifest.key);
-        else desired.set(r.manifest.key, r.objects);
-      }
-      for (const invalid of loaded.invalid) if (invalid.key) protectedManifests.add(invalid.key);
-      const protectedFiles = new Set<string>([
-        ...loaded.invalid.map((i) => i.origin.file),
-        ...fileProblems.map((p) => p.location?.file ?? ''),
-      ]);
-      const plan = planSync({
-        desired,
-        live,
-        protectedManifests,
-        protectedFiles,
-        presentManifests: new Set(desired.keys()),
-        appliedVersions: new Map(Object.entries(this.state.appliedVersions)),
-        maxPruneShare: this.config.prune.maxShare,
-        allowPrune: options.allowMassPrune || this.config.prune.allowMassPrune,
-        pruneEnabled: this.config.prune.enabled,
-      });
-      if (plan.pruneRefused) {
-        this.log.error(
-          'PRUNE REFUSED: the repo would remove too much of what is owned; set ALLOW_MASS_PRUNE=true or `sync --allow-mass-prune` if intended',
-          plan.pruneRefused,
-        );
-      }
-
-      // 6. Apply and prune (or only report, in a dry run).
-      const results: StepResult[] = options.dryRun
-        ? plan.steps.map((step) => ({ step, ok: true }))
-        : await executePlan(this.kube, plan, { concurrency: this.config.applyConcurrency });
-      if (!options.dryRun) await this.runExternalEffects(rendered, loaded);
-
-      // 7. Status: per manifest, stored in the cluster and sent as Events when it changed.
+      const state = await this.storedState();
+      const live = await this.listLive(loaded, state);
+      throwIfAborted(options.signal);
+      const rendered = await this.renderAll(loaded, live, commit, files, options.signal);
+      const plan = this.planChanges(rendered, loaded, live, fileProblems, state, options);
+      throwIfAborted(options.signal);
+      const results = options.dryRun
+        ? plan.steps.map((step): StepResult => ({ step, ok: true }))
+        : await this.applyPlan(plan, rendered, loaded, options.signal);
       const statuses = buildManifestStatuses({
         rendered,
         invalid: loaded.invalid,
@@ -225,11 +134,8 @@ export class Reconciler {
           ? { pruneRefused: plan.pruneRefused, error: pruneRefusedProblem(plan.pruneRefused) }
           : {}),
       });
-      if (!options.dryRun) {
-        await this.saveState(results, statuses, commit.sha);
-        this.last = final;
-      }
-      return { report: final, plan, rendered };
+      if (!options.dryRun) await this.saveState(results, statuses, commit.sha);
+      return this.finish({ report: final, plan, rendered }, options);
     } catch (error) {
       const problem = problemFromError(error, 'KUBE_API');
       this.log.error('sync failed', { error: problem.message });
@@ -241,52 +147,140 @@ export class Reconciler {
         gitFetchSeconds,
         fileProblems,
       });
-      if (!options.dryRun) this.last = failed;
-      return { report: failed, rendered: [] };
+      return this.finish({ report: failed, rendered: [] }, options);
     }
   }
 
-  /**
-   * Kinds' effects on objects we do not own (ImageBackup's workload rewrite), after apply: for each valid
-   * manifest, then once per kind to undo what removed manifests did. Problems land in the manifest's status.
-   */
-  private async runExternalEffects(rendered: RenderedManifest[], loaded: LoadedManifests): Promise<void> {
-    const context = {
-      apply: async (object: KubeObject, fieldManager: string) => {
-        await this.kube.apply(object, { force: true, fieldManager });
+  private finish(outcome: SyncOutcome, options: SyncOptions): SyncOutcome {
+    if (!options.dryRun) this.last = outcome.report;
+    return outcome;
+  }
+
+  /** 1. Source: ask the remote for its commit; fetch only when it moved (and reuse the last snapshot if not). */
+  private async fetchSource(): Promise<
+    { snapshot: SourceSnapshot; fetchSkipped: boolean; seconds: number } | { error: Problem; seconds: number }
+  > {
+    const started = Date.now();
+    const seconds = () => (Date.now() - started) / 1000;
+    try {
+      const sha = await this.source.resolveRemoteCommit();
+      if (this.parsed?.snapshot.commit.sha === sha)
+        return { snapshot: this.parsed.snapshot, fetchSkipped: true, seconds: seconds() };
+      const snapshot = await this.source.snapshotAt(sha);
+      return { snapshot, fetchSkipped: !snapshot.fetched, seconds: seconds() };
+    } catch (error) {
+      return { error: problemFromError(error, 'GIT_FETCH'), seconds: seconds() };
+    }
+  }
+
+  /** 2. Manifests: parse and validate, once per commit. */
+  private loadManifestsAt(snapshot: SourceSnapshot): {
+    loaded: LoadedManifests;
+    files: Map<string, Uint8Array>;
+    fileProblems: Problem[];
+  } {
+    if (this.parsed?.snapshot.commit.sha !== snapshot.commit.sha) {
+      this.parsed = {
+        snapshot,
+        loaded: loadManifests(snapshot.files, this.validator),
+        files: new Map(snapshot.files.map((f) => [f.path, f.bytes ?? Buffer.from(f.content)])),
+      };
+    }
+    const { loaded, files } = this.parsed;
+    const fileProblems = [...snapshot.problems, ...loaded.fileProblems];
+    for (const problem of fileProblems) this.log.warn('file problem', { problem });
+    return { loaded, files, fileProblems };
+  }
+
+  private async storedState(): Promise<StoredState> {
+    this.state ??= (await this.store.load()) ?? { manifests: [], appliedVersions: {}, namespaces: [] };
+    return this.state;
+  }
+
+  /** 3. Live: what we own, by label, in every namespace we have written to or will write to. */
+  private listLive(loaded: LoadedManifests, state: StoredState): Promise<KubeObject[]> {
+    const namespaces = new Set([this.config.namespace, ...state.namespaces]);
+    for (const m of loaded.manifests) if (m.namespace) namespaces.add(m.namespace);
+    return listOwnedObjects(this.kube, this.config.settings.instance, namespaces);
+  }
+
+  /** 4. Render each valid manifest: observe (I/O), then a pure render. */
+  private renderAll(
+    loaded: LoadedManifests,
+    live: KubeObject[],
+    commit: CommitInfo,
+    files: Map<string, Uint8Array>,
+    signal?: AbortSignal,
+  ): Promise<RenderedManifest[]> {
+    return renderManifests({
+      manifests: loaded.manifests,
+      live,
+      commit,
+      namespace: this.config.namespace,
+      settings: this.config.settings,
+      files,
+      observeContext: {
+        settings: this.config.settings,
+        readSecret: (ns, name) => this.readSecret(ns, name),
+        listObjects: (type, ns, selector) => this.kube.list(type, ns, selector),
+        ...(signal ? { signal } : {}),
       },
-      listObjects: (type: Parameters<KubeApi['list']>[0], ns?: string, selector?: string) =>
-        this.kube.list(type, ns, selector),
-    };
+    });
+  }
+
+  /** 5. Plan: desired against live; failing manifests and broken files keep their objects. */
+  private planChanges(
+    rendered: RenderedManifest[],
+    loaded: LoadedManifests,
+    live: KubeObject[],
+    fileProblems: Problem[],
+    state: StoredState,
+    options: SyncOptions,
+  ): Plan {
+    const desired = new Map<string, KubeObject[]>();
+    const protectedManifests = new Set<string>();
     for (const r of rendered) {
-      const external = kindDefinition(r.manifest.kind)?.external;
-      if (!external) continue;
-      if (r.problems.length > 0) continue;
-      const messages = await external
-        .reconcile(r.manifest, r.observed, context)
-        .catch((e: unknown) => [String(e)]);
-      r.problems.push(
-        ...messages.map((message) => ({
-          code: 'KUBE_API' as const,
-          message,
-          location: { file: r.manifest.origin.file, line: r.manifest.origin.line },
-        })),
+      if (r.problems.length > 0) protectedManifests.add(r.manifest.key);
+      else desired.set(r.manifest.key, r.objects);
+    }
+    for (const invalid of loaded.invalid) if (invalid.key) protectedManifests.add(invalid.key);
+    const protectedFiles = new Set<string>([
+      ...loaded.invalid.map((i) => i.origin.file),
+      ...fileProblems.map((p) => p.location?.file ?? ''),
+    ]);
+    const plan = planSync({
+      desired,
+      live,
+      protectedManifests,
+      protectedFiles,
+      presentManifests: new Set(desired.keys()),
+      appliedVersions: new Map(Object.entries(state.appliedVersions)),
+      maxPruneShare: this.config.prune.maxShare,
+      allowPrune: options.allowMassPrune || this.config.prune.allowMassPrune,
+      pruneEnabled: this.config.prune.enabled,
+    });
+    if (plan.pruneRefused) {
+      this.log.error(
+        'PRUNE REFUSED: the repo would remove too much of what is owned; set ALLOW_MASS_PRUNE=true or `sync --allow-mass-prune` if intended',
+        plan.pruneRefused,
       );
     }
-    for (const definition of KINDS) {
-      if (!definition.external) continue;
-      const present = new Set<string>([
-        ...loaded.manifests.filter((m) => m.kind === definition.kind).map((m) => m.key),
-        ...loaded.invalid.filter((i) => i.kind === definition.kind && i.key).map((i) => i.key!),
-      ]);
-      const hadAny = this.state?.manifests.some((m) => m.kind === definition.kind);
-      if (present.size === 0 && !hadAny) continue; // nothing of this kind now or before: nothing to undo
-      const messages = await definition.external
-        .undoRemoved(present, context)
-        .catch((e: unknown) => [String(e)]);
-      for (const message of messages)
-        this.log.warn('undo of a removed manifest failed', { kind: definition.kind, error: message });
-    }
+    return plan;
+  }
+
+  /** 6. Apply and prune, then the kinds' effects on objects we do not own. */
+  private async applyPlan(
+    plan: Plan,
+    rendered: RenderedManifest[],
+    loaded: LoadedManifests,
+    signal?: AbortSignal,
+  ): Promise<StepResult[]> {
+    const results = await executePlan(this.kube, plan, {
+      concurrency: this.config.applyConcurrency,
+      retry: { ...DEFAULT_RETRY, ...(signal ? { signal } : {}) },
+    });
+    await runExternalEffects(this.kube, rendered, loaded, this.state, this.log);
+    return results;
   }
 
   private async readSecret(namespace: string, name: string): Promise<Record<string, string> | undefined> {
@@ -327,66 +321,7 @@ export class Reconciler {
   }
 }
 
-/**
- * Status as stored: what a manifest is, not what the last pass did, so that a sync after an apply with
- * nothing new stores the same state and writes nothing.
- */
-function steadyStatus(status: ManifestStatus): ManifestStatus {
-  const settled = status.result === 'Applied' || status.result === 'Unchanged';
-  return {
-    ...status,
-    result: settled ? 'Unchanged' : status.result,
-    message: settled ? '' : status.message,
-    objects: status.objects
-      .filter((o) => o.outcome !== 'pruned')
-      .map((o) => ({
-        apiVersion: o.apiVersion,
-        kind: o.kind,
-        ...(o.namespace ? { namespace: o.namespace } : {}),
-        name: o.name,
-        action: o.action === 'kept' ? 'kept' : 'unchanged',
-        outcome: o.outcome === 'failed' || o.outcome === 'kept' ? o.outcome : 'unchanged',
-        ...(o.health ? { health: o.health } : {}),
-      })),
-  };
-}
-
-function countResults(results: StepResult[]): Pick<SyncReport, 'counts' | 'appliedByKind' | 'prunedByKind'> {
-  const counts = { applied: 0, unchanged: 0, pruned: 0, failed: 0, kept: 0 };
-  const appliedByKind: Record<string, number> = {};
-  const prunedByKind: Record<string, number> = {};
-  for (const r of results) {
-    const kind = r.step.object.kind;
-    if (!r.ok) counts.failed++;
-    else if (r.step.action === 'create' || r.step.action === 'update') {
-      counts.applied++;
-      appliedByKind[kind] = (appliedByKind[kind] ?? 0) + 1;
-    } else if (r.step.action === 'delete') {
-      counts.pruned++;
-      prunedByKind[kind] = (prunedByKind[kind] ?? 0) + 1;
-    } else if (r.step.action === 'kept') counts.kept++;
-    else counts.unchanged++;
-  }
-  return { counts, appliedByKind, prunedByKind };
-}
-
-function overallResult(
-  statuses: ManifestStatus[],
-  results: StepResult[],
-  fileProblems: Problem[],
-  plan: Plan,
-): SyncResult {
-  const failing =
-    statuses.some((s) => s.result === 'Failed' || s.result === 'Invalid') || fileProblems.length > 0;
-  if (plan.pruneRefused) return 'PartiallyFailed';
-  if (failing || results.some((r) => !r.ok)) return 'PartiallyFailed';
-  if (results.every((r) => r.step.action === 'unchanged' || r.step.action === 'kept')) return 'NoChange';
-  return 'Succeeded';
-}
-
-function pruneRefusedProblem(refused: NonNullable<Plan['pruneRefused']>): Problem {
-  return {
-    code: 'PRUNE_REFUSED',
-    message: `prune refused: it would delete ${refused.wouldDelete} of ${refused.owned} owned objects (over the ${Math.round(refused.maxShare * 100)}% bound). If the removal is intended, sync with --allow-mass-prune or set ALLOW_MASS_PRUNE=true`,
-  };
+/** Between steps: a shutdown abandons the sync before its next write, never half-way through one. */
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new Error('sync abandoned: the reconciler is shutting down');
 }

@@ -118,7 +118,8 @@ export function planSync(input: PlanInput): Plan {
   }
 
   if (input.pruneEnabled === false) {
-    for (const step of prunes) steps.push({ ...step, action: 'kept', reason: 'pruning is disabled (PRUNE=false)' });
+    for (const step of prunes)
+      steps.push({ ...step, action: 'kept', reason: 'pruning is disabled (PRUNE=false)' });
     return { steps };
   }
   const owned = input.live.length;

@@ -1,0 +1,91 @@
+import type { StepResult } from '../apply/executor.js';
+import type { Problem } from '../core/errors.js';
+import type { Plan } from '../plan/plan.js';
+import type { ManifestStatus, SyncReport, SyncResult } from '../status/types.js';
+
+/**
+ * Status as stored: what a manifest is, not what the last pass did, so that a sync after an apply with
+ * nothing new stores the same state and writes nothing.
+ */
+export function steadyStatus(status: ManifestStatus): ManifestStatus {
+  const settled = status.result === 'Applied' || status.result === 'Unchanged';
+  return {
+    ...status,
+    result: settled ? 'Unchanged' : status.result,
+    message: settled ? '' : status.message,
+    objects: status.objects
+      .filter((o) => o.outcome !== 'pruned')
+      .map((o) => ({
+        apiVersion: o.apiVersion,
+        kind: o.kind,
+        ...(o.namespace ? { namespace: o.namespace } : {}),
+        name: o.name,
+        action: o.action === 'kept' ? 'kept' : 'unchanged',
+        outcome: o.outcome === 'failed' || o.outcome === 'kept' ? o.outcome : 'unchanged',
+        ...(o.health ? { health: o.health } : {}),
+      })),
+  };
+}
+
+export function countResults(
+  results: StepResult[],
+): Pick<SyncReport, 'counts' | 'appliedByKind' | 'prunedByKind'> {
+  const counts = { applied: 0, unchanged: 0, pruned: 0, failed: 0, kept: 0 };
+  const appliedByKind: Record<string, number> = {};
+  const prunedByKind: Record<string, number> = {};
+  for (const r of results) {
+    const kind = r.step.object.kind;
+    if (!r.ok) counts.failed++;
+    else if (r.step.action === 'create' || r.step.action === 'update') {
+      counts.applied++;
+      appliedByKind[kind] = (appliedByKind[kind] ?? 0) + 1;
+    } else if (r.step.action === 'delete') {
+      counts.pruned++;
+      prunedByKind[kind] = (prunedByKind[kind] ?? 0) + 1;
+    } else if (r.step.action === 'kept') counts.kept++;
+    else counts.unchanged++;
+  }
+  return { counts, appliedByKind, prunedByKind };
+}
+
+export function overallResult(
+  statuses: ManifestStatus[],
+  results: StepResult[],
+  fileProblems: Problem[],
+  plan: Plan,
+): SyncResult {
+  const failing =
+    statuses.some((s) => s.result === 'Failed' || s.result === 'Invalid') || fileProblems.length > 0;
+  if (plan.pruneRefused) return 'PartiallyFailed';
+  if (failing || results.some((r) => !r.ok)) return 'PartiallyFailed';
+  if (results.every((r) => r.step.action === 'unchanged' || r.step.action === 'kept')) return 'NoChange';
+  return 'Succeeded';
+}
+
+export function pruneRefusedProblem(refused: NonNullable<Plan['pruneRefused']>): Problem {
+  return {
+    code: 'PRUNE_REFUSED',
+    message: `prune refused: it would delete ${refused.wouldDelete} of ${refused.owned} owned objects (over the ${Math.round(refused.maxShare * 100)}% bound). If the removal is intended, sync with --allow-mass-prune or set ALLOW_MASS_PRUNE=true`,
+  };
+}
+
+/** A report with the sync's timing filled in; each exit of the pipeline adds what it knows. */
+export function reportBuilder(trigger: SyncReport['trigger']) {
+  const started = new Date();
+  return (partial: Partial<SyncReport> & Pick<SyncReport, 'result'>): SyncReport => {
+    const finished = new Date();
+    return {
+      startedAt: started.toISOString(),
+      finishedAt: finished.toISOString(),
+      durationSeconds: (finished.getTime() - started.getTime()) / 1000,
+      trigger,
+      fetchSkipped: false,
+      manifests: [],
+      fileProblems: [],
+      counts: { applied: 0, unchanged: 0, pruned: 0, failed: 0, kept: 0 },
+      appliedByKind: {},
+      prunedByKind: {},
+      ...partial,
+    };
+  };
+}
