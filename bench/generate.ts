@@ -1,5 +1,8 @@
 // Synthetic config repos for the benchmark: kinds whose render is pure (no registry calls in observe), so
 // that what is timed is the engine's own work, not the network.
+import type { Settings } from '../src/config/settings.js';
+import type { KubeObject } from '../src/core/kube-object.js';
+import type { ObserveContext } from '../src/kinds/types.js';
 import type { SourceFile } from '../src/manifests/types.js';
 
 /** One RegistryMirror for every this many manifests; the rest are ImagePrepull. */
@@ -70,4 +73,15 @@ export function generateRepo(count: number): SourceFile[] {
 /** The same repo as the git server's createRepo takes it. */
 export function repoFiles(files: readonly SourceFile[]): Record<string, string> {
   return Object.fromEntries(files.map((f) => [f.path, f.content]));
+}
+
+/** The benchmarked kinds render without reading the cluster: observe sees no Secrets and no objects. */
+export function offlineObserveContext(settings: Settings) {
+  return (namespace: string, live: KubeObject[]): ObserveContext => ({
+    namespace,
+    settings,
+    live,
+    readSecret: async () => undefined,
+    listObjects: async () => [],
+  });
 }

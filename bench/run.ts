@@ -16,7 +16,7 @@ import { type ControlPlane, startControlPlane } from '../test/support/control-pl
 import { startGitServer, type TestGitServer } from '../test/support/git-server.js';
 import { stopAllTracked } from '../test/support/processes.js';
 import { makeTempDir } from '../test/support/tmp.js';
-import { generateRepo, repoFiles } from './generate.js';
+import { generateRepo, offlineObserveContext, repoFiles } from './generate.js';
 import { type Measurement, measureChild } from './measure.js';
 import { formatTable, type Row, timeRatio } from './report.js';
 import { BENCH_USER_AGENT, type StepResult, type WorkerResult, type WorkerTask } from './tasks.js';
@@ -185,7 +185,7 @@ async function writeKubectlFile(
     namespace,
     settings,
     files: new Map(),
-    observeContext: { settings, readSecret: async () => undefined, listObjects: async () => [] },
+    observeContext: offlineObserveContext(settings),
   });
   const objects = rendered.flatMap((r) => r.objects);
   const file = join(makeTempDir('bench-kubectl'), 'objects.yaml');

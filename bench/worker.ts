@@ -10,7 +10,7 @@ import { loadManifests } from '../src/manifests/load.js';
 import { SchemaValidator } from '../src/manifests/schema-validator.js';
 import { GitSource } from '../src/source/git-source.js';
 import type { SyncReport } from '../src/status/types.js';
-import { generateRepo } from './generate.js';
+import { generateRepo, offlineObserveContext } from './generate.js';
 import { measureHere } from './measure.js';
 import { BENCH_USER_AGENT, type StepResult, type WorkerResult, type WorkerTask } from './tasks.js';
 
@@ -48,11 +48,7 @@ async function renderTask(size: number): Promise<StepResult[]> {
       namespace: 'bench',
       settings: DEFAULT_SETTINGS,
       files: new Map(),
-      observeContext: {
-        settings: DEFAULT_SETTINGS,
-        readSecret: async () => undefined,
-        listObjects: async () => [],
-      },
+      observeContext: offlineObserveContext(DEFAULT_SETTINGS),
     });
     const failed = rendered.filter((r) => r.problems.length > 0);
     if (failed.length > 0) throw new Error(`render failed: ${JSON.stringify(failed[0]?.problems)}`);

@@ -17,6 +17,7 @@ import { buildManifestStatuses } from '../status/report.js';
 import { StatusStore, type StoredState } from '../status/store.js';
 import type { ManifestStatus, SyncReport } from '../status/types.js';
 import { runExternalEffects } from './external-effects.js';
+import { clusterObserveContext } from './observe-context.js';
 import { listOwnedObjects } from './owned.js';
 import { type RenderedManifest, renderManifests } from './render-manifests.js';
 import { countResults, overallResult, pruneRefusedProblem, reportBuilder, steadyStatus } from './summary.js';
@@ -219,12 +220,8 @@ export class Reconciler {
       namespace: this.config.namespace,
       settings: this.config.settings,
       files,
-      observeContext: {
-        settings: this.config.settings,
-        readSecret: (ns, name) => this.readSecret(ns, name),
-        listObjects: (type, ns, selector) => this.kube.list(type, ns, selector),
-        ...(signal ? { signal } : {}),
-      },
+      observeContext: (namespace, live) =>
+        clusterObserveContext(this.kube, this.config.settings, namespace, live, signal),
     });
   }
 
@@ -281,15 +278,6 @@ export class Reconciler {
     });
     await runExternalEffects(this.kube, rendered, loaded, this.state, this.log);
     return results;
-  }
-
-  private async readSecret(namespace: string, name: string): Promise<Record<string, string> | undefined> {
-    const secret = await this.kube.get({ apiVersion: 'v1', kind: 'Secret' }, namespace, name);
-    if (!secret) return undefined;
-    const data = (secret.data ?? {}) as Record<string, string>;
-    return Object.fromEntries(
-      Object.entries(data).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]),
-    );
   }
 
   private async saveState(results: StepResult[], statuses: ManifestStatus[], sha: string): Promise<void> {

@@ -25,7 +25,8 @@ export interface RenderInput {
   namespace: string;
   settings: Settings;
   files: ReadonlyMap<string, Uint8Array>;
-  observeContext: Omit<ObserveContext, 'live' | 'namespace'>;
+  /** What observe may read, for a manifest's namespace and its live objects. */
+  observeContext(namespace: string, live: KubeObject[]): ObserveContext;
   concurrency?: number;
 }
 
@@ -60,7 +61,7 @@ export async function renderManifests(input: RenderInput): Promise<RenderedManif
     let observed: unknown;
     try {
       observed = definition.observe
-        ? await definition.observe(manifest, { ...input.observeContext, live, namespace })
+        ? await definition.observe(manifest, input.observeContext(namespace, live))
         : undefined;
     } catch (error) {
       return { manifest, objects: [], problems: [problemFromError(error, 'OBSERVE_FAILED', location)] };

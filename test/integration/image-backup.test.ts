@@ -2,9 +2,11 @@
 // namespaces are found by the observe step through the real API (ignored and labelled namespaces left out),
 // the rendered Secret and copy Jobs are accepted by server-side apply, and the workload rewrite is applied
 // with its own field manager and undone, the original images coming back.
+
 import assert from 'node:assert/strict';
 import { DEFAULT_SETTINGS, type Settings } from '../../src/config/settings.js';
 import type { KubeObject } from '../../src/core/kube-object.js';
+import { clusterObserveContext } from '../../src/engine/observe-context.js';
 import {
   type ImageBackupObserved,
   observeImageBackup,
@@ -30,20 +32,7 @@ const JOB = { apiVersion: 'batch/v1', kind: 'Job' };
 const settings: Settings = DEFAULT_SETTINGS;
 
 function observeContext(kube: KubeApi, namespace: string, live: KubeObject[]): ObserveContext {
-  return {
-    namespace,
-    settings,
-    live,
-    readSecret: async (ns, name) => {
-      const secret = await kube.get({ apiVersion: 'v1', kind: 'Secret' }, ns, name);
-      if (!secret) return undefined;
-      const data = (secret.data ?? {}) as Record<string, string>;
-      return Object.fromEntries(
-        Object.entries(data).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]),
-      );
-    },
-    listObjects: (type, ns, selector) => kube.list(type, ns, selector),
-  };
+  return clusterObserveContext(kube, settings, namespace, live);
 }
 
 function manifest(namespace: string, spec: ImageBackupSpec): Manifest<ImageBackupSpec> {

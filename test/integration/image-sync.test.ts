@@ -1,11 +1,13 @@
 // ImageSync on the real control plane (etcd + kube-apiserver): credentials read from a real Secret, the
 // rendered Secret, Jobs and CronJob accepted by server-side apply, the Job's pod template admitted under the
 // "restricted" Pod Security Standard, and a re-sync or a steady state creating no new Job.
+
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_SETTINGS, type Settings } from '../../src/config/settings.js';
 import type { KubeObject } from '../../src/core/kube-object.js';
+import { clusterObserveContext } from '../../src/engine/observe-context.js';
 import { JOB_PATHS, jobCommand } from '../../src/jobs/job-template.js';
 import { type ImageSyncObserved, observeImageSync } from '../../src/kinds/image-sync/observe.js';
 import { renderImageSync } from '../../src/kinds/image-sync/render.js';
@@ -37,20 +39,7 @@ function manifest(name: string, namespace: string, spec: ImageSyncSpec): Manifes
 }
 
 function observeContext(kube: KubeApi, namespace: string, live: KubeObject[]): ObserveContext {
-  return {
-    namespace,
-    settings,
-    live,
-    readSecret: async (ns, name) => {
-      const secret = await kube.get({ apiVersion: 'v1', kind: 'Secret' }, ns, name);
-      if (!secret) return undefined;
-      const data = (secret.data ?? {}) as Record<string, string>;
-      return Object.fromEntries(
-        Object.entries(data).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]),
-      );
-    },
-    listObjects: (type, ns, selector) => kube.list(type, ns, selector),
-  };
+  return clusterObserveContext(kube, settings, namespace, live);
 }
 
 async function sync(
