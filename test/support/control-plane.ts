@@ -8,6 +8,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { KubeClient } from '../../src/kube/client.js';
+import { openssl, selfSignedCa } from './certs.js';
 import { spawnTracked, stopTracked, waitFor } from './processes.js';
 import { freePort } from './registry.js';
 import { makeTempDir } from './tmp.js';
@@ -54,29 +55,8 @@ export function controlPlaneBinaries(): string {
   return out.trim().split('\n').pop()!;
 }
 
-function openssl(args: string[], cwd: string): void {
-  execFileSync('openssl', args, { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
-}
-
 function makeCertificates(dir: string): void {
-  openssl(
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      'ca.key',
-      '-out',
-      'ca.crt',
-      '-days',
-      '2',
-      '-subj',
-      '/CN=image-gitops-test-ca',
-    ],
-    dir,
-  );
+  selfSignedCa(dir, 'image-gitops-test-ca');
   writeFileSync(
     join(dir, 'serving.ext'),
     'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n',

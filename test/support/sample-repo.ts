@@ -1,10 +1,8 @@
-// sample-repo/ as the demo and the tests serve it: its files, and the Secrets its manifests name, created
-// as a platform team would (dummy credentials, a real self-signed CA).
-import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { packageRoot } from '../../src/core/paths.js';
 import type { KubeApi } from '../../src/kube/types.js';
+import { selfSignedCa } from './certs.js';
 import { makeTempDir } from './tmp.js';
 
 /** Every file under a folder, by relative path, as text. */
@@ -34,30 +32,6 @@ export const SAMPLE_CREDENTIAL_SECRETS = [
   'docker-hub-pull',
 ];
 
-function selfSignedCa(): string {
-  const dir = makeTempDir('registry-ca');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      'ca.key',
-      '-out',
-      'ca.crt',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=registry.example.com CA',
-    ],
-    { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  return readFileSync(join(dir, 'ca.crt'), 'utf8');
-}
-
 /** Creates (server-side applies) the Secrets sample-repo/ refers to, in its target namespace. */
 export async function applySampleSecrets(kube: KubeApi, namespace: string): Promise<void> {
   for (const name of SAMPLE_CREDENTIAL_SECRETS) {
@@ -72,6 +46,6 @@ export async function applySampleSecrets(kube: KubeApi, namespace: string): Prom
     apiVersion: 'v1',
     kind: 'Secret',
     metadata: { name: 'registry-example-ca', namespace },
-    stringData: { 'ca.crt': selfSignedCa() },
+    stringData: { 'ca.crt': selfSignedCa(makeTempDir('registry-ca'), 'registry.example.com CA', 1) },
   });
 }
