@@ -26,6 +26,8 @@ Usage:
       The stored per-manifest status (commit, author, result, objects).
   image-gitops run
       The long-running reconciler (schedule, webhook, health, metrics, leader election).
+  image-gitops trigger [--url http://127.0.0.1:8080]
+      Ask the running reconciler for a sync now (it never overlaps one in progress). Needs WEBHOOK_SECRET.
 
 Without --dir, the repository comes from GIT_URL (GIT_BRANCH, GIT_PATH, ...); see the README for every
 setting. --kubeconfig <path> and --namespace <ns> override KUBECONFIG and NAMESPACE.`;
@@ -143,6 +145,24 @@ async function status(values: Record<string, unknown>, output: Output): Promise<
   }
 }
 
+/** Asks a running reconciler (the leader) to sync now, authenticated with the webhook secret. */
+async function trigger(values: Record<string, unknown>, output: Output): Promise<number> {
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    GIT_URL: process.env.GIT_URL ?? 'unused',
+  };
+  const secret = configFromEnv(env).webhookSecret;
+  if (!secret)
+    throw new Error(
+      'trigger needs WEBHOOK_SECRET (or WEBHOOK_SECRET_FILE): the running reconciler checks it',
+    );
+  const url = new URL('/sync', (values.url as string | undefined) ?? 'http://127.0.0.1:8080');
+  const response = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${secret}` } });
+  const body = (await response.json().catch(() => ({}))) as { message?: string };
+  print(output, { status: response.status, ...body }, `${response.status}: ${body.message ?? ''}`);
+  return response.status === 202 ? 0 : 1;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -155,6 +175,7 @@ export async function main(argv: string[]): Promise<number> {
       namespace: { type: 'string', short: 'n' },
       'allow-mass-prune': { type: 'boolean' },
       verbose: { type: 'boolean', short: 'v' },
+      url: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -177,6 +198,8 @@ export async function main(argv: string[]): Promise<number> {
       return status(values, output);
     case 'run':
       return runDaemon(loadConfig(values));
+    case 'trigger':
+      return trigger(values, output);
     default:
       process.stderr.write(`unknown command "${command}"\n${USAGE}\n`);
       return 64;

@@ -97,23 +97,23 @@ export class Daemon {
         webhook: {
           secret: this.config.webhookSecret,
           ...(ref ? { ref } : {}),
-          onPush: () => {
-            if (!this.isLeader()) {
-              return {
-                status: 503,
-                message: `not the leader (${this.elector?.leader() ?? 'unknown'} is); retry`,
-              };
-            }
-            const outcome = this.scheduler.trigger('webhook');
-            return { status: 202, message: `sync ${outcome}` };
-          },
+          onPush: () => this.requestSync('webhook'),
         },
+        onManualTrigger: () => this.requestSync('manual'),
       },
       this.config.http,
     );
     this.logger.info('listening', { url: this.server.url });
     if (this.elector) this.elector.start();
     else this.scheduler.start();
+  }
+
+  /** A sync asked for over HTTP: only the leader syncs; syncs never overlap (the scheduler queues one). */
+  private requestSync(trigger: 'webhook' | 'manual'): { status: number; message: string } {
+    if (!this.isLeader()) {
+      return { status: 503, message: `not the leader (${this.elector?.leader() ?? 'unknown'} is); retry` };
+    }
+    return { status: 202, message: `sync ${this.scheduler.trigger(trigger)}` };
   }
 
   /** Runs a sync now (if leading), as the CLI's manual trigger does. */

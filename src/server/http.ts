@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Logger, silentLogger } from '../run/logger.js';
@@ -13,6 +14,7 @@ import { decideWebhook, type WebhookDecision } from './webhook.js';
  * - `GET /metrics`: Prometheus text format.
  * - `GET /status`: the last SyncReport as JSON (404 before the first one).
  * - `POST /webhook`: a push from GitHub, GitLab, Gitea or Gogs, verified against the secret, triggers a sync.
+ * - `POST /sync`: a manual trigger (the CLI's `trigger`), with `Authorization: Bearer <webhook secret>`.
  */
 export interface WebhookHandling {
   /** Without a secret, webhooks are refused: an open endpoint would let anyone trigger syncs. */
@@ -36,6 +38,8 @@ export interface HttpServerOptions {
   isReady(): boolean;
   isLeader?(): boolean;
   webhook?: WebhookHandling;
+  /** A manual sync request, already authorised; answers like a webhook. */
+  onManualTrigger?(): WebhookAnswer;
   logger?: Logger;
 }
 
@@ -128,6 +132,21 @@ async function handleWebhook(
   sendJson(res, answer.status, { message: answer.message });
 }
 
+/** The same secret guards manual triggers as webhooks: without one, nobody may trigger a sync over HTTP. */
+function handleManualTrigger(req: IncomingMessage, res: ServerResponse, options: HttpServerOptions): void {
+  const secret = options.webhook?.secret;
+  if (!secret || !options.onManualTrigger) {
+    return sendJson(res, 404, { message: 'manual triggers need WEBHOOK_SECRET to be set' });
+  }
+  const given = Buffer.from(req.headers.authorization ?? '');
+  const expected = Buffer.from(`Bearer ${secret}`);
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+    return sendJson(res, 401, { message: 'send Authorization: Bearer <webhook secret>' });
+  }
+  const answer = options.onManualTrigger();
+  sendJson(res, answer.status, { message: answer.message });
+}
+
 export function createRequestHandler(options: HttpServerOptions) {
   const logger = options.logger ?? silentLogger;
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -137,6 +156,10 @@ export function createRequestHandler(options: HttpServerOptions) {
       if (path === '/webhook') {
         if (req.method !== 'POST') return sendJson(res, 405, { message: 'use POST' });
         return await handleWebhook(req, res, options, logger);
+      }
+      if (path === '/sync') {
+        if (req.method !== 'POST') return sendJson(res, 405, { message: 'use POST' });
+        return handleManualTrigger(req, res, options);
       }
       if (!isRead) return sendJson(res, 405, { message: 'use GET' });
       switch (path) {

@@ -3,7 +3,7 @@ import { createHmac } from 'node:crypto';
 import { join } from 'node:path';
 import type { SyncReport } from '../../src/status/types.js';
 import { type EngineHarness, prepullManifest, startEngine } from '../support/engine-harness.js';
-import { cliCommand, spawnTracked, stopTracked, waitFor } from '../support/processes.js';
+import { cliCommand, runCommand, spawnTracked, stopTracked, waitFor } from '../support/processes.js';
 import { freePort } from '../support/registry.js';
 import { makeTempDir } from '../support/tmp.js';
 
@@ -23,7 +23,7 @@ describe('image-gitops run (the pod entrypoint)', () => {
   let h: EngineHarness;
   afterEach(async () => h?.close());
 
-  it('syncs at start, syncs at once on a signed push webhook, and shuts down on SIGTERM releasing its Lease', async () => {
+  it('syncs at start, at once on a signed push webhook and on a manual trigger, and shuts down on SIGTERM releasing its Lease', async () => {
     h = await startEngine({ 'a.yaml': prepullManifest('a', { busybox: 'busybox:1.36' }) });
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
@@ -83,6 +83,29 @@ describe('image-gitops run (the pod entrypoint)', () => {
       );
       assert.equal(after.trigger, 'webhook');
       assert.ok(await h.kube.get({ apiVersion: 'apps/v1', kind: 'DaemonSet' }, h.namespace, 'b'));
+
+      // A manual trigger from the CLI: authenticated with the same secret, answered by the leader.
+      const refused = await fetch(`${base}/sync`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer wrong' },
+      });
+      assert.equal(refused.status, 401);
+      const sha2 = await h.git.commitFiles(
+        h.repo,
+        { 'c.yaml': prepullManifest('c', { busybox: 'busybox:1.36' }) },
+        'add c',
+      );
+      const [node, args] = cliCommand('trigger', '--url', base);
+      const triggered = await runCommand(node, args, { env: { ...process.env, WEBHOOK_SECRET: SECRET } });
+      assert.match(triggered.stdout, /^202: sync (started|queued)/);
+      const manual = await waitFor(
+        async () => {
+          const report = (await (await fetch(`${base}/status`)).json()) as SyncReport;
+          return report.commit?.sha === sha2 ? report : undefined;
+        },
+        { timeoutMs: 30_000, intervalMs: 100, what: 'the manual sync' },
+      );
+      assert.equal(manual.trigger, 'manual');
 
       const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
       child.kill('SIGTERM');
