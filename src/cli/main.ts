@@ -134,12 +134,17 @@ async function status(values: Record<string, unknown>, output: Output): Promise<
       print(output, { manifests: [] }, `no status stored yet in ${config.namespace}`);
       return 0;
     }
+    const stale = state.sourceError
+      ? [`STALE since ${state.sourceError.since}: ${state.sourceError.message}`]
+      : [];
     const text = [
       `commit ${state.commit ?? '-'}`,
+      ...stale,
       ...state.manifests.map((m) => formatManifest(m, true)),
     ].join('\n');
     print(output, state, text);
-    return state.manifests.some((m) => m.result === 'Invalid' || m.result === 'Failed') ? 1 : 0;
+    const failing = state.manifests.some((m) => m.result === 'Invalid' || m.result === 'Failed');
+    return failing || state.sourceError ? 1 : 0;
   } finally {
     kube.close();
   }

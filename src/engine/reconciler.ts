@@ -94,6 +94,7 @@ export class Reconciler {
     const source = await this.fetchSource();
     if ('error' in source) {
       this.log.warn('source unavailable; keeping what is applied', { error: source.error.message });
+      if (!options.dryRun) await this.recordSourceError(source.error);
       const failed = report({
         result: 'Failed',
         error: source.error,
@@ -191,6 +192,18 @@ export class Reconciler {
     const fileProblems = [...snapshot.problems, ...loaded.fileProblems];
     for (const problem of fileProblems) this.log.warn('file problem', { problem });
     return { loaded, files, fileProblems };
+  }
+
+  /** Marks the stored status stale, with why and since when (written once per distinct error). */
+  private async recordSourceError(error: Problem): Promise<void> {
+    try {
+      const state = await this.storedState();
+      if (state.sourceError?.message === error.message) return;
+      this.state = { ...state, sourceError: { message: error.message, since: new Date().toISOString() } };
+      await this.store.save(this.state);
+    } catch (failure) {
+      this.log.warn('stale status not recorded', { error: String(failure) });
+    }
   }
 
   private async storedState(): Promise<StoredState> {

@@ -12,6 +12,8 @@ export interface StoredState {
   appliedVersions: Record<string, string>;
   /** Namespaces we have written to: where to look for owned objects. */
   namespaces: string[];
+  /** Set while the source cannot be read: the status above is stale, and this says why. */
+  sourceError?: { message: string; since: string };
 }
 
 const CONFIGMAP = { apiVersion: 'v1', kind: 'ConfigMap' } as const;

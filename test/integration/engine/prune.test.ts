@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { StatusStore } from '../../../src/status/store.js';
 import { type EngineHarness, prepullManifest, startEngine } from '../../support/engine-harness.js';
 
 const DAEMONSET = { apiVersion: 'apps/v1', kind: 'DaemonSet' } as const;
@@ -78,11 +79,19 @@ describe('prune', () => {
   it('keeps everything applied when the git server is down, and says why', async () => {
     h = await startEngine(threeManifests);
     await h.reconciler.sync('manual');
-    h.git.failNext(10, 500);
+    h.git.failNext(1, 500); // one sync asks for the refs once: it fails, the next one succeeds
     const report = await h.reconciler.sync('schedule');
     assert.equal(report.result, 'Failed');
     assert.equal(report.error?.code, 'GIT_FETCH');
     assert.match(report.error?.message ?? '', /500/);
     for (const name of ['a', 'b', 'c']) assert.ok(await h.kube.get(DAEMONSET, h.namespace, name));
+    const store = new StatusStore(h.kube, h.namespace, h.config.settings.instance);
+    const stale = await store.load();
+    assert.match(stale?.sourceError?.message ?? '', /git list refs .* failed: .*500/);
+    assert.equal(stale?.manifests.length, 3, 'the last good status is still there');
+
+    const recovered = await h.reconciler.sync('schedule');
+    assert.equal(recovered.result, 'NoChange');
+    assert.equal((await store.load())?.sourceError, undefined, 'no longer stale');
   });
 });
