@@ -135,16 +135,16 @@ async function handleWebhook(
 /** The same secret guards manual triggers as webhooks: without one, nobody may trigger a sync over HTTP. */
 function handleManualTrigger(req: IncomingMessage, res: ServerResponse, options: HttpServerOptions): void {
   const secret = options.webhook?.secret;
-  if (!secret || !options.onManualTrigger) {
-    return sendJson(res, 404, { message: 'manual triggers need WEBHOOK_SECRET to be set' });
-  }
   const given = Buffer.from(req.headers.authorization ?? '');
-  const expected = Buffer.from(`Bearer ${secret}`);
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-    return sendJson(res, 401, { message: 'send Authorization: Bearer <webhook secret>' });
+  const expected = Buffer.from(`Bearer ${secret ?? ''}`);
+  if (!secret || !options.onManualTrigger) {
+    sendJson(res, 404, { message: 'manual triggers need WEBHOOK_SECRET to be set' });
+  } else if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+    sendJson(res, 401, { message: 'send Authorization: Bearer <webhook secret>' });
+  } else {
+    const answer = options.onManualTrigger();
+    sendJson(res, answer.status, { message: answer.message });
   }
-  const answer = options.onManualTrigger();
-  sendJson(res, answer.status, { message: answer.message });
 }
 
 export function createRequestHandler(options: HttpServerOptions) {
