@@ -17,9 +17,6 @@ export const KINDS: AnyKindDefinition[] = [
   imageBackupKind,
 ];
 
-export const API_GROUP = 'image-gitops.io';
-export const API_VERSION = `${API_GROUP}/v1alpha1`;
-
 export interface KindMatch {
   definition: AnyKindDefinition;
   /** Set when the document is written in another tool's format. */

@@ -17,8 +17,6 @@ export interface KubeClientOptions {
   kubeconfigPath?: string;
   /** Field manager name for server-side apply. */
   fieldManager?: string;
-  /** Counts every request by verb, for metrics and tests. */
-  onRequest?: (verb: string, path: string, status: number) => void;
   /** Per-request timeout. */
   timeoutMs?: number;
   /** Sent as User-Agent: the API server's audit log tells clients apart by it. */
@@ -61,11 +59,6 @@ export class KubeClient implements KubeApi {
 
   static fromKubeconfig(path: string | undefined, options: KubeClientOptions = {}): KubeClient {
     return new KubeClient(loadKubeConfig(path), options);
-  }
-
-  /** The user name of the current context, for messages. */
-  get userName(): string {
-    return this.kc.getCurrentUser()?.name ?? 'unknown';
   }
 
   async list(type: ObjectType, namespace: string | undefined, labelSelector?: string): Promise<KubeObject[]> {
@@ -181,7 +174,6 @@ export class KubeClient implements KubeApi {
       if (payload) req.write(payload);
       req.end();
     });
-    this.options.onRequest?.(method, url.pathname, status);
     const parsed: unknown = text ? safeJson(text) : undefined;
     if (status < 200 || status > 299) {
       const s = (parsed ?? {}) as { reason?: string; message?: string; details?: unknown };

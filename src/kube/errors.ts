@@ -17,7 +17,3 @@ export class KubeApiError extends Error {
     return this.status === 0 || this.status === 409 || this.status === 429 || this.status >= 500;
   }
 }
-
-export function isNotFound(error: unknown): boolean {
-  return error instanceof KubeApiError && error.status === 404;
-}

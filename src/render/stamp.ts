@@ -1,4 +1,4 @@
-import { canonicalJson, contentHash, sha256Hex } from '../core/hash.js';
+import { contentHash, sha256Hex } from '../core/hash.js';
 import type { KubeObject } from '../core/kube-object.js';
 import { ANNOTATIONS, LABELS, MANAGER_NAME } from '../core/labels.js';
 import type { CommitInfo } from '../kinds/types.js';
@@ -60,9 +60,4 @@ export function manifestKeyOf(object: KubeObject): string | undefined {
 
 export function sourceFileOf(object: KubeObject): string | undefined {
   return object.metadata.annotations?.[ANNOTATIONS.sourceFile];
-}
-
-/** Used by tests and the diff: two renders are the same when their canonical JSON is. */
-export function sameContent(a: unknown, b: unknown): boolean {
-  return canonicalJson(a) === canonicalJson(b);
 }

@@ -29,10 +29,6 @@ const SECRET_KEY = /secret|token|password|passwd|authorization|credential|privat
 const URL_USERINFO = /([a-z][a-z0-9+.-]*:\/\/)[^/@\s:]+(?::[^/@\s]*)?@/gi;
 export const REDACTED = '[redacted]';
 
-export function isLogLevel(value: string): value is LogLevel {
-  return Object.hasOwn(LEVELS, value);
-}
-
 /** Masks credentials in URLs inside a string. */
 export function redactText(text: string): string {
   return text.replace(URL_USERINFO, `$1${REDACTED}@`);

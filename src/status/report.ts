@@ -1,5 +1,4 @@
 import type { StepResult } from '../apply/executor.js';
-import type { Problem } from '../core/errors.js';
 import type { RenderedManifest } from '../engine/render-manifests.js';
 import type { CommitInfo } from '../kinds/types.js';
 import type { InvalidManifest } from '../manifests/types.js';
@@ -137,8 +136,4 @@ export function buildManifestStatuses(input: {
     });
   }
   return statuses.sort((a, b) => a.key.localeCompare(b.key));
-}
-
-export function allProblems(statuses: ManifestStatus[], fileProblems: Problem[]): Problem[] {
-  return [...fileProblems, ...statuses.flatMap((s) => s.problems)];
 }

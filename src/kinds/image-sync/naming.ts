@@ -3,12 +3,7 @@
  * (templated from the source). Pure.
  */
 import { ImageGitopsError } from '../../core/errors.js';
-import {
-  formatImageReference,
-  type ImageReference,
-  isValidTag,
-  parseImageReference,
-} from '../../registry/references.js';
+import { type ImageReference, isValidTag, parseImageReference } from '../../registry/references.js';
 import type { ImageSyncSpec, SyncMode } from './spec.js';
 
 export function effectiveMode(spec: ImageSyncSpec): SyncMode {
@@ -86,8 +81,4 @@ export function copyPairFor(spec: ImageSyncSpec, sourceRef: string): CopyPair {
       tag: destinationTag,
     },
   };
-}
-
-export function describeCopy(pair: CopyPair): string {
-  return `${formatImageReference(pair.source)} -> ${formatImageReference(pair.destination)}`;
 }

@@ -13,9 +13,7 @@ import {
   type CopyJobSetup,
   copyJobInput,
   hasCopyFiles,
-  type PendingCopy,
   renderCopyFilesSecret,
-  renderCopyJobFor,
   renderCopyJobsFor,
 } from './copy-jobs.js';
 import { copyPairFor, effectiveMode, singleSourceReference } from './naming.js';
@@ -47,16 +45,6 @@ export function syncCopySetup(
     pairFor: (ref) => copyPairFor(spec, ref),
     ...(spec.platforms?.[0] ? { platform: spec.platforms[0] } : {}),
   };
-}
-
-/** One copy Job for a batch; its name hashes its whole content, so equal batches give equal Jobs. */
-export function renderCopyJob(
-  manifest: Manifest<ImageSyncSpec>,
-  context: Context,
-  namespace: string,
-  batch: readonly PendingCopy[],
-): KubeObject {
-  return renderCopyJobFor(syncCopySetup(manifest, context, namespace), context.settings, batch);
 }
 
 /** Live Jobs kept as they are, and new Jobs for the pending copies they do not cover, within the bounds. */
