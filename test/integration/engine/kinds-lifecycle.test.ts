@@ -29,12 +29,7 @@ async function ownedBy(h: EngineHarness, manifestKey: string): Promise<string[]>
 }
 
 /** Sync, delete one object behind the engine's back, sync again, then remove the manifest and sync. */
-async function lifecycle(
-  h: EngineHarness,
-  key: string,
-  file: string,
-  victim: ObjectType,
-): Promise<string[]> {
+async function lifecycle(h: EngineHarness, key: string, file: string, victim: ObjectType): Promise<string[]> {
   const first = await h.reconciler.sync('manual');
   assert.equal(
     first.manifests.find((m) => m.key === key)?.result,
