@@ -41,6 +41,19 @@ const LEGEND = [
   '  (a server-side apply PATCH counts even when it changes nothing).',
 ];
 
+/** Printed when the table has image-copy rows (bench/skopeo.ts). */
+const IMAGE_COPY_LEGEND = [
+  '- image copy rows: loopback docker-registry processes (a source with multi-arch amd64+arm64 tags, one empty',
+  '  destination per side). image-gitops = the worker observing and rendering one ImageSync (Settings bounds: 10',
+  "  Jobs, ceil(N/10) tags per Job, so every tag is in the first round), then every new rendered Job's",
+  '  `/bin/sh -ec` script run locally, all Jobs concurrently (as the pods of one sync would run); its time is',
+  "  observe+render + Jobs, its peak RSS the reconciler worker's (each Job script's GNU time %M is in the note).",
+  '  Completed Jobs stay live (ttlSecondsAfterFinished) and are given to the next rounds. baseline = skopeo sync',
+  '  --all of the whole repository into its own destination (GNU time %M). Both destinations are checked to hold',
+  "  the source's tags and digests after each round. API requests here = registry HTTP requests (both registries,",
+  '  from their access logs); write verbs = POST/PUT/PATCH/DELETE.',
+];
+
 export function formatTable(rows: Row[]): string {
   const header = [
     'operation',
@@ -75,6 +88,7 @@ export function formatTable(rows: Row[]): string {
     ...lines.map(format),
     '',
     ...LEGEND,
+    ...(rows.some((r) => r.operation.startsWith('image copy')) ? IMAGE_COPY_LEGEND : []),
     ...notes,
   ].join('\n');
 }

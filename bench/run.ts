@@ -1,6 +1,7 @@
 // Issue 3's benchmark: render throughput at 1,000 and 10,000 manifests, then, on a real control plane and
-// a loopback git server, the engine side by side with kubectl and git on the same objects and repo.
-//   npx tsx bench/run.ts [--sizes 1000,10000] [--apply 1000] [--repeat 3]
+// a loopback git server, the engine side by side with kubectl and git on the same objects and repo; and image
+// copies (ImageSync) side by side with skopeo sync alone, on loopback registries (skopeo.ts).
+//   npx tsx bench/run.ts [--sizes 1000,10000] [--apply 1000] [--repeat 3] [--tags 50] [--no-skopeo]
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -19,6 +20,7 @@ import { makeTempDir } from '../test/support/tmp.js';
 import { generateRepo, offlineObserveContext, repoFiles } from './generate.js';
 import { type Measurement, measureChild } from './measure.js';
 import { formatTable, type Row, timeRatio } from './report.js';
+import { skopeoRows } from './skopeo.js';
 import { BENCH_USER_AGENT, type StepResult, type WorkerResult, type WorkerTask } from './tasks.js';
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
@@ -31,15 +33,26 @@ function options() {
       apply: { type: 'string', default: '1000' },
       repeat: { type: 'string', default: '3' },
       compiled: { type: 'boolean', default: false },
+      tags: { type: 'string', default: '50' },
+      'no-skopeo': { type: 'boolean', default: false },
     },
   });
   const sizes = values.sizes.split(',').map((s) => Number(s.trim()));
   const apply = Number(values.apply);
   const repeat = Number(values.repeat);
-  if (sizes.some((s) => !Number.isInteger(s) || s <= 0) || !(apply > 0) || !(repeat > 0)) {
-    throw new Error('usage: bench/run.ts [--sizes 1000,10000] [--apply 1000] [--repeat 3] [--compiled]');
+  const tags = Number(values.tags);
+  if (
+    sizes.some((s) => !Number.isInteger(s) || s <= 0) ||
+    !(apply > 0) ||
+    !(repeat > 0) ||
+    !Number.isInteger(tags) ||
+    tags <= 0
+  ) {
+    throw new Error(
+      'usage: bench/run.ts [--sizes 1000,10000] [--apply 1000] [--repeat 3] [--compiled] [--tags 50] [--no-skopeo]',
+    );
   }
-  return { sizes, apply, repeat, compiled: values.compiled };
+  return { sizes, apply, repeat, compiled: values.compiled, tags, skopeo: !values['no-skopeo'] };
 }
 
 function log(message: string): void {
@@ -298,7 +311,7 @@ async function clusterRows(
 }
 
 async function main(): Promise<void> {
-  const { sizes, apply, repeat, compiled } = options();
+  const { sizes, apply, repeat, compiled, tags, skopeo } = options();
   if (compiled) useCompiledWorker();
   const rows: Row[] = [];
   for (const size of sizes) rows.push(...(await renderRows(size)));
@@ -319,7 +332,10 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  const imageRows: Row[] = [];
   try {
+    // Before the control plane, so that its processes do not share the CPUs; the rows go last in the table.
+    if (skopeo) imageRows.push(...(await skopeoRows({ tags, runWorker, log })));
     cp = await startControlPlane();
     git = await startGitServer();
     rows.push(...(await clusterRows(cp, git, apply, repeat)));
@@ -327,11 +343,13 @@ async function main(): Promise<void> {
     log('stop the control plane and the git server');
     await stop();
   }
+  rows.push(...imageRows);
 
   const tools = {
     node: process.version,
     kubectl: execFileSync('kubectl', ['version', '--client'], { encoding: 'utf8' }).split('\n')[0],
     git: execFileSync('git', ['--version'], { encoding: 'utf8' }).trim(),
+    ...(skopeo ? { skopeo: execFileSync('skopeo', ['--version'], { encoding: 'utf8' }).trim() } : {}),
     worker: workerRuntime(),
   };
   const table = `${Object.entries(tools)
@@ -344,7 +362,7 @@ async function main(): Promise<void> {
     date: new Date().toISOString(),
     tools,
     machine: { cpus: cpus().length, memoryBytes: totalmem() },
-    options: { sizes, apply, repeat, compiled },
+    options: { sizes, apply, repeat, compiled, tags: skopeo ? tags : undefined, skopeo },
     rows: rows.map((row) => ({ ...row, timeRatio: timeRatio(row) })),
     table,
   };

@@ -1,4 +1,6 @@
 // What the benchmark asks of a worker process, and what it answers.
+import type { ImageSyncSpec } from '../src/kinds/image-sync/spec.js';
+import type { Manifest } from '../src/manifests/types.js';
 import type { Measurement } from './measure.js';
 
 /** The engine's user agent in the benchmark, to find its requests in the API server's audit log. */
@@ -7,7 +9,20 @@ export const BENCH_USER_AGENT = 'image-gitops-bench';
 export type WorkerTask =
   | { task: 'render'; size: number }
   | { task: 'source'; url: string; cacheDir: string }
-  | { task: 'engine'; env: Record<string, string> };
+  | { task: 'engine'; env: Record<string, string> }
+  | ImageSyncTask;
+
+/** One ImageSync round as the engine runs it: observe (registry HTTP) then render; objects go to `outFile`. */
+export interface ImageSyncTask {
+  task: 'image-sync';
+  manifest: Manifest<ImageSyncSpec>;
+  namespace: string;
+  bounds: { maxJobsPerManifest: number; tagsPerJob: number };
+  /** JSON file of the live objects (the Jobs of earlier rounds), when any. */
+  liveFile?: string;
+  /** Where the worker writes the rendered objects (JSON array). */
+  outFile: string;
+}
 
 export interface StepResult {
   step: string;

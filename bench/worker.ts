@@ -1,9 +1,13 @@
 // One benchmark task in its own node process, so that its peak memory is its own (as a child kubectl's or
 // git's is): `node --expose-gc --import tsx bench/worker.ts '<task json>'`. Prints one JSON line.
+import { readFileSync, writeFileSync } from 'node:fs';
 import { configFromEnv } from '../src/config/reconciler-config.js';
 import { DEFAULT_SETTINGS } from '../src/config/settings.js';
+import type { KubeObject } from '../src/core/kube-object.js';
 import { Reconciler } from '../src/engine/reconciler.js';
 import { renderManifests } from '../src/engine/render-manifests.js';
+import { observeImageSync } from '../src/kinds/image-sync/observe.js';
+import { renderImageSync } from '../src/kinds/image-sync/render.js';
 import type { CommitInfo } from '../src/kinds/types.js';
 import { KubeClient } from '../src/kube/client.js';
 import { loadManifests } from '../src/manifests/load.js';
@@ -12,7 +16,13 @@ import { GitSource } from '../src/source/git-source.js';
 import type { SyncReport } from '../src/status/types.js';
 import { generateRepo, offlineObserveContext } from './generate.js';
 import { measureHere } from './measure.js';
-import { BENCH_USER_AGENT, type StepResult, type WorkerResult, type WorkerTask } from './tasks.js';
+import {
+  BENCH_USER_AGENT,
+  type ImageSyncTask,
+  type StepResult,
+  type WorkerResult,
+  type WorkerTask,
+} from './tasks.js';
 
 const BENCH_COMMIT: CommitInfo = {
   sha: '0123456789abcdef0123456789abcdef01234567',
@@ -103,6 +113,38 @@ async function engineTask(env: Record<string, string>): Promise<StepResult[]> {
   }
 }
 
+/** Observe + render of one ImageSync, as the engine calls the kind (no Secrets: the registries are open). */
+async function imageSyncTask(task: ImageSyncTask): Promise<StepResult[]> {
+  const settings = { ...DEFAULT_SETTINGS, imageSync: { ...DEFAULT_SETTINGS.imageSync, ...task.bounds } };
+  const live = task.liveFile ? (JSON.parse(readFileSync(task.liveFile, 'utf8')) as KubeObject[]) : [];
+  let objects: KubeObject[] = [];
+  const round = await step('observe+render', async () => {
+    const observed = await observeImageSync(task.manifest, {
+      namespace: task.namespace,
+      settings,
+      live,
+      readSecret: async () => undefined,
+      listObjects: async () => [],
+    });
+    objects = renderImageSync(task.manifest, {
+      namespace: task.namespace,
+      settings,
+      commit: BENCH_COMMIT,
+      live,
+      observed,
+    });
+    return {
+      matched: observed.matched,
+      upToDate: observed.upToDate,
+      pending: observed.pending.length,
+      message: observed.message,
+      objects: objects.length,
+    };
+  });
+  writeFileSync(task.outFile, JSON.stringify(objects));
+  return [round];
+}
+
 async function main(): Promise<void> {
   const task = JSON.parse(process.argv[2] ?? '{}') as WorkerTask;
   const startupMs = performance.now();
@@ -111,7 +153,9 @@ async function main(): Promise<void> {
       ? await renderTask(task.size)
       : task.task === 'source'
         ? await sourceTask(task.url, task.cacheDir)
-        : await engineTask(task.env);
+        : task.task === 'engine'
+          ? await engineTask(task.env)
+          : await imageSyncTask(task);
   const result: WorkerResult = { startupMs, steps };
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
