@@ -28,6 +28,10 @@ export function assessHealth(object: KubeObject | undefined): { health: HealthSt
     }
     case 'StatefulSet':
     case 'Deployment': {
+      const stalled = conditions(object).find(
+        (c) => c.type === 'Progressing' && c.status === 'False' && c.reason === 'ProgressDeadlineExceeded',
+      );
+      if (stalled) return { health: 'Degraded', message: stalled.message ?? 'progress deadline exceeded' };
       const want = (object.spec as { replicas?: number } | undefined)?.replicas ?? 1;
       const observed = status.observedGeneration;
       if (generation !== undefined && observed !== generation)

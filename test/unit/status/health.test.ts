@@ -85,6 +85,32 @@ describe('health', () => {
     });
   }
 
+  describe('Deployment past its progress deadline', () => {
+    it("is Degraded, with the controller's message", () => {
+      const stuck = obj('Deployment', {
+        generation: 2,
+        spec: { replicas: 2 },
+        status: {
+          observedGeneration: 2,
+          readyReplicas: 1,
+          updatedReplicas: 1,
+          conditions: [
+            {
+              type: 'Progressing',
+              status: 'False',
+              reason: 'ProgressDeadlineExceeded',
+              message: 'ReplicaSet "web-5d9" has timed out progressing.',
+            },
+          ],
+        },
+      });
+      assert.deepEqual(assessHealth(stuck), {
+        health: 'Degraded',
+        message: 'ReplicaSet "web-5d9" has timed out progressing.',
+      });
+    });
+  });
+
   describe('DaemonSet', () => {
     it('is Healthy when every scheduled node runs a ready, updated pod', () => {
       const ds = obj('DaemonSet', {
