@@ -64,7 +64,8 @@ export const DEFAULT_SETTINGS: Settings = {
   jobs: {
     backoffLimit: 3,
     activeDeadlineSeconds: 3600,
-    ttlSecondsAfterFinished: 86400,
+    // An hour: a failed copy holds its tags until its Job is gone, so this is also the retry delay.
+    ttlSecondsAfterFinished: 3600,
     resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '512Mi' } },
   },
   imageSync: { maxJobsPerManifest: 5, tagsPerJob: 10, registries: [] },

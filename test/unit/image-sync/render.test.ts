@@ -122,7 +122,7 @@ describe('ImageSync render: Job security', () => {
     const spec = job!.spec as Record<string, unknown>;
     assert.equal(spec.backoffLimit, 3);
     assert.equal(spec.activeDeadlineSeconds, 3600);
-    assert.equal(spec.ttlSecondsAfterFinished, 86400);
+    assert.equal(spec.ttlSecondsAfterFinished, 3600);
     assert.deepEqual(podSpecOf(job!).containers[0]!.resources, {
       requests: { cpu: '100m', memory: '128Mi' },
       limits: { memory: '512Mi' },
