@@ -2,17 +2,18 @@
 // round (observe through the real API server and registries, render) gives skopeo Jobs whose very scripts are
 // run here with the real skopeo; the backup registry then holds every image under image-clone-controller's
 // names, digest for digest, and the next round renders no Job.
+
 import assert from 'node:assert/strict';
 import { DEFAULT_SETTINGS, type Settings } from '../../src/config/settings.js';
 import type { KubeObject } from '../../src/core/kube-object.js';
 import { jobCommand } from '../../src/jobs/job-template.js';
-import { observeImageBackup } from '../../src/kinds/image-backup/observe.js';
-import { renderImageBackup } from '../../src/kinds/image-backup/render.js';
+import { imageBackupKind } from '../../src/kinds/image-backup/index.js';
 import type { ImageBackupSpec } from '../../src/kinds/image-backup/types.js';
 import type { ObserveContext } from '../../src/kinds/types.js';
 import type { KubeApi } from '../../src/kube/types.js';
 import type { Manifest } from '../../src/manifests/types.js';
 import { controlPlane } from '../support/control-plane.js';
+import { kindRound } from '../support/kind-round.js';
 import { pushTestImage } from '../support/oci-image.js';
 import { listTags, manifestDigest, startRegistry, type TestRegistry } from '../support/registry.js';
 import { runJobLocally } from '../support/run-job.js';
@@ -34,20 +35,7 @@ function context(kube: KubeApi, namespace: string, live: KubeObject[]): ObserveC
 }
 
 async function round(kube: KubeApi, m: Manifest<ImageBackupSpec>, live: KubeObject[]) {
-  const observed = await observeImageBackup(m, context(kube, m.namespace!, live));
-  const objects = renderImageBackup(m, {
-    namespace: m.namespace!,
-    settings,
-    commit: { sha: 'c0ffee', author: 'test', date: '2026-01-01T00:00:00Z', message: 'test' },
-    live,
-    observed,
-  });
-  const liveNames = new Set(live.map((o) => o.metadata.name));
-  return {
-    observed,
-    objects,
-    newJobs: objects.filter((o) => o.kind === 'Job' && !liveNames.has(o.metadata.name)),
-  };
+  return kindRound(imageBackupKind, m, context(kube, m.namespace!, live));
 }
 
 const completed = (jobs: KubeObject[]) =>

@@ -6,11 +6,12 @@ import assert from 'node:assert/strict';
 import { DEFAULT_SETTINGS, type Settings } from '../../src/config/settings.js';
 import type { KubeObject } from '../../src/core/kube-object.js';
 import { jobCommand } from '../../src/jobs/job-template.js';
-import { type ImageSyncObserved, observeImageSync } from '../../src/kinds/image-sync/observe.js';
-import { renderImageSync } from '../../src/kinds/image-sync/render.js';
+import { imageSyncKind } from '../../src/kinds/image-sync/index.js';
+import type { ImageSyncObserved } from '../../src/kinds/image-sync/observe.js';
 import type { ImageSyncSpec } from '../../src/kinds/image-sync/spec.js';
 import type { ObserveContext } from '../../src/kinds/types.js';
 import type { Manifest } from '../../src/manifests/types.js';
+import { kindRound } from '../support/kind-round.js';
 import { pushTestImage } from '../support/oci-image.js';
 import {
   fetchManifest,
@@ -52,17 +53,7 @@ async function syncRound(
     readSecret: async (namespace, name) => (namespace === NAMESPACE ? secrets[name] : undefined),
     listObjects: async () => [],
   };
-  const observed = await observeImageSync(m, context);
-  const objects = renderImageSync(m, {
-    namespace: NAMESPACE,
-    settings,
-    commit: { sha: 'c0ffee', author: 'test', date: '2026-01-01T00:00:00Z', message: 'test' },
-    live,
-    observed,
-  });
-  const liveNames = new Set(live.map((o) => o.metadata.name));
-  const newJobs = objects.filter((o) => o.kind === 'Job' && !liveNames.has(o.metadata.name));
-  return { observed, objects, newJobs };
+  return kindRound(imageSyncKind, m, context);
 }
 
 function copiedTags(job: KubeObject): string[] {

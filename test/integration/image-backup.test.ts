@@ -7,12 +7,8 @@ import assert from 'node:assert/strict';
 import { DEFAULT_SETTINGS, type Settings } from '../../src/config/settings.js';
 import type { KubeObject } from '../../src/core/kube-object.js';
 import { clusterObserveContext } from '../../src/engine/observe-context.js';
-import {
-  type ImageBackupObserved,
-  observeImageBackup,
-  observeWorkloads,
-} from '../../src/kinds/image-backup/observe.js';
-import { renderImageBackup } from '../../src/kinds/image-backup/render.js';
+import { imageBackupKind } from '../../src/kinds/image-backup/index.js';
+import { type ImageBackupObserved, observeWorkloads } from '../../src/kinds/image-backup/observe.js';
 import {
   applyWorkloadRewrites,
   planWorkloadRewrites,
@@ -24,6 +20,7 @@ import { KubeClient, loadKubeConfig } from '../../src/kube/client.js';
 import type { KubeApi } from '../../src/kube/types.js';
 import type { Manifest } from '../../src/manifests/types.js';
 import { type ControlPlane, controlPlane } from '../support/control-plane.js';
+import { kindRound } from '../support/kind-round.js';
 import { pushTestImage } from '../support/oci-image.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
 import { runJobLocally } from '../support/run-job.js';
@@ -50,18 +47,9 @@ function manifest(namespace: string, spec: ImageBackupSpec): Manifest<ImageBacku
 async function backupRound(kube: KubeApi, m: Manifest<ImageBackupSpec>) {
   const namespace = m.namespace!;
   const live = await kube.list(JOB, namespace);
-  const observed = await observeImageBackup(m, observeContext(kube, namespace, live));
-  const objects = renderImageBackup(m, {
-    namespace,
-    settings,
-    commit: { sha: 'c0ffee', author: 'test', date: '2026-01-01T00:00:00Z', message: 'test' },
-    live,
-    observed,
-  });
-  for (const object of objects) await kube.apply(object);
-  const liveNames = new Set(live.map((j) => j.metadata.name));
-  const newJobs = objects.filter((o) => o.kind === 'Job' && !liveNames.has(o.metadata.name));
-  return { observed, objects, newJobs };
+  const round = await kindRound(imageBackupKind, m, observeContext(kube, namespace, live));
+  for (const object of round.objects) await kube.apply(object);
+  return round;
 }
 
 const pod = (

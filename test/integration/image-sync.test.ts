@@ -9,13 +9,14 @@ import { DEFAULT_SETTINGS, type Settings } from '../../src/config/settings.js';
 import type { KubeObject } from '../../src/core/kube-object.js';
 import { clusterObserveContext } from '../../src/engine/observe-context.js';
 import { JOB_PATHS, jobCommand } from '../../src/jobs/job-template.js';
-import { type ImageSyncObserved, observeImageSync } from '../../src/kinds/image-sync/observe.js';
-import { renderImageSync } from '../../src/kinds/image-sync/render.js';
+import { imageSyncKind } from '../../src/kinds/image-sync/index.js';
+import type { ImageSyncObserved } from '../../src/kinds/image-sync/observe.js';
 import type { ImageSyncSpec } from '../../src/kinds/image-sync/spec.js';
 import type { ObserveContext } from '../../src/kinds/types.js';
 import type { KubeApi } from '../../src/kube/types.js';
 import type { Manifest } from '../../src/manifests/types.js';
 import { controlPlane } from '../support/control-plane.js';
+import { kindRound } from '../support/kind-round.js';
 import { pushTestImage } from '../support/oci-image.js';
 import { runCommand } from '../support/processes.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
@@ -48,14 +49,7 @@ async function sync(
 ): Promise<{ observed: ImageSyncObserved; objects: KubeObject[] }> {
   const namespace = m.namespace!;
   const live = await kube.list(JOB, namespace);
-  const observed = await observeImageSync(m, observeContext(kube, namespace, live));
-  const objects = renderImageSync(m, {
-    namespace,
-    settings,
-    commit: { sha: 'c0ffee', author: 'test', date: '2026-01-01T00:00:00Z', message: 'test' },
-    live,
-    observed,
-  });
+  const { observed, objects } = await kindRound(imageSyncKind, m, observeContext(kube, namespace, live));
   for (const object of objects) await kube.apply(object);
   return { observed, objects };
 }

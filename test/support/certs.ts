@@ -1,6 +1,6 @@
 // Self-signed certificate authorities for the test bench (openssl, as an operator would make them).
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export function openssl(args: string[], cwd: string): void {
@@ -28,4 +28,53 @@ export function selfSignedCa(dir: string, commonName: string, days = 2): string 
     dir,
   );
   return readFileSync(join(dir, 'ca.crt'), 'utf8');
+}
+
+/**
+ * A key and a certificate signed by the CA in `dir` (see selfSignedCa), with the given X.509 extensions;
+ * written as `<name>.key` and `<name>.crt`, whose paths are returned.
+ */
+export function signedCertificate(
+  dir: string,
+  name: string,
+  subject: string,
+  extensions: string,
+): { cert: string; key: string } {
+  writeFileSync(join(dir, `${name}.ext`), `${extensions}\n`);
+  openssl(
+    [
+      'req',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      `${name}.key`,
+      '-out',
+      `${name}.csr`,
+      '-subj',
+      subject,
+    ],
+    dir,
+  );
+  openssl(
+    [
+      'x509',
+      '-req',
+      '-in',
+      `${name}.csr`,
+      '-CA',
+      'ca.crt',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-out',
+      `${name}.crt`,
+      '-days',
+      '2',
+      '-extfile',
+      `${name}.ext`,
+    ],
+    dir,
+  );
+  return { cert: join(dir, `${name}.crt`), key: join(dir, `${name}.key`) };
 }

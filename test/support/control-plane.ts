@@ -8,7 +8,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { KubeClient } from '../../src/kube/client.js';
-import { openssl, selfSignedCa } from './certs.js';
+import { openssl, selfSignedCa, signedCertificate } from './certs.js';
 import { spawnTracked, stopTracked, waitFor } from './processes.js';
 import { freePort } from './registry.js';
 import { makeTempDir } from './tmp.js';
@@ -57,89 +57,20 @@ export function controlPlaneBinaries(): string {
 
 function makeCertificates(dir: string): void {
   selfSignedCa(dir, 'image-gitops-test-ca');
-  writeFileSync(
-    join(dir, 'serving.ext'),
-    'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n',
-  );
-  openssl(
-    [
-      'req',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      'serving.key',
-      '-out',
-      'serving.csr',
-      '-subj',
-      '/CN=localhost',
-    ],
+  signedCertificate(
     dir,
-  );
-  openssl(
-    [
-      'x509',
-      '-req',
-      '-in',
-      'serving.csr',
-      '-CA',
-      'ca.crt',
-      '-CAkey',
-      'ca.key',
-      '-CAcreateserial',
-      '-out',
-      'serving.crt',
-      '-days',
-      '2',
-      '-extfile',
-      'serving.ext',
-    ],
-    dir,
+    'serving',
+    '/CN=localhost',
+    'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth',
   );
   openssl(['genrsa', '-out', 'sa.key', '2048'], dir);
   openssl(['rsa', '-in', 'sa.key', '-pubout', '-out', 'sa.pub'], dir);
 }
 
 function makeClientCertificate(dir: string, user: string, groups: string[]): { cert: string; key: string } {
-  const base = `client-${user.replace(/[^a-zA-Z0-9-]/g, '_')}`;
+  const name = `client-${user.replace(/[^a-zA-Z0-9-]/g, '_')}`;
   const subject = `/CN=${user}${groups.map((g) => `/O=${g}`).join('')}`;
-  writeFileSync(join(dir, `${base}.ext`), 'extendedKeyUsage=clientAuth\n');
-  openssl(
-    [
-      'req',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      `${base}.key`,
-      '-out',
-      `${base}.csr`,
-      '-subj',
-      subject,
-    ],
-    dir,
-  );
-  openssl(
-    [
-      'x509',
-      '-req',
-      '-in',
-      `${base}.csr`,
-      '-CA',
-      'ca.crt',
-      '-CAkey',
-      'ca.key',
-      '-CAcreateserial',
-      '-out',
-      `${base}.crt`,
-      '-days',
-      '2',
-      '-extfile',
-      `${base}.ext`,
-    ],
-    dir,
-  );
-  return { cert: join(dir, `${base}.crt`), key: join(dir, `${base}.key`) };
+  return signedCertificate(dir, name, subject, 'extendedKeyUsage=clientAuth');
 }
 
 function kubeconfigYaml(server: string, caFile: string, user: string, cert: string, key: string): string {
