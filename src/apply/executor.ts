@@ -4,7 +4,7 @@ import { KubeApiError } from '../kube/errors.js';
 import type { KubeApi } from '../kube/types.js';
 import { byTier } from '../plan/order.js';
 import type { Plan, PlanStep } from '../plan/plan.js';
-import { DEFAULT_RETRY, type RetryOptions, withRetries } from './retry.js';
+import { applyRetryBudgetMs, DEFAULT_RETRY, RetryBudget, type RetryOptions, withRetries } from './retry.js';
 
 export interface StepResult {
   step: PlanStep;
@@ -34,6 +34,10 @@ function isImmutableJobChange(error: unknown, object: KubeObject): boolean {
  * Carries out a plan: server-side apply tier by tier (config before workloads before Jobs), deletes in
  * reverse order, bounded parallelism within a tier, retries with backoff. A failing object does not stop
  * the others; its error is in its result.
+ *
+ * Bounded in time: all retries of one plan share a backoff budget (`retry.budget`, else
+ * APPLY_RETRY_BUDGET_SECONDS, default 30 s), and once the signal aborts (sync deadline, shutdown) the steps
+ * not started fail with "not attempted" and the reason, so that the sync ends and its status says why.
  */
 export async function executePlan(
   kube: KubeApi,
@@ -41,7 +45,11 @@ export async function executePlan(
   options: ExecuteOptions = {},
 ): Promise<StepResult[]> {
   const concurrency = options.concurrency ?? 8;
-  const retry = options.retry ?? DEFAULT_RETRY;
+  const base = options.retry ?? DEFAULT_RETRY;
+  const retry: RetryOptions = {
+    ...base,
+    budget: base.budget ?? new RetryBudget(applyRetryBudgetMs(process.env)),
+  };
   const results: StepResult[] = [];
   const writes = plan.steps.filter((s) => s.action === 'create' || s.action === 'update');
   const deletes = plan.steps.filter((s) => s.action === 'delete');

@@ -6,6 +6,13 @@ import { LABELS } from '../core/labels.js';
 import { kindDefinition } from '../kinds/registry.js';
 import type { CommitInfo, ObserveContext } from '../kinds/types.js';
 import type { Manifest } from '../manifests/types.js';
+import {
+  abortReason,
+  type RegistryLimits,
+  type RegistryPolicy,
+  registryLimitsFromEnv,
+  registryPolicy,
+} from '../registry/limits.js';
 import { manifestId, stampObject } from '../render/stamp.js';
 
 export interface RenderedManifest {
@@ -28,6 +35,49 @@ export interface RenderInput {
   /** What observe may read, for a manifest's namespace and its live objects. */
   observeContext(namespace: string, live: KubeObject[]): ObserveContext;
   concurrency?: number;
+  /** Registry deadlines and budgets; read from the environment when absent (see registry/limits.ts). */
+  limits?: RegistryLimits;
+}
+
+/** Thrown when one manifest's observe step outlives its deadline. */
+export class ObserveDeadlineError extends Error {
+  constructor(ms: number) {
+    super(
+      `observe did not finish within ${Math.round(ms / 1000)} s (OBSERVE_TIMEOUT_SECONDS): a registry or ` +
+        'the cluster answered too slowly; objects kept as they are, retried next sync',
+    );
+    this.name = 'ObserveDeadlineError';
+  }
+}
+
+/**
+ * Runs one manifest's observe under its own deadline, on top of the sync's signal: the kind gets a signal
+ * that aborts at whichever comes first, and the result is not waited for past it even if the kind does not
+ * listen (its late answer is dropped).
+ */
+async function observeWithin<T>(
+  observe: (signal: AbortSignal) => Promise<T>,
+  deadlineMs: number,
+  outer: AbortSignal | undefined,
+): Promise<T> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new ObserveDeadlineError(deadlineMs)), deadlineMs);
+  const signal = outer ? AbortSignal.any([outer, controller.signal]) : controller.signal;
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(abortReason(signal, 'observe aborted'));
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  });
+  aborted.catch(() => {});
+  try {
+    const work = observe(signal);
+    work.catch(() => {});
+    return await Promise.race([work, aborted]);
+  } finally {
+    clearTimeout(timer);
+    if (onAbort) signal.removeEventListener('abort', onAbort);
+  }
 }
 
 function detailsOf(observed: unknown): Record<string, unknown> | undefined {
@@ -46,6 +96,9 @@ export async function renderManifests(input: RenderInput): Promise<RenderedManif
     const id = object.metadata.labels?.[LABELS.manifestId] ?? '';
     liveByManifest.set(id, [...(liveByManifest.get(id) ?? []), object]);
   }
+  const limits = input.limits ?? registryLimitsFromEnv(process.env);
+  // One budget of registry retry waits for the whole sync.
+  const policy: RegistryPolicy = registryPolicy(limits);
   return mapBounded(input.manifests, input.concurrency ?? 4, async (manifest) => {
     const definition = kindDefinition(manifest.kind);
     if (!definition) {
@@ -60,8 +113,15 @@ export async function renderManifests(input: RenderInput): Promise<RenderedManif
     const location = { file: manifest.origin.file, line: manifest.origin.line };
     let observed: unknown;
     try {
-      observed = definition.observe
-        ? await definition.observe(manifest, input.observeContext(namespace, live))
+      const context = input.observeContext(namespace, live);
+      const observe = definition.observe;
+      if (context.signal?.aborted) throw abortReason(context.signal, 'sync aborted');
+      observed = observe
+        ? await observeWithin(
+            (signal) => observe(manifest, { ...context, signal, registry: policy }),
+            limits.observeTimeoutMs,
+            context.signal,
+          )
         : undefined;
     } catch (error) {
       return { manifest, objects: [], problems: [problemFromError(error, 'OBSERVE_FAILED', location)] };

@@ -1,6 +1,7 @@
 import type { Settings } from '../config/settings.js';
 import type { KubeObject } from '../core/kube-object.js';
 import type { Manifest } from '../manifests/types.js';
+import type { RegistryPolicy } from '../registry/limits.js';
 
 /** The object types a kind renders, so that the engine can list what it owns of each. */
 export interface ObjectType {
@@ -43,7 +44,10 @@ export interface ObserveContext {
   readSecret(namespace: string, name: string): Promise<Record<string, string> | undefined>;
   /** List objects of a type, across namespaces when namespace is undefined. */
   listObjects(type: ObjectType, namespace?: string, labelSelector?: string): Promise<KubeObject[]>;
+  /** Aborts at this manifest's observe deadline or the sync's: pass it to every I/O call. */
   signal?: AbortSignal;
+  /** Registry limits and the retry-wait budget this sync's registry calls share (engine-provided). */
+  registry?: RegistryPolicy;
 }
 
 /**

@@ -5,16 +5,33 @@
  *
  * Auth: a 401 with `WWW-Authenticate: Basic` is answered with the registry's credential; a 401 with
  * `Bearer realm=...,service=...,scope=...` (Docker Hub, GHCR, Quay, Harbor) fetches a token from the realm
- * (with basic credentials when there are any, anonymously otherwise) and retries. 429/503 are retried a
- * bounded number of times after `Retry-After` (seconds or HTTP date), capped.
+ * (with basic credentials when there are any, anonymously otherwise) and retries.
+ *
+ * Credentials go to a token service only when it is on the registry's own host (same host and port), on a
+ * host the operator allowed (REGISTRY_TOKEN_HOSTS; Docker Hub's auth.docker.io for docker.io), and over
+ * HTTPS unless the registry is explicitly insecure (`tlsVerify: false`); otherwise the token is asked for
+ * anonymously and a refusal says why the credentials were withheld. A redirect to another origin drops them.
+ *
+ * Bounds: every request has a connect and a whole-answer deadline; 429/503 are retried a bounded number of
+ * times after `Retry-After`, a Retry-After beyond REGISTRY_MAX_RETRY_AFTER_SECONDS fails at once (the next
+ * sync retries), and all waits of one sync share a budget (see limits.ts).
+ * Answers are checked by schema before use (answers.ts); tags that are not valid tags are skipped and named.
  * TLS per registry: verified by default, an extra CA, or `tlsVerify: false` which, like skopeo, also falls
  * back to plain HTTP when the port does not speak TLS.
  */
 import { createHash } from 'node:crypto';
 import { ImageGitopsError } from '../core/errors.js';
+import { isDigest, parseAnswer } from './answers.js';
 import type { RegistryCredential } from './credentials.js';
 import { type HttpResponse, httpRequest, isTlsHandshakeFailure } from './http.js';
-import { type ImageReference, normaliseRegistryHost, registryApiHost } from './references.js';
+import { DEFAULT_REGISTRY_LIMITS, type RegistryPolicy, registryPolicy, sleep } from './limits.js';
+import {
+  DOCKER_HUB,
+  type ImageReference,
+  isValidTag,
+  normaliseRegistryHost,
+  registryApiHost,
+} from './references.js';
 
 export const MANIFEST_MEDIA_TYPES = {
   ociIndex: 'application/vnd.oci.image.index.v1+json',
@@ -37,12 +54,15 @@ export interface RegistryAccess {
 export interface RegistryClientOptions {
   /** Access settings by normalised registry host (`docker.io`, `127.0.0.1:5000`). */
   access?: (registry: string) => RegistryAccess | undefined;
-  /** Retries after 429/503; default 3. */
+  /** The sync's limits and shared wait budget; default: DEFAULT_REGISTRY_LIMITS and a budget of its own. */
+  policy?: RegistryPolicy;
+  /** Retries after 429/503; default the policy's (3). */
   maxRetries?: number;
-  /** Longest wait honoured from a Retry-After; default 60 s. */
+  /** Longest Retry-After waited for; a longer one fails the call at once. Default the policy's (10 s). */
   maxRetryDelayMs?: number;
   /** Wait when a 429 has no Retry-After; default 1 s. */
   defaultRetryDelayMs?: number;
+  /** One request's whole-answer deadline; default the policy's (30 s). */
   timeoutMs?: number;
   /** Tags per page asked with `?n=` (the registry may answer fewer); the registry's default when absent. */
   tagPageSize?: number;
@@ -59,6 +79,12 @@ export interface ManifestInfo {
   digest: string;
   mediaType: string;
   body: unknown;
+}
+
+/** A tag list, and the entries of the registry's answer that were not valid tags (skipped). */
+export interface TagList {
+  tags: string[];
+  skipped: string[];
 }
 
 export class RegistryError extends ImageGitopsError {
@@ -109,6 +135,8 @@ function headerText(value: string | string[] | undefined): string | undefined {
 interface HostState {
   scheme: 'https' | 'http';
   basic: boolean;
+  /** Why credentials were not sent to the token service, for the message of a refusal. */
+  withheld?: string;
   /** Bearer tokens by scope, with their expiry. */
   tokens: Map<string, { token: string; expires: number }>;
 }
@@ -116,27 +144,72 @@ interface HostState {
 export class RegistryClient {
   private readonly hosts = new Map<string, HostState>();
   private readonly options: RegistryClientOptions;
+  private readonly policy: RegistryPolicy;
 
   constructor(options: RegistryClientOptions = {}) {
     this.options = options;
+    this.policy = options.policy ?? registryPolicy(DEFAULT_REGISTRY_LIMITS);
   }
 
-  /** Every tag of the repository, following `Link` pagination; undefined when the repository is unknown. */
+  /** Every valid tag of the repository, following `Link` pagination; undefined when the repository is unknown. */
   async listTags(image: Pick<ImageReference, 'registry' | 'repository'>): Promise<string[] | undefined> {
+    return (await this.listTagsDetailed(image))?.tags;
+  }
+
+  /**
+   * Every tag of the repository with the entries skipped because they are not valid tags
+   * (`[A-Za-z0-9_][A-Za-z0-9._-]{0,127}`); undefined when the repository is unknown. An answer that is not a
+   * tag list at all (`{"tags":"abc"}`) throws.
+   */
+  async listTagsDetailed(
+    image: Pick<ImageReference, 'registry' | 'repository'>,
+  ): Promise<TagList | undefined> {
     const tags: string[] = [];
+    const skipped: string[] = [];
     const size = this.options.tagPageSize;
+    const what = `list tags of ${image.registry}/${image.repository}`;
     let path: string | undefined = `/v2/${image.repository}/tags/list${size ? `?n=${size}` : ''}`;
+    const seen = new Set<string>();
     for (let page = 0; path; page++) {
-      if (page > 10_000)
+      if (page > 10_000 || seen.has(path))
         throw new RegistryError(`${image.registry}/${image.repository}: endless tag pagination`);
+      seen.add(path);
       const res = await this.send(image, 'GET', path, { Accept: 'application/json' });
-      if (res.status === 404) return page === 0 ? undefined : tags;
-      this.expectOk(res, `list tags of ${image.registry}/${image.repository}`);
-      const parsed = JSON.parse(res.body.toString('utf8')) as { tags?: string[] | null };
-      tags.push(...(parsed.tags ?? []));
+      if (res.status === 404) return page === 0 ? undefined : { tags, skipped };
+      this.expectOk(res, what, image.registry);
+      const parsed = this.answer('tagList', res, what);
+      for (const tag of parsed.tags ?? []) (isValidTag(tag) ? tags : skipped).push(tag);
       path = nextLink(res.headers.link);
+      // The next page stays on this registry: a Link to another origin is not followed.
+      if (path && /^[a-z][a-z0-9+.-]*:/i.test(path)) {
+        const next = new URL(path);
+        if (
+          normaliseRegistryHost(next.host) !== normaliseRegistryHost(image.registry) &&
+          next.host !== registryApiHost(normaliseRegistryHost(image.registry))
+        )
+          throw new RegistryError(`${what}: the next page is on another host (${next.host}): refused`);
+        path = `${next.pathname}${next.search}`;
+      }
     }
-    return tags;
+    return { tags, skipped };
+  }
+
+  private answer<K extends Parameters<typeof parseAnswer>[0]>(kind: K, res: HttpResponse, what: string) {
+    try {
+      return parseAnswer(kind, res.body, what);
+    } catch (error) {
+      throw new RegistryError((error as Error).message, res.status);
+    }
+  }
+
+  private digestHeader(res: HttpResponse, what: string): string | undefined {
+    const digest = headerText(res.headers['docker-content-digest'])?.trim();
+    if (digest === undefined || digest === '') return undefined;
+    if (!isDigest(digest))
+      throw new RegistryError(
+        `${what}: Docker-Content-Digest "${digest.slice(0, 100)}" is not a digest: refused`,
+      );
+    return digest;
   }
 
   /** The manifest digest of a tag or digest (HEAD); undefined when there is no such manifest. */
@@ -148,8 +221,9 @@ export class RegistryClient {
       Accept: MANIFEST_ACCEPT,
     });
     if (res.status === 404) return undefined;
-    this.expectOk(res, `HEAD ${image.registry}/${image.repository}:${reference}`);
-    const digest = headerText(res.headers['docker-content-digest']);
+    const what = `HEAD ${image.registry}/${image.repository}:${reference}`;
+    this.expectOk(res, what, image.registry);
+    const digest = this.digestHeader(res, what);
     if (digest) return digest;
     // Some registries omit the header on HEAD: the GET body's sha256 is the digest.
     return (await this.getManifest(image, reference))?.digest;
@@ -163,11 +237,11 @@ export class RegistryClient {
       Accept: MANIFEST_ACCEPT,
     });
     if (res.status === 404) return undefined;
-    this.expectOk(res, `GET ${image.registry}/${image.repository}:${reference}`);
+    const what = `GET ${image.registry}/${image.repository}:${reference}`;
+    this.expectOk(res, what, image.registry);
     const digest =
-      headerText(res.headers['docker-content-digest']) ??
-      `sha256:${createHash('sha256').update(res.body).digest('hex')}`;
-    const body = JSON.parse(res.body.toString('utf8')) as { mediaType?: string };
+      this.digestHeader(res, what) ?? `sha256:${createHash('sha256').update(res.body).digest('hex')}`;
+    const body = this.answer('manifest', res, what);
     const mediaType = headerText(res.headers['content-type'])?.split(';')[0] ?? body.mediaType ?? '';
     return { digest, mediaType, body };
   }
@@ -183,8 +257,10 @@ export class RegistryClient {
   ): Promise<string | undefined> {
     const manifest = await this.getManifest(image, reference);
     if (!manifest) return undefined;
-    const children = (manifest.body as { manifests?: Array<{ digest: string; platform?: Platform }> })
-      .manifests;
+    // Checked by schema in getManifest: every child has a digest.
+    const children = (
+      manifest.body as { manifests?: Array<{ digest: string; platform?: Partial<Platform> }> }
+    ).manifests;
     if (!children) return manifest.digest;
     const child = children.find(
       (m) =>
@@ -195,12 +271,19 @@ export class RegistryClient {
     return child?.digest;
   }
 
-  private expectOk(res: HttpResponse, what: string): void {
+  private expectOk(res: HttpResponse, what: string, registry?: string): void {
     if (res.status >= 200 && res.status < 300) return;
-    const detail = res.body.toString('utf8').slice(0, 300).trim();
+    const detail = res.body
+      .toString('utf8')
+      .slice(0, 300)
+      .replace(/[^\x20-\x7e]+/g, ' ')
+      .trim();
+    const withheld = registry ? this.hosts.get(normaliseRegistryHost(registry))?.withheld : undefined;
     const hint =
       res.status === 401 || res.status === 403
-        ? ' (check the credentials Secret of this registry)'
+        ? withheld
+          ? ` (${withheld})`
+          : ' (check the credentials Secret of this registry)'
         : res.status === 429
           ? ' (rate limited; retries exhausted)'
           : '';
@@ -238,16 +321,35 @@ export class RegistryClient {
       const res = await this.raw(registry, state, access, method, path, { ...headers, ...auth });
       if (res.status === 401 && !authRetried) {
         authRetried = true;
-        if (await this.answerChallenge(res, state, access, defaultScope, auth.Authorization)) continue;
+        if (await this.answerChallenge(res, registry, state, access, defaultScope, auth.Authorization))
+          continue;
         return res;
       }
-      if ((res.status === 429 || res.status === 503) && rateRetries < (this.options.maxRetries ?? 3)) {
+      const limits = this.policy.limits;
+      if (
+        (res.status === 429 || res.status === 503) &&
+        rateRetries < (this.options.maxRetries ?? limits.maxRetries)
+      ) {
         rateRetries++;
-        const wait = Math.min(
-          retryAfterMs(headerText(res.headers['retry-after'])) ?? this.options.defaultRetryDelayMs ?? 1000,
-          this.options.maxRetryDelayMs ?? 60_000,
-        );
-        await new Promise((resolve) => setTimeout(resolve, wait));
+        const what = `${method} ${registry}${path.split('?')[0]}: HTTP ${res.status}`;
+        const wait =
+          retryAfterMs(headerText(res.headers['retry-after'])) ?? this.options.defaultRetryDelayMs ?? 1000;
+        const bound = this.options.maxRetryDelayMs ?? limits.maxRetryAfterMs;
+        if (wait > bound) {
+          throw new RegistryError(
+            `${what}, Retry-After ${Math.ceil(wait / 1000)} s is beyond the ${Math.ceil(bound / 1000)} s ` +
+              'bound (REGISTRY_MAX_RETRY_AFTER_SECONDS): not waited for, retried next sync',
+            res.status,
+          );
+        }
+        if (!this.policy.budget.take(wait)) {
+          throw new RegistryError(
+            `${what}: this sync's ${Math.round(this.policy.budget.totalMs / 1000)} s of retry waits are spent ` +
+              '(REGISTRY_RETRY_WAIT_BUDGET_SECONDS): retried next sync',
+            res.status,
+          );
+        }
+        await sleep(wait, this.options.signal);
         continue;
       }
       return res;
@@ -264,6 +366,7 @@ export class RegistryClient {
   /** Learns how to authenticate from a 401; false when there is nothing more to try. */
   private async answerChallenge(
     res: HttpResponse,
+    registry: string,
     state: HostState,
     access: RegistryAccess,
     defaultScope: string,
@@ -281,24 +384,64 @@ export class RegistryClient {
       // A concurrent call fetched a token meanwhile: use it.
       if (cached && cached.expires > Date.now() && sent !== `Bearer ${cached.token}`) return true;
       const scope = challenge.params.scope || defaultScope;
-      const token = await this.fetchToken(challenge.params, scope, access);
+      const token = await this.fetchToken(challenge.params, scope, registry, state, access);
       state.tokens.set(defaultScope, token);
       return true;
     }
     return false;
   }
 
+  /**
+   * Why the credential may not go to this token service, or undefined when it may: the realm must be on the
+   * registry's own host (same host and port) or an allowed token host, and on HTTPS unless the registry is
+   * explicitly insecure.
+   */
+  private withholdReason(realm: URL, registry: string, access: RegistryAccess): string | undefined {
+    const realmHost = realm.host.toLowerCase();
+    const own = new Set([registry, registryApiHost(registry)].map((h) => h.toLowerCase()));
+    const allowed = [
+      ...(registry === DOCKER_HUB ? ['auth.docker.io'] : []),
+      ...(this.policy.limits.tokenHosts.get('*') ?? []),
+      ...(this.policy.limits.tokenHosts.get(registry) ?? []),
+    ];
+    if (!own.has(realmHost) && !allowed.includes(realmHost)) {
+      return (
+        `credentials withheld from the token service ${realm.origin}: it is not ${registry}'s own host ` +
+        '(an operator can allow it with REGISTRY_TOKEN_HOSTS)'
+      );
+    }
+    if (realm.protocol !== 'https:' && access.tlsVerify !== false) {
+      return `credentials withheld from the token service ${realm.origin}: plain HTTP, and ${registry} is not marked insecure (tlsVerify: false)`;
+    }
+    return undefined;
+  }
+
   private async fetchToken(
     params: Record<string, string>,
     scope: string,
+    registry: string,
+    state: HostState,
     access: RegistryAccess,
   ): Promise<{ token: string; expires: number }> {
-    const url = new URL(params.realm ?? '');
+    let url: URL;
+    try {
+      url = new URL(params.realm ?? '');
+    } catch {
+      throw new RegistryError(
+        `${registry}: token realm "${(params.realm ?? '').slice(0, 100)}" is not a URL`,
+      );
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:')
+      throw new RegistryError(`${registry}: token realm ${url.protocol} is neither https nor http: refused`);
     if (params.service) url.searchParams.set('service', params.service);
     url.searchParams.set('scope', scope);
+    const where = `token endpoint ${url.origin}${url.pathname}`;
     const realmAccess = this.access(url.host);
     const headers: Record<string, string> = {};
-    if (access.credential) headers.Authorization = basicHeader(access.credential);
+    const withheld = access.credential ? this.withholdReason(url, registry, access) : undefined;
+    if (withheld) state.withheld = withheld;
+    else delete state.withheld;
+    if (access.credential && !withheld) headers.Authorization = basicHeader(access.credential);
     let res: HttpResponse;
     try {
       res = await httpRequest(url, {
@@ -306,32 +449,28 @@ export class RegistryClient {
         headers,
         tlsVerify: realmAccess.tlsVerify,
         ca: realmAccess.ca,
-        timeoutMs: this.options.timeoutMs,
-        signal: this.options.signal,
+        timeoutMs: this.options.timeoutMs ?? this.policy.limits.requestTimeoutMs,
+        connectTimeoutMs: this.policy.limits.connectTimeoutMs,
+        allowPlainHttp: access.tlsVerify === false,
+        ...(this.options.signal ? { signal: this.options.signal } : {}),
       });
     } catch (error) {
-      throw new RegistryError(
-        `token endpoint ${url.origin}${url.pathname}: ${(error as Error).message}`,
-        undefined,
-        {
-          cause: error,
-        },
-      );
+      throw new RegistryError(`${where}: ${(error as Error).message}`, undefined, { cause: error });
     }
     if (res.status !== 200) {
       throw new RegistryError(
-        `token endpoint ${url.origin}${url.pathname} answered HTTP ${res.status} for scope ${scope}` +
-          (access.credential ? ' (check the credentials Secret)' : ' (no credentials configured)'),
+        `${where} answered HTTP ${res.status} for scope ${scope}` +
+          (withheld
+            ? ` (${withheld})`
+            : access.credential
+              ? ' (check the credentials Secret)'
+              : ' (no credentials configured)'),
         res.status,
       );
     }
-    const body = JSON.parse(res.body.toString('utf8')) as {
-      token?: string;
-      access_token?: string;
-      expires_in?: number;
-    };
+    const body = this.answer('token', res, where);
     const token = body.token ?? body.access_token;
-    if (!token) throw new RegistryError(`token endpoint ${url.origin}${url.pathname} returned no token`);
+    if (!token) throw new RegistryError(`${where} returned no token`);
     // Renew a little early; the spec's default lifetime is 60 s.
     return { token, expires: Date.now() + Math.max(10, (body.expires_in ?? 60) - 5) * 1000 };
   }
@@ -351,8 +490,10 @@ export class RegistryClient {
         headers,
         tlsVerify: access.tlsVerify,
         ca: access.ca,
-        timeoutMs: this.options.timeoutMs,
-        signal: this.options.signal,
+        timeoutMs: this.options.timeoutMs ?? this.policy.limits.requestTimeoutMs,
+        connectTimeoutMs: this.policy.limits.connectTimeoutMs,
+        allowPlainHttp: access.tlsVerify === false,
+        ...(this.options.signal ? { signal: this.options.signal } : {}),
       });
     const scheme = state.scheme;
     try {

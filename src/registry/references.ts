@@ -4,6 +4,7 @@
  * one-segment Docker Hub name lives under `library/`.
  */
 import { ImageGitopsError } from '../core/errors.js';
+import { isRegistryHost } from './limits.js';
 
 export const DOCKER_HUB = 'docker.io';
 /** The host that serves Docker Hub's registry API (docker.io itself only redirects). */
@@ -69,7 +70,13 @@ export function parseImageReference(text: string): ImageReference {
   const segments = rest.split('/');
   let registry = DOCKER_HUB;
   if (segments.length > 1 && looksLikeHost(segments[0] ?? '')) {
-    registry = normaliseRegistryHost(segments.shift() ?? '');
+    const host = segments.shift() ?? '';
+    if (!isRegistryHost(host))
+      throw invalid(
+        text,
+        `"${host}" is not a registry host (letters, digits, dots, dashes and a :port only)`,
+      );
+    registry = normaliseRegistryHost(host);
   }
   let repository = segments.join('/');
   if (registry === DOCKER_HUB && !repository.includes('/')) repository = `library/${repository}`;
@@ -81,7 +88,7 @@ export function parseImageReference(text: string): ImageReference {
 }
 
 function invalid(text: string, why: string): ImageGitopsError {
-  return new ImageGitopsError('INVALID_SPEC', `image reference "${text}": ${why}`);
+  return new ImageGitopsError('INVALID_SPEC', `image reference ${JSON.stringify(text)}: ${why}`);
 }
 
 /** `registry/repository` without tag or digest. */

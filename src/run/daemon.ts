@@ -7,7 +7,7 @@ import { createMetrics, type Metrics, recordLeadership, recordSyncReport } from 
 import type { SyncReport } from '../status/types.js';
 import { LeaderElector, type LeaseClient } from './leader.js';
 import { createLogger, type Logger } from './logger.js';
-import { parseSchedule, Scheduler, type SyncTrigger } from './scheduler.js';
+import { DEFAULT_SYNC_DEADLINE_MS, parseSchedule, Scheduler, type SyncTrigger } from './scheduler.js';
 
 /**
  * The long-running reconciler: HTTP (health, metrics, status, webhooks) from the start, leader election when
@@ -34,6 +34,8 @@ export type DaemonConfig = Pick<
   git: Pick<ReconcilerConfig['git'], 'branch' | 'tag' | 'commit'>;
   /** How long a running sync may go on after SIGTERM before it is aborted (default 20s). */
   shutdownGraceMs?: number;
+  /** Deadline of one sync; past it the sync is aborted between steps (default 30 min, SYNC_DEADLINE_SECONDS). */
+  syncDeadlineMs?: number;
   /** Lease timings; by default derived from leaderElection.leaseDurationSeconds as client-go's 15/10/2. */
   renewDeadlineMs?: number;
   retryPeriodMs?: number;
@@ -64,6 +66,7 @@ export class Daemon {
       sync: (trigger, signal) => this.syncOnce(trigger, signal),
       logger: this.logger,
       ...(config.backoff ? { backoff: config.backoff } : {}),
+      ...(config.syncDeadlineMs ? { deadlineMs: config.syncDeadlineMs } : {}),
     });
     this.elector = config.leaderElection.enabled ? this.makeElector(config, deps.leaseClient) : undefined;
     recordLeadership(this.metrics, this.elector === undefined);
@@ -226,6 +229,8 @@ export function handleSignals(
  * `image-gitops run`: builds the Kubernetes client and the Reconciler from the config and runs the daemon
  * until SIGTERM/SIGINT. Resolves with the exit code once shut down. SHUTDOWN_GRACE_SECONDS (default 20) is
  * how long a running sync may go on after SIGTERM; keep it below the pod's terminationGracePeriodSeconds.
+ * SYNC_DEADLINE_SECONDS (default 1800) bounds one sync: past it, the sync is aborted between steps, its
+ * registry calls are cut off, and the next sync starts on schedule.
  */
 export async function runDaemon(
   config: ReconcilerConfig,
@@ -240,8 +245,12 @@ export async function runDaemon(
       `SHUTDOWN_GRACE_SECONDS must be a non-negative number, got "${env.SHUTDOWN_GRACE_SECONDS}"`,
     );
   }
+  const deadlineSeconds = Number(env.SYNC_DEADLINE_SECONDS ?? DEFAULT_SYNC_DEADLINE_MS / 1000);
+  if (!Number.isFinite(deadlineSeconds) || deadlineSeconds <= 0) {
+    throw new Error(`SYNC_DEADLINE_SECONDS must be a positive number, got "${env.SYNC_DEADLINE_SECONDS}"`);
+  }
   const daemon = new Daemon(
-    { ...config, shutdownGraceMs: graceSeconds * 1000 },
+    { ...config, shutdownGraceMs: graceSeconds * 1000, syncDeadlineMs: deadlineSeconds * 1000 },
     { engine, leaseClient: kube, logger },
   );
   const exited = new Promise<number>((resolve) => handleSignals(daemon, resolve));

@@ -62,9 +62,26 @@ export function backoffDelay(
   return Math.round(base * (1 - policy.jitter * random()));
 }
 
+/** Default bound on one sync, from start to status (SYNC_DEADLINE_SECONDS). */
+export const DEFAULT_SYNC_DEADLINE_MS = 30 * 60_000;
+
+/** The abort reason of a sync that outlived its deadline. */
+export class SyncDeadlineError extends Error {
+  constructor(ms: number) {
+    super(`the sync deadline of ${Math.round(ms / 1000)} s passed (SYNC_DEADLINE_SECONDS)`);
+    this.name = 'SyncDeadlineError';
+  }
+}
+
 export interface SchedulerOptions {
   schedule: Schedule;
+  /**
+   * The signal aborts when the sync outlives `deadlineMs` (reason: SyncDeadlineError) or when the scheduler
+   * stops; the engine checks it between steps and passes it to every slow call.
+   */
   sync(trigger: SyncTrigger, signal: AbortSignal): Promise<SyncReport>;
+  /** Deadline of one sync; default DEFAULT_SYNC_DEADLINE_MS. */
+  deadlineMs?: number;
   backoff?: Partial<BackoffPolicy>;
   /** Run one sync as soon as the scheduler starts (default true). */
   syncAtStart?: boolean;
@@ -165,7 +182,7 @@ export class Scheduler {
     if (!running) return { aborted: false };
     if (await settlesWithin(running.done, graceMs)) return { aborted: false };
     this.logger.warn('aborting the running sync', { trigger: running.trigger, graceMs });
-    running.controller.abort(new Error('the reconciler is stopping'));
+    running.controller.abort(new Error('the reconciler is shutting down'));
     if (!(await settlesWithin(running.done, abortWaitMs))) {
       this.logger.error('the aborted sync did not stop in time', { abortWaitMs });
     }
@@ -175,7 +192,15 @@ export class Scheduler {
   private launch(trigger: SyncTrigger): void {
     this.clearTimer();
     const controller = new AbortController();
-    const done = this.runOnce(trigger, controller.signal).then(() => this.afterSync());
+    const deadlineMs = this.options.deadlineMs ?? DEFAULT_SYNC_DEADLINE_MS;
+    const deadline = setTimeout(() => {
+      this.logger.warn('sync deadline passed: aborting the sync between steps', { trigger, deadlineMs });
+      controller.abort(new SyncDeadlineError(deadlineMs));
+    }, deadlineMs);
+    const done = this.runOnce(trigger, controller.signal).then(() => {
+      clearTimeout(deadline);
+      this.afterSync();
+    });
     this.current = { trigger, controller, done };
   }
 

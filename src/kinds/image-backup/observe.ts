@@ -87,6 +87,7 @@ export async function observeImageBackup(
   const client = new RegistryClient({
     access: (host) => access.get(host),
     ...(context.signal ? { signal: context.signal } : {}),
+    ...(context.registry ? { policy: context.registry } : {}),
   });
   const outcomes = await compareCopies(client, pairs, { tolerateErrors: true });
   const images: ImageBackupStatus[] = outcomes.map((outcome) => ({

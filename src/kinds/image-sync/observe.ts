@@ -31,6 +31,8 @@ export interface ImageSyncObserved {
   pending: PendingCopy[];
   /** Selected references the source does not have. */
   missing: string[];
+  /** Entries of the source's tag list that are not valid tags: not copied. */
+  skipped?: string[];
   /** The authfile (hosts with credentials) and CA PEMs by host, rendered into the Job's files Secret. */
   files: CopyFiles;
   message: string;
@@ -176,17 +178,20 @@ export async function observeImageSync(
   const client = new RegistryClient({
     access: (host) => access.get(host),
     ...(context.signal ? { signal: context.signal } : {}),
+    ...(context.registry ? { policy: context.registry } : {}),
   });
   const source = sourceRepository(spec);
   let refs: string[];
+  let skipped: string[] = [];
   if (spec.tags) {
-    const tags = await client.listTags(source);
-    if (!tags)
+    const list = await client.listTagsDetailed(source);
+    if (!list)
       throw new ImageGitopsError(
         'OBSERVE_FAILED',
         `source repository ${source.registry}/${source.repository} not found`,
       );
-    refs = selectTags(tags, spec.tags);
+    skipped = list.skipped;
+    refs = selectTags(list.tags, spec.tags);
   } else {
     refs = [singleSourceReference(spec)];
   }
@@ -216,6 +221,22 @@ export async function observeImageSync(
   const message =
     `${refs.length} selected, ${upToDate} up to date, ${pending.length} to copy` +
     (missing.length ? `, ${missing.length} missing at source` : '') +
-    ` (at most ${maxJobsPerManifest} Jobs of ${tagsPerJob} tags at a time)`;
-  return { matched: refs.length, upToDate, pending, missing, files, message };
+    ` (at most ${maxJobsPerManifest} Jobs of ${tagsPerJob} tags at a time)` +
+    (skipped.length ? `; ${describeSkipped(skipped)}` : '');
+  return {
+    matched: refs.length,
+    upToDate,
+    pending,
+    missing,
+    ...(skipped.length ? { skipped } : {}),
+    files,
+    message,
+  };
+}
+
+/** `2 source tags skipped, not valid tags: "a b", "x;y"` (the first five, quoted and shortened). */
+export function describeSkipped(skipped: readonly string[]): string {
+  const shown = skipped.slice(0, 5).map((t) => JSON.stringify(t.length > 40 ? `${t.slice(0, 40)}...` : t));
+  const more = skipped.length > shown.length ? ` and ${skipped.length - shown.length} more` : '';
+  return `${skipped.length} source tag${skipped.length === 1 ? '' : 's'} skipped, not valid tags: ${shown.join(', ')}${more}`;
 }

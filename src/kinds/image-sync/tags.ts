@@ -3,10 +3,13 @@
  * - `pattern`: image-operator's `2.x.0`, `v2.13.x`, `4.x.x`: the same number of dot segments, `x` for any
  *   number, the same `v` prefix; suffixes such as `-alpine` do not match.
  * - `semver`: a range (`>=1.2 <1.4`, `^2.13`) over tags that are semantic versions (optional `v`).
- * - `include` / `exclude`: regular expressions searched in the tag (anchor them with ^...$ as needed).
+ * - `include` / `exclude`: regular expressions searched in the tag (anchor them with ^...$ as needed), run by
+ *   RE2 (re2js): linear time in the tag's length whatever the pattern (`^(a+)+$` cannot hang the process), so
+ *   backreferences and lookarounds are refused at validation, with the field that holds them.
  * - release candidates (`-rc1`, `-rc.2`, `-RC3`) only with `releaseCandidates: true`.
  * - `newest`: keep only the N newest of what matched.
  */
+import { RE2JS } from 're2js';
 import semver from 'semver';
 
 export interface TagSelector {
@@ -85,6 +88,26 @@ export function compareTagsNewestFirst(a: string, b: string): number {
   return a < b ? 1 : a > b ? -1 : 0;
 }
 
+/** Longest include/exclude expression accepted. */
+export const MAX_EXPRESSION_LENGTH = 1000;
+
+/**
+ * A manifest's regular expression, compiled by RE2 (linear-time matching); throws an Error saying why it is
+ * refused. The one compiler for validation and sync, so that both refuse exactly the same expressions.
+ */
+export function compileTagExpression(expression: string): (tag: string) => boolean {
+  if (expression.length > MAX_EXPRESSION_LENGTH)
+    throw new Error(`longer than ${MAX_EXPRESSION_LENGTH} characters`);
+  let re: RE2JS;
+  try {
+    re = RE2JS.compile(expression);
+  } catch (error) {
+    const message = (error as Error).message.replace(/^error parsing regexp: /, '');
+    throw new Error(`${message} (expressions run on RE2, in linear time: no backreferences or lookarounds)`);
+  }
+  return (tag) => re.test(tag);
+}
+
 /** Checks the selector's own texts (pattern, range, expressions); messages name the field. */
 export function selectorProblems(selector: TagSelector): Array<{ field: string; message: string }> {
   const problems: Array<{ field: string; message: string }> = [];
@@ -103,7 +126,7 @@ export function selectorProblems(selector: TagSelector): Array<{ field: string; 
   for (const key of ['include', 'exclude'] as const) {
     (selector[key] ?? []).forEach((expression, i) => {
       try {
-        new RegExp(expression);
+        compileTagExpression(expression);
       } catch (error) {
         problems.push({
           field: `${key}/${i}`,
@@ -118,8 +141,8 @@ export function selectorProblems(selector: TagSelector): Array<{ field: string; 
 /** The tags the selector picks from `tags`, newest first, at most `newest`. */
 export function selectTags(tags: readonly string[], selector: TagSelector): string[] {
   const matchesPattern = selector.pattern ? patternMatcher(selector.pattern) : () => true;
-  const include = (selector.include ?? []).map((e) => new RegExp(e));
-  const exclude = (selector.exclude ?? []).map((e) => new RegExp(e));
+  const include = (selector.include ?? []).map(compileTagExpression);
+  const exclude = (selector.exclude ?? []).map(compileTagExpression);
   const range = selector.semver;
   const selected = [...new Set(tags)].filter((tag) => {
     if (isReleaseCandidate(tag) && !selector.releaseCandidates) return false;
@@ -133,8 +156,8 @@ export function selectTags(tags: readonly string[], selector: TagSelector): stri
         return false;
       }
     }
-    if (include.length > 0 && !include.some((re) => re.test(tag))) return false;
-    return !exclude.some((re) => re.test(tag));
+    if (include.length > 0 && !include.some((matches) => matches(tag))) return false;
+    return !exclude.some((matches) => matches(tag));
   });
   selected.sort(compareTagsNewestFirst);
   return selector.newest !== undefined ? selected.slice(0, selector.newest) : selected;

@@ -1,0 +1,160 @@
+/**
+ * Bounds on what talking to registries may cost, so that a slow or hostile registry costs one manifest a
+ * bounded time and never holds a whole sync. Read from the environment (documented defaults):
+ *
+ * | env                               | default | bounds                                                    |
+ * | --------------------------------- | ------- | --------------------------------------------------------- |
+ * | REGISTRY_CONNECT_TIMEOUT_SECONDS  | 10      | opening one connection (TCP + TLS)                        |
+ * | REGISTRY_REQUEST_TIMEOUT_SECONDS  | 30      | one request, from sending it to the last byte of its body |
+ * | REGISTRY_MAX_RETRIES              | 3       | retries of one request after 429/503                      |
+ * | REGISTRY_MAX_RETRY_AFTER_SECONDS  | 10      | a longer Retry-After fails the manifest now (next sync)   |
+ * | REGISTRY_RETRY_WAIT_BUDGET_SECONDS| 60      | all Retry-After waits of one sync added up                |
+ * | OBSERVE_TIMEOUT_SECONDS           | 120     | one manifest's observe step (all its registry calls)      |
+ * | REGISTRY_TOKEN_HOSTS              | (none)  | token services allowed to receive credentials, see below  |
+ *
+ * REGISTRY_TOKEN_HOSTS is a comma-separated list of `tokenhost[:port]` (allowed for every registry) or
+ * `registry=tokenhost[:port]` (for that registry only). Docker Hub's `auth.docker.io` is always allowed for
+ * `docker.io`. It is an operator setting: nothing in the config repo can widen it.
+ */
+import { ImageGitopsError } from '../core/errors.js';
+
+export interface RegistryLimits {
+  connectTimeoutMs: number;
+  requestTimeoutMs: number;
+  maxRetries: number;
+  maxRetryAfterMs: number;
+  retryWaitBudgetMs: number;
+  observeTimeoutMs: number;
+  /** Extra token hosts by registry host (`*` for every registry). */
+  tokenHosts: ReadonlyMap<string, readonly string[]>;
+}
+
+export const DEFAULT_REGISTRY_LIMITS: RegistryLimits = {
+  connectTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  maxRetries: 3,
+  maxRetryAfterMs: 10_000,
+  retryWaitBudgetMs: 60_000,
+  observeTimeoutMs: 120_000,
+  tokenHosts: new Map(),
+};
+
+function seconds(env: Record<string, string | undefined>, name: string, fallbackMs: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallbackMs;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0)
+    throw new ImageGitopsError('CONFIG', `${name} must be a positive number of seconds, got "${raw}"`);
+  return Math.round(value * 1000);
+}
+
+function count(env: Record<string, string | undefined>, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0)
+    throw new ImageGitopsError('CONFIG', `${name} must be a non-negative integer, got "${raw}"`);
+  return value;
+}
+
+/** `auth.example.com,registry.gitlab.com=gitlab.com` → { '*': [auth.example.com], 'registry.gitlab.com': [gitlab.com] } */
+export function parseTokenHosts(raw: string | undefined): Map<string, string[]> {
+  const result = new Map<string, string[]>();
+  for (const entry of (raw ?? '').split(',').map((e) => e.trim().toLowerCase())) {
+    if (!entry) continue;
+    const [left, right] = entry.includes('=') ? entry.split('=', 2) : ['*', entry];
+    const registry = (left ?? '').trim();
+    const host = (right ?? '').trim();
+    if (!isRegistryHost(host) || (registry !== '*' && !isRegistryHost(registry))) {
+      throw new ImageGitopsError(
+        'CONFIG',
+        `REGISTRY_TOKEN_HOSTS: "${entry}" is neither host[:port] nor registry=host[:port]`,
+      );
+    }
+    result.set(registry, [...(result.get(registry) ?? []), host]);
+  }
+  return result;
+}
+
+export function registryLimitsFromEnv(env: Record<string, string | undefined>): RegistryLimits {
+  const d = DEFAULT_REGISTRY_LIMITS;
+  return {
+    connectTimeoutMs: seconds(env, 'REGISTRY_CONNECT_TIMEOUT_SECONDS', d.connectTimeoutMs),
+    requestTimeoutMs: seconds(env, 'REGISTRY_REQUEST_TIMEOUT_SECONDS', d.requestTimeoutMs),
+    maxRetries: count(env, 'REGISTRY_MAX_RETRIES', d.maxRetries),
+    maxRetryAfterMs: seconds(env, 'REGISTRY_MAX_RETRY_AFTER_SECONDS', d.maxRetryAfterMs),
+    retryWaitBudgetMs: seconds(env, 'REGISTRY_RETRY_WAIT_BUDGET_SECONDS', d.retryWaitBudgetMs),
+    observeTimeoutMs: seconds(env, 'OBSERVE_TIMEOUT_SECONDS', d.observeTimeoutMs),
+    tokenHosts: parseTokenHosts(env.REGISTRY_TOKEN_HOSTS),
+  };
+}
+
+/**
+ * `host[:port]` as a registry host may be written: DNS labels or an IPv4 address, or a bracketed IPv6
+ * address, and an optional port. Nothing else: no spaces, `;`, backticks, quotes, slashes or newlines.
+ */
+const HOST =
+  /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*|\[[0-9a-fA-F:.]+\])(?::[0-9]{1,5})?$/;
+
+export function isRegistryHost(text: string): boolean {
+  return text.length <= 255 && HOST.test(text);
+}
+
+/** The same grammar as a JSON Schema pattern (schemas/*.json keep a copy of it). */
+export const REGISTRY_HOST_PATTERN = HOST.source;
+
+/**
+ * Time to wait after a 429/503, shared by every registry call of one sync: once spent, a throttled call
+ * fails at once (the manifest is retried next sync) instead of holding the sync.
+ */
+export class WaitBudget {
+  private left: number;
+  constructor(readonly totalMs: number) {
+    this.left = totalMs;
+  }
+  /** Takes `ms` from the budget; false (and nothing taken) when it does not hold that much. */
+  take(ms: number): boolean {
+    if (ms > this.left) return false;
+    this.left -= ms;
+    return true;
+  }
+  remaining(): number {
+    return this.left;
+  }
+}
+
+/** What one sync's registry calls share: the limits and the wait budget. */
+export interface RegistryPolicy {
+  limits: RegistryLimits;
+  budget: WaitBudget;
+}
+
+export function registryPolicy(limits: RegistryLimits = DEFAULT_REGISTRY_LIMITS): RegistryPolicy {
+  return { limits, budget: new WaitBudget(limits.retryWaitBudgetMs) };
+}
+
+/** The abort reason as an Error (AbortSignal.timeout's DOMException included). */
+export function abortReason(signal: AbortSignal, fallback: string): Error {
+  const reason: unknown = signal.reason;
+  if (reason instanceof Error) return reason;
+  return new Error(typeof reason === 'string' ? reason : fallback);
+}
+
+/** Waits `ms`, or rejects with the signal's reason when it aborts first. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(abortReason(signal, 'aborted'));
+      return;
+    }
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(abortReason(signal!, 'aborted'));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
