@@ -14,7 +14,7 @@ if [[ -n "${KUBEBUILDER_ASSETS:-}" ]]; then
 fi
 mod="$here/controlplane"
 version="$(cat "$mod/KUBE_VERSION")"
-key="$(cat "$mod/go.mod" "$mod/go.sum" "$mod"/cmd/*/main.go | sha256sum | cut -c1-12)"
+key="$(cat "$mod/go.mod" "$mod/go.sum" "$mod/cmd/etcd/main.go" "$mod/cmd/kube-apiserver/main.go" | sha256sum | cut -c1-12)"
 out="${IMAGE_GITOPS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/image-gitops}/kube/${version}-${key}"
 if [[ -x "$out/kube-apiserver" && -x "$out/etcd" ]]; then
   echo "$out"

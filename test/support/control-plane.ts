@@ -31,8 +31,31 @@ export interface AuditEvent {
   stage: string;
 }
 
+export interface ControlPlaneOptions {
+  /**
+   * Address the API server binds, advertises and is reached on (default 127.0.0.1). A node's pods need one
+   * that is not loopback: the `kubernetes` Service then points at it.
+   */
+  address?: string;
+  /** Pods get ServiceAccount tokens (ServiceAccount admission on); off for the API-only bench. */
+  serviceAccounts?: boolean;
+}
+
+/** The files of the control plane's identities, for the node's components. */
+export interface ControlPlaneFiles {
+  dir: string;
+  caCert: string;
+  caKey: string;
+  serviceAccountKey: string;
+  adminCert: string;
+  adminKey: string;
+}
+
 export interface ControlPlane {
   server: string;
+  /** The address the API server listens on. */
+  address: string;
+  files: ControlPlaneFiles;
   kubeconfigPath: string;
   /** A client with the admin identity, for test set-up and checks. */
   kubeApi: KubeClient;
@@ -55,13 +78,19 @@ export function controlPlaneBinaries(): string {
   return out.trim().split('\n').pop()!;
 }
 
-function makeCertificates(dir: string): void {
+/** The first address of the Service range: the `kubernetes` Service's ClusterIP, in the serving cert. */
+const SERVICE_CLUSTER_IP_RANGE = '10.96.0.0/16';
+const KUBERNETES_SERVICE_IP = '10.96.0.1';
+
+function makeCertificates(dir: string, address: string): void {
   selfSignedCa(dir, 'image-gitops-test-ca');
+  const names = ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc'];
+  const ips = [...new Set(['127.0.0.1', address, KUBERNETES_SERVICE_IP])];
   signedCertificate(
     dir,
     'serving',
     '/CN=localhost',
-    'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth',
+    `subjectAltName=${[...ips.map((ip) => `IP:${ip}`), ...names.map((n) => `DNS:${n}`)].join(',')}\nextendedKeyUsage=serverAuth`,
   );
   openssl(['genrsa', '-out', 'sa.key', '2048'], dir);
   openssl(['rsa', '-in', 'sa.key', '-pubout', '-out', 'sa.pub'], dir);
@@ -109,11 +138,13 @@ async function waitForOutput(
   });
 }
 
-export async function startControlPlane(): Promise<ControlPlane> {
+export async function startControlPlane(options: ControlPlaneOptions = {}): Promise<ControlPlane> {
+  const address = options.address ?? '127.0.0.1';
   const bin = controlPlaneBinaries();
   const dir = makeTempDir('kube');
-  makeCertificates(dir);
-  const [etcdPort, peerPort, apiPort] = [await freePort(), await freePort(), await freePort()];
+  makeCertificates(dir, address);
+  const [etcdPort, peerPort] = [await freePort(), await freePort()];
+  const apiPort = await freePort(address);
   const etcdUrl = `http://127.0.0.1:${etcdPort}`;
   const etcd = spawnTracked(join(bin, 'etcd'), [
     '--data-dir',
@@ -151,13 +182,14 @@ export async function startControlPlane(): Promise<ControlPlane> {
     '--secure-port',
     String(apiPort),
     '--bind-address',
-    '127.0.0.1',
+    address,
     '--advertise-address',
-    '127.0.0.1',
+    address,
+    // On a node, the API server keeps the `kubernetes` Service's endpoints at its own address.
     '--endpoint-reconciler-type',
-    'none',
+    options.serviceAccounts ? 'lease' : 'none',
     '--service-cluster-ip-range',
-    '10.96.0.0/16',
+    SERVICE_CLUSTER_IP_RANGE,
     '--allow-privileged=true',
     '--authorization-mode',
     'RBAC',
@@ -167,8 +199,7 @@ export async function startControlPlane(): Promise<ControlPlane> {
     join(dir, 'sa.pub'),
     '--service-account-signing-key-file',
     join(dir, 'sa.key'),
-    '--disable-admission-plugins',
-    'ServiceAccount',
+    ...(options.serviceAccounts ? [] : ['--disable-admission-plugins', 'ServiceAccount']),
     '--audit-policy-file',
     join(dir, 'audit-policy.yaml'),
     '--audit-log-path',
@@ -176,9 +207,18 @@ export async function startControlPlane(): Promise<ControlPlane> {
     '--audit-log-mode',
     'blocking',
   ];
-  let apiserver = spawnTracked(join(bin, 'kube-apiserver'), apiserverArgs);
-  const server = `https://127.0.0.1:${apiPort}`;
   const admin = makeClientCertificate(dir, 'admin', ['system:masters']);
+  // Logs and exec go from the API server to the kubelet, which knows the admin by this certificate.
+  apiserverArgs.push(
+    '--kubelet-client-certificate',
+    admin.cert,
+    '--kubelet-client-key',
+    admin.key,
+    '--kubelet-preferred-address-types',
+    'InternalIP',
+  );
+  let apiserver = spawnTracked(join(bin, 'kube-apiserver'), apiserverArgs);
+  const server = `https://${address}:${apiPort}`;
   const kubeconfigPath = join(dir, 'admin.kubeconfig');
   writeFileSync(kubeconfigPath, kubeconfigYaml(server, join(dir, 'ca.crt'), 'admin', admin.cert, admin.key));
   const kubeApi = KubeClient.fromKubeconfig(kubeconfigPath, {
@@ -207,6 +247,15 @@ export async function startControlPlane(): Promise<ControlPlane> {
   const identities = new Map<string, string>();
   return {
     server,
+    address,
+    files: {
+      dir,
+      caCert: join(dir, 'ca.crt'),
+      caKey: join(dir, 'ca.key'),
+      serviceAccountKey: join(dir, 'sa.key'),
+      adminCert: admin.cert,
+      adminKey: admin.key,
+    },
     kubeconfigPath,
     kubeApi,
     async newNamespace(prefix = 'test') {

@@ -27,6 +27,8 @@ export interface TestImageOptions {
   withBusybox?: boolean;
   /** Written to `/etc/test-image-marker`; defaults to the tag, so two tags have different digests. */
   marker?: string;
+  /** The image's command (default `/bin/sh`), e.g. a long sleep for an image that runs in a pod. */
+  cmd?: string[];
 }
 
 export interface WriteOciLayoutOptions extends TestImageOptions {
@@ -114,7 +116,7 @@ export function writeOciLayout(dir: string, options: WriteOciLayoutOptions): Oci
         os: 'linux',
         config: {
           Env: ['PATH=/bin'],
-          Cmd: ['/bin/sh'],
+          Cmd: options.cmd ?? ['/bin/sh'],
           Labels: { 'test.image/marker': options.marker ?? tag },
         },
         rootfs: { type: 'layers', diff_ids: [diffId] },

@@ -21,6 +21,8 @@ export interface StartRegistryOptions {
   proxyRemoteUrl?: string;
   /** Extra environment for the registry process, e.g. `{ SSL_CERT_FILE: upstream.caFile }`. */
   proxyEnv?: Record<string, string>;
+  /** Address to listen on (default 127.0.0.1); a node's pods reach only the node's addresses. */
+  address?: string;
 }
 
 export interface TestRegistry {
@@ -47,12 +49,12 @@ export const MANIFEST_ACCEPT = [
   'application/vnd.docker.distribution.manifest.v2+json',
 ].join(', ');
 
-/** Asks the OS for a free loopback port (listen on 0, close, use). */
-export function freePort(): Promise<number> {
+/** Asks the OS for a free port on `address` (listen on 0, close, use). */
+export function freePort(address = '127.0.0.1'): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.listen(0, address, () => {
       const address = server.address();
       const port = typeof address === 'object' && address ? address.port : 0;
       server.close(() => resolve(port));
@@ -60,7 +62,10 @@ export function freePort(): Promise<number> {
   });
 }
 
-async function writeSelfSignedCert(dir: string): Promise<{ certFile: string; keyFile: string }> {
+async function writeSelfSignedCert(
+  dir: string,
+  address: string,
+): Promise<{ certFile: string; keyFile: string }> {
   const certFile = join(dir, 'server.crt');
   const keyFile = join(dir, 'server.key');
   await runCommand('openssl', [
@@ -74,7 +79,7 @@ async function writeSelfSignedCert(dir: string): Promise<{ certFile: string; key
     '-subj',
     '/CN=localhost',
     '-addext',
-    'subjectAltName=IP:127.0.0.1,DNS:localhost',
+    `subjectAltName=IP:127.0.0.1,DNS:localhost${address === '127.0.0.1' ? '' : `,IP:${address}`}`,
     '-keyout',
     keyFile,
     '-out',
@@ -87,8 +92,9 @@ export async function startRegistry(opts: StartRegistryOptions = {}): Promise<Te
   const root = makeTempDir('registry');
   const storageDir = join(root, 'storage');
   mkdirSync(storageDir);
-  const port = await freePort();
-  const host = `127.0.0.1:${port}`;
+  const address = opts.address ?? '127.0.0.1';
+  const port = await freePort(address);
+  const host = `${address}:${port}`;
   const httpConfig: Record<string, unknown> = { addr: host, secret: 'test-bench-secret' };
   const config: Record<string, unknown> = {
     version: 0.1,
@@ -100,7 +106,7 @@ export async function startRegistry(opts: StartRegistryOptions = {}): Promise<Te
   let certDir: string | undefined;
   let caFile: string | undefined;
   if (opts.tls) {
-    const { certFile, keyFile } = await writeSelfSignedCert(root);
+    const { certFile, keyFile } = await writeSelfSignedCert(root, address);
     httpConfig.tls = { certificate: certFile, key: keyFile };
     certDir = join(root, 'certs');
     mkdirSync(certDir);
