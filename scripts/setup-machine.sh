@@ -14,6 +14,17 @@ declare -A PACKAGES=(
   [openssl]=openssl
   [kubectl]=kubectl
   [/usr/bin/time]=time
+  # The test node: container runtime, CNI plugins, the node's network namespace and packet filter.
+  [containerd]=containerd
+  [runc]=runc
+  [/usr/lib/cni/bridge]=containernetworking-plugins
+  [iptables]=iptables
+  [conntrack]=conntrack
+  [ip]=iproute2
+  [nsenter]=util-linux
+  [sysctl]=procps
+  # Images for the node's pods, built here: a Debian root filesystem without a Docker engine.
+  [mmdebstrap]=mmdebstrap
 )
 
 missing=()
@@ -28,7 +39,7 @@ if ! dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q 'install 
 fi
 
 if [ "${#missing[@]}" -eq 0 ]; then
-  echo "setup-machine: all tools present (skopeo docker-registry buildah htpasswd busybox git openssl kubectl time)"
+  echo "setup-machine: all tools present (${!PACKAGES[*]})"
   exit 0
 fi
 
