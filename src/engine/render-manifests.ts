@@ -43,7 +43,7 @@ export interface RenderInput {
 export class ObserveDeadlineError extends Error {
   constructor(ms: number) {
     super(
-      `observe did not finish within ${Math.round(ms / 1000)} s (OBSERVE_TIMEOUT_SECONDS): a registry or ` +
+      `observe did not finish within ${Number((ms / 1000).toFixed(1))} s (OBSERVE_TIMEOUT_SECONDS): a registry or ` +
         'the cluster answered too slowly; objects kept as they are, retried next sync',
     );
     this.name = 'ObserveDeadlineError';

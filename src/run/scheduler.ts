@@ -68,7 +68,7 @@ export const DEFAULT_SYNC_DEADLINE_MS = 30 * 60_000;
 /** The abort reason of a sync that outlived its deadline. */
 export class SyncDeadlineError extends Error {
   constructor(ms: number) {
-    super(`the sync deadline of ${Math.round(ms / 1000)} s passed (SYNC_DEADLINE_SECONDS)`);
+    super(`the sync deadline of ${Number((ms / 1000).toFixed(1))} s passed (SYNC_DEADLINE_SECONDS)`);
     this.name = 'SyncDeadlineError';
   }
 }
