@@ -4,7 +4,7 @@
 // registries apply, and each hostile one fails alone with a message saying why.
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import type { KubeObject } from '../../src/core/kube-object.js';
 import { type EngineHarness, startEngine } from '../support/engine-harness.js';
 import { pushTestImage } from '../support/oci-image.js';
@@ -31,13 +31,38 @@ async function hostile(handler: http.RequestListener): Promise<Hostile> {
   };
 }
 
-/** Headers at once, then one byte every 5 s, for ever. */
-const trickle: http.RequestListener = (_req, res) => {
-  res.writeHead(200, { 'Content-Type': 'application/json' });
-  res.write('{');
-  const timer = setInterval(() => res.write(' '), 5000);
-  res.on('close', () => clearInterval(timer));
-};
+/**
+ * A registry that answers every request one byte every 5 s, headers included, for ever: no idle timeout ever
+ * fires, and a HEAD never completes.
+ */
+async function trickle(): Promise<Hostile> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    const answer = `HTTP/1.1 200 OK\r\nDocker-Content-Digest: ${DIGEST}\r\nX-Slow: ${'z'.repeat(10_000)}`;
+    let i = 0;
+    const timer = setInterval(() => {
+      if (!socket.destroyed) socket.write(answer[i++ % answer.length] ?? 'z');
+    }, 5000);
+    socket.on('data', () => {
+      if (i === 0 && !socket.destroyed) socket.write(answer[i++] ?? 'H');
+    });
+    socket.on('error', () => {});
+    socket.on('close', () => {
+      clearInterval(timer);
+      sockets.delete(socket);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    host: `127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () =>
+      new Promise((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
 
 function tagList(tags: unknown): http.RequestListener {
   return (req, res) => {
@@ -100,7 +125,7 @@ describe('hostile registries on the real bench', function () {
   });
 
   it('applies the manifest of the good registry while the one at a trickling registry fails alone at its deadline', async () => {
-    const slow = await hostile(trickle);
+    const slow = await trickle();
     servers.push(slow);
     h = await startEngine({
       'good.yaml': imageSync('good', source.host, destination.host),
@@ -121,7 +146,7 @@ describe('hostile registries on the real bench', function () {
   });
 
   it('ends a sync whose signal aborts while a registry trickles, and says why', async () => {
-    const slow = await hostile(trickle);
+    const slow = await trickle();
     servers.push(slow);
     process.env.OBSERVE_TIMEOUT_SECONDS = '600';
     try {
