@@ -46,6 +46,14 @@ function number(env: Record<string, string | undefined>, name: string, fallback:
   return value;
 }
 
+/** A count that must be at least 1 (APPLY_CONCURRENCY=0 would apply nothing and wait forever). */
+function atLeastOne(env: Record<string, string | undefined>, name: string, fallback: number): number {
+  const value = number(env, name, fallback);
+  if (!Number.isInteger(value) || value < 1)
+    throw new Error(`${name} must be a whole number of at least 1, got "${env[name]}"`);
+  return value;
+}
+
 function bool(env: Record<string, string | undefined>, name: string, fallback: boolean): boolean {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
@@ -72,8 +80,8 @@ export function configFromEnv(env: Record<string, string | undefined>): Reconcil
       path: env.GIT_PATH || '',
       cacheDir: env.GIT_CACHE_DIR || join(tmpdir(), 'image-gitops-git'),
       credentials: gitCredentialsFromEnv(env),
-      timeoutMs: number(env, 'GIT_TIMEOUT_SECONDS', 60) * 1000,
-      maxFileBytes: number(env, 'MAX_FILE_BYTES', 1024 * 1024),
+      timeoutMs: atLeastOne(env, 'GIT_TIMEOUT_SECONDS', 60) * 1000,
+      maxFileBytes: atLeastOne(env, 'MAX_FILE_BYTES', 1024 * 1024),
     },
     namespace,
     kubeconfigPath: env.KUBECONFIG || undefined,
@@ -83,13 +91,13 @@ export function configFromEnv(env: Record<string, string | undefined>): Reconcil
       maxShare,
       allowMassPrune: bool(env, 'ALLOW_MASS_PRUNE', false),
     },
-    applyConcurrency: number(env, 'APPLY_CONCURRENCY', 8),
+    applyConcurrency: atLeastOne(env, 'APPLY_CONCURRENCY', 8),
     http: parseListenAddress(env.HTTP_ADDR || '0.0.0.0:8080'),
     webhookSecret: fromFileOrEnv(env, 'WEBHOOK_SECRET'),
     leaderElection: {
       enabled: bool(env, 'LEADER_ELECTION', true),
       leaseName: env.LEASE_NAME || 'image-gitops-leader',
-      leaseDurationSeconds: number(env, 'LEASE_DURATION_SECONDS', 15),
+      leaseDurationSeconds: atLeastOne(env, 'LEASE_DURATION_SECONDS', 15),
       identity: env.POD_NAME || env.HOSTNAME || `image-gitops-${process.pid}`,
     },
     logLevel,

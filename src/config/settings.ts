@@ -29,9 +29,23 @@ export interface RegistryDefaults {
   caSecret?: { name: string; key?: string };
 }
 
+/**
+ * Which Secrets a manifest may name (credentials, CAs, pull and TLS Secrets): only those labelled
+ * `image-gitops.io/usable-by-manifests: "true"`, in an allowed namespace, and never the reconciler's own.
+ */
+export interface ManifestSecretPolicy {
+  /** Namespaces whose labelled Secrets manifests may use; undefined: any namespace (MANIFEST_SECRET_NAMESPACES). */
+  namespaces?: string[];
+  /** The reconciler's own Secrets (git credentials, webhook): refused even when labelled (RECONCILER_SECRETS). */
+  reserved: Array<{ namespace: string; name: string }>;
+}
+
 export interface Settings {
   /** Tells the objects of two reconcilers apart when they share a cluster. */
   instance: string;
+  manifestSecrets: ManifestSecretPolicy;
+  /** RegistryMirror: containerd's config_path on the nodes, set by the operator only (CONTAINERD_CONFIG_PATH). */
+  containerdConfigPath: string;
   images: {
     skopeo: string;
     buildah: string;
@@ -52,8 +66,16 @@ export interface Settings {
   };
 }
 
+/** The reconciler's own Secrets as deploy/ names them, in its namespace. */
+export const DEFAULT_RECONCILER_SECRETS = ['image-gitops-git-credentials', 'image-gitops-webhook'];
+export const DEFAULT_CONTAINERD_CONFIG_PATH = '/etc/containerd/certs.d';
+
 export const DEFAULT_SETTINGS: Settings = {
   instance: 'default',
+  manifestSecrets: {
+    reserved: DEFAULT_RECONCILER_SECRETS.map((name) => ({ namespace: 'image-gitops', name })),
+  },
+  containerdConfigPath: DEFAULT_CONTAINERD_CONFIG_PATH,
   images: {
     skopeo: 'quay.io/skopeo/stable:v1.16.1',
     buildah: 'quay.io/buildah/stable:v1.37.3',
@@ -80,6 +102,49 @@ function positiveInt(env: Record<string, string | undefined>, name: string, fall
   return value;
 }
 
+/** At least 1: a zero would mean "never" (no Job, no tag per Job), which is never what is meant. */
+function atLeastOne(env: Record<string, string | undefined>, name: string, fallback: number): number {
+  const value = positiveInt(env, name, fallback);
+  if (value < 1) throw new Error(`${name} must be at least 1, got "${env[name]}"`);
+  return value;
+}
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
+
+function list(raw: string | undefined): string[] {
+  return (raw ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+function secretPolicy(env: Record<string, string | undefined>): ManifestSecretPolicy {
+  const home = env.NAMESPACE || env.POD_NAMESPACE || 'image-gitops';
+  const namespaces = list(env.MANIFEST_SECRET_NAMESPACES);
+  for (const ns of namespaces)
+    if (!DNS_LABEL.test(ns)) throw new Error(`MANIFEST_SECRET_NAMESPACES: "${ns}" is not a namespace name`);
+  const names =
+    env.RECONCILER_SECRETS === undefined ? DEFAULT_RECONCILER_SECRETS : list(env.RECONCILER_SECRETS);
+  const reserved = names.map((entry) => {
+    const [first, second] = entry.split('/');
+    const ref =
+      second === undefined ? { namespace: home, name: first! } : { namespace: first!, name: second };
+    if (!DNS_LABEL.test(ref.namespace) || !DNS_SUBDOMAIN.test(ref.name) || entry.split('/').length > 2)
+      throw new Error(`RECONCILER_SECRETS: "${entry}" is not a Secret name or namespace/name`);
+    return ref;
+  });
+  return namespaces.length > 0 ? { namespaces, reserved } : { reserved };
+}
+
+function containerdConfigPath(raw: string | undefined): string {
+  if (!raw) return DEFAULT_CONTAINERD_CONFIG_PATH;
+  const normal = raw.replace(/\/+$/, '');
+  if (!/^\/[A-Za-z0-9._/-]+$/.test(normal) || normal.split('/').some((s) => s === '..' || s === '.'))
+    throw new Error(`CONTAINERD_CONFIG_PATH must be an absolute folder without "." or "..", got "${raw}"`);
+  return normal;
+}
+
 function registryDefaults(raw: string | undefined): RegistryDefaults[] {
   if (!raw) return [];
   const parsed: unknown = JSON.parse(raw);
@@ -96,6 +161,8 @@ export function settingsFromEnv(env: Record<string, string | undefined>): Settin
   const d = DEFAULT_SETTINGS;
   return {
     instance: env.IMAGE_GITOPS_INSTANCE || d.instance,
+    manifestSecrets: secretPolicy(env),
+    containerdConfigPath: containerdConfigPath(env.CONTAINERD_CONFIG_PATH),
     images: {
       skopeo: env.SKOPEO_IMAGE || d.images.skopeo,
       buildah: env.BUILDAH_IMAGE || d.images.buildah,
@@ -105,7 +172,7 @@ export function settingsFromEnv(env: Record<string, string | undefined>): Settin
     },
     jobs: {
       backoffLimit: positiveInt(env, 'JOB_BACKOFF_LIMIT', d.jobs.backoffLimit),
-      activeDeadlineSeconds: positiveInt(env, 'JOB_ACTIVE_DEADLINE_SECONDS', d.jobs.activeDeadlineSeconds),
+      activeDeadlineSeconds: atLeastOne(env, 'JOB_ACTIVE_DEADLINE_SECONDS', d.jobs.activeDeadlineSeconds),
       ttlSecondsAfterFinished: positiveInt(
         env,
         'JOB_TTL_SECONDS_AFTER_FINISHED',
@@ -114,8 +181,8 @@ export function settingsFromEnv(env: Record<string, string | undefined>): Settin
       resources: d.jobs.resources,
     },
     imageSync: {
-      maxJobsPerManifest: positiveInt(env, 'SYNC_MAX_JOBS_PER_MANIFEST', d.imageSync.maxJobsPerManifest),
-      tagsPerJob: positiveInt(env, 'SYNC_TAGS_PER_JOB', d.imageSync.tagsPerJob),
+      maxJobsPerManifest: atLeastOne(env, 'SYNC_MAX_JOBS_PER_MANIFEST', d.imageSync.maxJobsPerManifest),
+      tagsPerJob: atLeastOne(env, 'SYNC_TAGS_PER_JOB', d.imageSync.tagsPerJob),
       registries: registryDefaults(env.SYNC_REGISTRIES),
     },
   };

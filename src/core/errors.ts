@@ -24,7 +24,11 @@ export type ErrorCode =
   | 'KUBE_API'
   | 'PRUNE_REFUSED'
   | 'REGISTRY'
-  | 'CONFIG';
+  | 'CONFIG'
+  | 'SECRET_REFUSED'
+  | 'DUPLICATE_OBJECT'
+  | 'OBJECT_CONFLICT'
+  | 'STATUS_NOT_SAVED';
 
 /** A problem reported to the user: a code for tools, a location, and a message that says what to do. */
 export interface Problem {

@@ -15,11 +15,18 @@ import { GitSource, type SourceSnapshot } from '../source/git-source.js';
 import { emitStatusEvents } from '../status/events.js';
 import { buildManifestStatuses } from '../status/report.js';
 import { StatusStore, type StoredState } from '../status/store.js';
-import type { ManifestStatus, SyncReport } from '../status/types.js';
+import type { IgnoredFile, ManifestStatus, SyncReport } from '../status/types.js';
 import { runExternalEffects } from './external-effects.js';
+import {
+  locateProblems,
+  refuseDuplicateObjects,
+  refuseForbiddenSecretRefs,
+  refuseForeignObjects,
+} from './guards.js';
 import { clusterObserveContext } from './observe-context.js';
 import { listOwnedObjects } from './owned.js';
 import { type RenderedManifest, renderManifests } from './render-manifests.js';
+import { SecretGate } from './secret-access.js';
 import { countResults, overallResult, pruneRefusedProblem, reportBuilder, steadyStatus } from './summary.js';
 
 export interface ReconcilerOptions {
@@ -106,12 +113,17 @@ export class Reconciler {
     }
     const { snapshot, fetchSkipped, seconds: gitFetchSeconds } = source;
     const commit = snapshot.commit;
-    const { loaded, files, fileProblems } = this.loadManifestsAt(snapshot);
+    const { loaded, files, fileProblems, ignored } = this.loadManifestsAt(snapshot);
     try {
       const state = await this.storedState();
       const live = await this.listLive(loaded, state);
       throwIfAborted(options.signal);
-      const rendered = await this.renderAll(loaded, live, commit, files, options.signal);
+      const gate = new SecretGate(this.kube, this.config.settings.manifestSecrets);
+      const rendered = await this.guard(
+        await this.renderAll(loaded, live, commit, files, gate, options.signal),
+        live,
+        gate,
+      );
       const plan = this.planChanges(rendered, loaded, live, fileProblems, state, options);
       throwIfAborted(options.signal);
       const results = options.dryRun
@@ -123,20 +135,25 @@ export class Reconciler {
         results,
         commit,
         dryRun: !!options.dryRun,
+        fileProblems,
       });
+      const notSaved = options.dryRun
+        ? undefined
+        : await this.saveState(results, statuses, commit.sha, fileProblems, ignored);
       const final = report({
-        result: overallResult(statuses, results, fileProblems, plan),
+        result: notSaved ? 'Failed' : overallResult(statuses, results, fileProblems, plan),
         commit,
         fetchSkipped,
         gitFetchSeconds,
         manifests: statuses,
         fileProblems,
         ...countResults(results),
+        ...(ignored.length > 0 ? { ignored } : {}),
         ...(plan.pruneRefused
           ? { pruneRefused: plan.pruneRefused, error: pruneRefusedProblem(plan.pruneRefused) }
           : {}),
+        ...(notSaved ? { error: notSaved } : {}),
       });
-      if (!options.dryRun) await this.saveState(results, statuses, commit.sha);
       return this.finish({ report: final, plan, rendered }, options);
     } catch (error) {
       const problem = problemFromError(error, 'KUBE_API');
@@ -180,6 +197,7 @@ export class Reconciler {
     loaded: LoadedManifests;
     files: Map<string, Uint8Array>;
     fileProblems: Problem[];
+    ignored: IgnoredFile[];
   } {
     if (this.parsed?.snapshot.commit.sha !== snapshot.commit.sha) {
       this.parsed = {
@@ -191,7 +209,8 @@ export class Reconciler {
     const { loaded, files } = this.parsed;
     const fileProblems = [...snapshot.problems, ...loaded.fileProblems];
     for (const problem of fileProblems) this.log.warn('file problem', { problem });
-    return { loaded, files, fileProblems };
+    const ignored = [...(snapshot.ignored ?? []), ...loaded.ignored];
+    return { loaded, files, fileProblems, ignored };
   }
 
   /** Marks the stored status stale, with why and since when (written once per distinct error). */
@@ -224,6 +243,7 @@ export class Reconciler {
     live: KubeObject[],
     commit: CommitInfo,
     files: Map<string, Uint8Array>,
+    gate: SecretGate,
     signal?: AbortSignal,
   ): Promise<RenderedManifest[]> {
     return renderManifests({
@@ -234,8 +254,35 @@ export class Reconciler {
       settings: this.config.settings,
       files,
       observeContext: (namespace, live) =>
-        clusterObserveContext(this.kube, this.config.settings, namespace, live, signal),
+        clusterObserveContext(this.kube, this.config.settings, namespace, live, signal, gate),
     });
+  }
+
+  /**
+   * 4b. What the repo may not do (guards.ts): name Secrets not meant for manifests, render an object another
+   * manifest renders, take over an object this instance did not create. Each is the manifest's error.
+   */
+  private async guard(
+    rendered: RenderedManifest[],
+    live: KubeObject[],
+    gate: SecretGate,
+  ): Promise<RenderedManifest[]> {
+    const located = locateProblems(rendered);
+    const unique = refuseDuplicateObjects(located, this.config.namespace);
+    const secretsChecked = await refuseForbiddenSecretRefs(unique, gate);
+    const guarded = await refuseForeignObjects(
+      secretsChecked,
+      live,
+      this.kube,
+      this.config.settings.instance,
+    );
+    for (const r of guarded) {
+      for (const problem of r.problems.filter((p) =>
+        ['SECRET_REFUSED', 'DUPLICATE_OBJECT', 'OBJECT_CONFLICT'].includes(p.code),
+      ))
+        this.log.warn('manifest refused', { manifest: r.manifest.key, problem });
+    }
+    return guarded;
   }
 
   /** 5. Plan: desired against live; failing manifests and broken files keep their objects. */
@@ -293,7 +340,14 @@ export class Reconciler {
     return results;
   }
 
-  private async saveState(results: StepResult[], statuses: ManifestStatus[], sha: string): Promise<void> {
+  /** Stores what this sync did; a status that cannot be saved is the sync's failure (returned, and logged). */
+  private async saveState(
+    results: StepResult[],
+    statuses: ManifestStatus[],
+    sha: string,
+    fileProblems: Problem[],
+    ignored: IgnoredFile[],
+  ): Promise<Problem | undefined> {
     const previous = this.state!;
     const versions: Record<string, string> = {};
     const namespaces = new Set<string>(previous.namespaces);
@@ -312,13 +366,26 @@ export class Reconciler {
       manifests: statuses.map(steadyStatus),
       appliedVersions: versions,
       namespaces: [...namespaces].sort(),
+      ...(fileProblems.length > 0 ? { fileProblems } : {}),
+      ...(ignored.length > 0 ? { ignored } : {}),
     };
     // This sync's statuses, not the steady ones: only they tell whether something was applied.
     await emitStatusEvents(this.kube, this.store.objectRef, previous.manifests, statuses, this.log);
-    await this.store
-      .save(next)
-      .catch((error: unknown) => this.log.warn('status not saved', { error: String(error) }));
+    // Kept in memory even when the write fails: this process still knows what it applied.
     this.state = next;
+    try {
+      await this.store.save(next);
+      return undefined;
+    } catch (error) {
+      const problem: Problem = {
+        code: 'STATUS_NOT_SAVED',
+        message: error instanceof Error ? error.message : String(error),
+      };
+      this.log.error('STATUS NOT SAVED: the sync fails; a restart would apply everything again', {
+        error: problem.message,
+      });
+      return problem;
+    }
   }
 }
 

@@ -1,8 +1,60 @@
-import type { Problem } from '../core/errors.js';
-import { findKind, supportedKinds } from '../kinds/registry.js';
+import type { Problem, SourceLocation } from '../core/errors.js';
+import { findKind, KINDS, supportedKinds } from '../kinds/registry.js';
 import { isManifestFile, type ParsedDocument, parseManifestFile } from './parse.js';
 import { SchemaValidator } from './schema-validator.js';
-import type { InvalidManifest, LoadedManifests, Manifest, ManifestOrigin, SourceFile } from './types.js';
+import type {
+  IgnoredFile,
+  InvalidManifest,
+  LoadedManifests,
+  Manifest,
+  ManifestOrigin,
+  SourceFile,
+} from './types.js';
+
+/** The parsed document each loaded manifest came from, to point at its fields after loading. */
+const documents = new WeakMap<Manifest, ParsedDocument>();
+
+/** Where a field of a loaded manifest is written (file, line, column, field), or its document's start. */
+export function manifestLocation(
+  manifest: Manifest,
+  path: readonly (string | number)[] = [],
+): SourceLocation {
+  const document = documents.get(manifest);
+  if (document) return document.locate(path);
+  return { file: manifest.origin.file, line: manifest.origin.line };
+}
+
+/** The path of the first scalar of the document equal to `text` (or listing it, as `a;b` or `a,b` do). */
+function findValue(
+  value: unknown,
+  text: string,
+  path: (string | number)[] = [],
+): (string | number)[] | undefined {
+  if (typeof value === 'string') {
+    if (value === text || value.split(/[;,\s]+/).includes(text)) return path;
+    return undefined;
+  }
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = findValue(value[i], text, [...path, i]);
+      if (found) return found;
+    }
+  } else if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      if (k === 'metadata' && path.length === 0) continue;
+      const found = findValue(v, text, [...path, k]);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
+/** Where the manifest names `text` (a Secret's name, say): that field, or the document's start. */
+export function locateValueIn(manifest: Manifest, text: string): SourceLocation {
+  const document = documents.get(manifest);
+  const path = document ? findValue(document.value, text) : undefined;
+  return manifestLocation(manifest, path ?? []);
+}
 
 export function manifestKey(kind: string, name: string, namespace?: string): string {
   return namespace ? `${kind}/${namespace}/${name}` : `${kind}/${name}`;
@@ -25,6 +77,38 @@ function readIdentity(value: Record<string, unknown>): Identity {
   };
 }
 
+/** The API groups of the kinds we read (ours and the tools' we accept as they are). */
+function ourGroups(): Set<string> {
+  const apiVersions = KINDS.flatMap((d) => [d.apiVersion, ...(d.aliases ?? []).map((a) => a.apiVersion)]);
+  return new Set(apiVersions.map((v) => v.split('/')[0]!));
+}
+
+function ourKinds(): Set<string> {
+  return new Set(KINDS.flatMap((d) => [d.kind, ...(d.aliases ?? []).map((a) => a.kind)]));
+}
+
+/**
+ * The rule that tells a manifest from the other YAML a config repo holds (CI workflows, Helm values,
+ * kustomizations, plain Kubernetes objects): a mapping whose apiVersion is in one of our groups
+ * (image-gitops.io, skopeo.io, buildah.io, k8s.osp.tech), or that has no apiVersion and one of our kinds.
+ * Anything else is skipped and listed as ignored; a document of ours with a wrong shape is an error.
+ */
+export function isManifestDocument(value: unknown): boolean {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return false;
+  const { apiVersion, kind } = value as Record<string, unknown>;
+  if (typeof apiVersion === 'string' && apiVersion !== '')
+    return apiVersion.includes('/') && ourGroups().has(apiVersion.split('/')[0]!);
+  return typeof kind === 'string' && ourKinds().has(kind);
+}
+
+function describeDocument(value: unknown): string {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return 'not a mapping';
+  const { apiVersion, kind } = value as Record<string, unknown>;
+  if (typeof apiVersion === 'string' && apiVersion !== '')
+    return `apiVersion ${apiVersion}${typeof kind === 'string' ? ` kind ${kind}` : ''}`;
+  return 'no apiVersion';
+}
+
 /**
  * From the repo's files to validated manifests in their canonical kind. Pure apart from reading schemas:
  * every problem is located (file, line, column, field) and nothing stops the other documents.
@@ -36,6 +120,7 @@ export function loadManifests(
   const manifests: Manifest[] = [];
   const invalid: InvalidManifest[] = [];
   const fileProblems: Problem[] = [];
+  const ignored: IgnoredFile[] = [];
   const firstSeen = new Map<string, ManifestOrigin>();
 
   const sorted = [...files]
@@ -44,7 +129,27 @@ export function loadManifests(
   for (const file of sorted) {
     const parsed = parseManifestFile(file);
     fileProblems.push(...parsed.problems);
+    const ours = parsed.documents.filter((d) => isManifestDocument(d.value));
+    if (ours.length === 0) {
+      if (parsed.problems.length === 0) {
+        const seen = [...new Set(parsed.documents.map((d) => describeDocument(d.value)))].join('; ');
+        ignored.push({
+          file: file.path,
+          reason: `not an image-gitops manifest${seen ? ` (${seen})` : ' (empty)'}`,
+        });
+      }
+      continue;
+    }
     for (const document of parsed.documents) {
+      const mapping = document.value && typeof document.value === 'object' && !Array.isArray(document.value);
+      if (mapping && !isManifestDocument(document.value)) {
+        ignored.push({
+          file: file.path,
+          line: document.line,
+          reason: `not an image-gitops manifest (${describeDocument(document.value)})`,
+        });
+        continue;
+      }
       const result = loadDocument(document, validator);
       if ('problems' in result) {
         invalid.push(result);
@@ -68,10 +173,11 @@ export function loadManifests(
         continue;
       }
       firstSeen.set(result.key, result.origin);
+      documents.set(result, document);
       manifests.push(result);
     }
   }
-  return { manifests, invalid, fileProblems };
+  return { manifests, invalid, fileProblems, ignored };
 }
 
 function loadDocument(document: ParsedDocument, validator: SchemaValidator): Manifest | InvalidManifest {

@@ -42,9 +42,19 @@ export interface InvalidManifest {
   problems: Problem[];
 }
 
+/** A file (or one document of it) that is not a manifest and is skipped by rule, with the rule. */
+export interface IgnoredFile {
+  file: string;
+  /** The document's first line, when only some documents of the file are skipped. */
+  line?: number;
+  reason: string;
+}
+
 export interface LoadedManifests {
   manifests: Manifest[];
   invalid: InvalidManifest[];
   /** Problems not tied to one document (a file that is not YAML, a symlink leaving the root...). */
   fileProblems: Problem[];
+  /** YAML files and documents that are not manifests (CI files, Helm values, kustomizations...). */
+  ignored: IgnoredFile[];
 }

@@ -2,6 +2,16 @@ import { type KubeObject, objectKey } from '../core/kube-object.js';
 import { appliedHashOf, manifestKeyOf, sourceFileOf } from '../render/stamp.js';
 import { assessHealth } from '../status/health.js';
 
+/**
+ * Set by an object's owner (never by the config repo) to hand an existing object over to image-gitops. An
+ * object carrying it was not created by image-gitops, so image-gitops never deletes it either.
+ */
+export const ADOPT_ANNOTATION = 'image-gitops.io/adopt';
+
+function adopted(object: KubeObject): boolean {
+  return object.metadata.annotations?.[ADOPT_ANNOTATION] === 'true';
+}
+
 export type PlanAction = 'create' | 'update' | 'unchanged' | 'delete' | 'kept';
 
 export interface PlanStep {
@@ -100,6 +110,13 @@ export function planSync(input: PlanInput): Plan {
         object: live,
         manifestKey,
         reason: `its file ${file} has errors; keeping the last good objects`,
+      });
+    } else if (adopted(live)) {
+      steps.push({
+        action: 'kept',
+        object: live,
+        manifestKey,
+        reason: `adopted (${ADOPT_ANNOTATION}), not created by image-gitops: never deleted; delete it by hand if it should go`,
       });
     } else if (input.presentManifests.has(manifestKey)) {
       if (isFinishedJob(live)) {

@@ -4,7 +4,7 @@ import git from 'isomorphic-git';
 import http from 'isomorphic-git/http/node';
 import { ImageGitopsError, type Problem } from '../core/errors.js';
 import type { CommitInfo } from '../kinds/types.js';
-import type { SourceFile } from '../manifests/types.js';
+import type { IgnoredFile, SourceFile } from '../manifests/types.js';
 import { type GitCredentials, redactUrl, toGitAuth } from './git-auth.js';
 
 export interface GitSourceOptions {
@@ -31,7 +31,12 @@ export interface SourceSnapshot {
   fetched: boolean;
   files: SourceFile[];
   problems: Problem[];
+  /** What is not read, and why: git submodules (their commits are not fetched). */
+  ignored?: IgnoredFile[];
 }
+
+export const SUBMODULE_REASON =
+  'git submodule: its files are not read (submodules are not fetched); put manifests in the repository itself';
 
 const SYMLINK_MODE = '120000';
 
@@ -94,8 +99,8 @@ export class GitSource {
       }
     }
     const commit = await this.commitInfo(sha);
-    const { files, problems } = await this.readFiles(sha);
-    return { commit, fetched, files, problems };
+    const { files, problems, ignored } = await this.readFiles(sha);
+    return { commit, fetched, files, problems, ...(ignored.length > 0 ? { ignored } : {}) };
   }
 
   private async fetch(): Promise<void> {
@@ -138,11 +143,14 @@ export class GitSource {
   }
 
   /** Every file under the path at that commit, with symlinks resolved inside the path and sizes bounded. */
-  private async readFiles(sha: string): Promise<{ files: SourceFile[]; problems: Problem[] }> {
+  private async readFiles(
+    sha: string,
+  ): Promise<{ files: SourceFile[]; problems: Problem[]; ignored: IgnoredFile[] }> {
     const root = (this.options.path ?? '').replace(/^\/+|\/+$/g, '');
     const maxFile = this.options.maxFileBytes ?? 1024 * 1024;
     const maxTotal = this.options.maxTotalBytes ?? 64 * 1024 * 1024;
     const entries = new Map<string, { oid: string; mode: string }>();
+    const submodules: string[] = [];
     const walk = async (dir: string): Promise<void> => {
       const { tree } = await git.readTree({
         fs,
@@ -155,6 +163,7 @@ export class GitSource {
         const full = dir ? `${dir}/${entry.path}` : entry.path;
         if (entry.type === 'tree') await walk(full);
         else if (entry.type === 'blob') entries.set(full, { oid: entry.oid, mode: entry.mode });
+        else if (entry.type === 'commit') submodules.push(full);
       }
     };
     try {
@@ -171,6 +180,9 @@ export class GitSource {
     const problems: Problem[] = [];
     let total = 0;
     const relative = (full: string) => (root ? full.slice(root.length + 1) : full);
+    const ignored: IgnoredFile[] = submodules
+      .sort()
+      .map((full) => ({ file: relative(full), reason: SUBMODULE_REASON }));
     for (const [full, entry] of entries) {
       let target = full;
       let oid = entry.oid;
@@ -211,7 +223,7 @@ export class GitSource {
       }
       files.push({ path: relative(full), content: Buffer.from(blob).toString('utf8'), bytes: blob });
     }
-    return { files, problems };
+    return { files, problems, ignored };
   }
 
   private async withErrors<T>(what: string, fn: () => Promise<T>): Promise<T> {
@@ -244,9 +256,10 @@ export class GitSource {
 export async function readLocalFiles(
   root: string,
   maxFileBytes = 1024 * 1024,
-): Promise<{ files: SourceFile[]; problems: Problem[] }> {
+): Promise<{ files: SourceFile[]; problems: Problem[]; ignored: IgnoredFile[] }> {
   const files: SourceFile[] = [];
   const problems: Problem[] = [];
+  const ignored: IgnoredFile[] = [];
   const realRoot = await fs.promises.realpath(root);
   const walk = async (dir: string): Promise<void> => {
     for (const entry of await fs.promises.readdir(dir, { withFileTypes: true })) {
@@ -254,7 +267,9 @@ export async function readLocalFiles(
       const full = posix.join(dir, entry.name);
       const rel = posix.relative(root, full);
       if (entry.isDirectory()) {
-        await walk(full);
+        // A checked-out submodule (or nested repository) has its own .git: the sync does not read it.
+        if (fs.existsSync(posix.join(full, '.git'))) ignored.push({ file: rel, reason: SUBMODULE_REASON });
+        else await walk(full);
         continue;
       }
       let real: string;
@@ -291,5 +306,5 @@ export async function readLocalFiles(
     }
   };
   await walk(root);
-  return { files, problems };
+  return { files, problems, ignored };
 }

@@ -44,7 +44,7 @@ export class LocalSource {
   }
 
   async snapshotAt(): Promise<SourceSnapshot> {
-    const { files, problems } = await readLocalFiles(this.dir);
-    return { commit: this.headCommit(), fetched: false, files, problems };
+    const { files, problems, ignored } = await readLocalFiles(this.dir);
+    return { commit: this.headCommit(), fetched: false, files, problems, ignored };
   }
 }

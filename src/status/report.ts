@@ -1,7 +1,9 @@
 import type { StepResult } from '../apply/executor.js';
+import type { Problem } from '../core/errors.js';
 import type { RenderedManifest } from '../engine/render-manifests.js';
 import type { CommitInfo } from '../kinds/types.js';
 import type { InvalidManifest } from '../manifests/types.js';
+import { sourceFileOf } from '../render/stamp.js';
 import { assessHealth, worstHealth } from './health.js';
 import type { HealthState, ManifestResult, ManifestStatus, ObjectOutcome, ObjectStatus } from './types.js';
 
@@ -52,6 +54,8 @@ export function buildManifestStatuses(input: {
   results: StepResult[];
   commit: CommitInfo;
   dryRun: boolean;
+  /** Problems of files: a manifest of a file that no longer parses is invalid, not gone. */
+  fileProblems?: Problem[];
 }): ManifestStatus[] {
   const byManifest = new Map<string, StepResult[]>();
   for (const result of input.results) {
@@ -120,14 +124,38 @@ export function buildManifestStatuses(input: {
   // Objects of manifests that left Git (pruned, or kept by a refused prune) are reported under their old key.
   for (const [key, results] of byManifest) {
     const objects = results.map((x) => objectStatus(x, input.dryRun));
+    // ... unless their file is still there but does not parse: the manifest may well be in it, unreadable.
+    const file = results.map((r) => sourceFileOf(r.step.object)).find(Boolean) ?? '';
+    const broken = (input.fileProblems ?? []).filter((p) => file && p.location?.file === file);
+    if (broken.length > 0 && results.every((r) => r.step.action === 'kept')) {
+      statuses.push({
+        key,
+        kind: key.split('/')[0] ?? '',
+        name: key.split('/').pop() ?? '',
+        file,
+        result: 'Invalid',
+        message: `its file ${file} does not parse; ${objects.length} object(s) kept as last applied`,
+        problems: broken,
+        objects,
+        commit: input.commit.sha,
+        author: input.commit.author,
+        health: healthOf(objects, true),
+      });
+      continue;
+    }
     const kept = objects.some((o) => o.outcome === 'kept');
+    const adoptedOnly = results.every((r) => r.step.action === 'kept' && /adopted/.test(r.step.reason));
     statuses.push({
       key,
       kind: key.split('/')[0] ?? '',
       name: key.split('/').pop() ?? '',
       file: '',
       result: objects.some((o) => o.outcome === 'failed') ? 'Failed' : input.dryRun ? 'Planned' : 'Applied',
-      message: kept ? 'manifest left Git; prune refused, objects kept' : 'manifest left Git; objects pruned',
+      message: adoptedOnly
+        ? 'manifest left Git; the objects it adopted are left in place (image-gitops deletes only what it created)'
+        : kept
+          ? 'manifest left Git; prune refused, objects kept'
+          : 'manifest left Git; objects pruned',
       problems: [],
       objects,
       commit: input.commit.sha,

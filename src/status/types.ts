@@ -1,5 +1,6 @@
 import type { Problem } from '../core/errors.js';
 import type { CommitInfo } from '../kinds/types.js';
+import type { IgnoredFile } from '../manifests/types.js';
 
 /** What happened to one object in a sync. */
 export type ObjectAction = 'create' | 'update' | 'unchanged' | 'delete' | 'kept';
@@ -48,6 +49,8 @@ export interface ManifestStatus {
   details?: Record<string, unknown>;
 }
 
+export type { IgnoredFile } from '../manifests/types.js';
+
 export type SyncResult = 'Succeeded' | 'PartiallyFailed' | 'Failed' | 'NoChange';
 
 export interface SyncReport {
@@ -64,6 +67,8 @@ export interface SyncReport {
   gitFetchSeconds?: number;
   manifests: ManifestStatus[];
   fileProblems: Problem[];
+  /** Files and documents skipped because they are not manifests (CI files, Helm values, submodules...). */
+  ignored?: IgnoredFile[];
   counts: { applied: number; unchanged: number; pruned: number; failed: number; kept: number };
   /** Objects applied and pruned, by object kind (for metrics). */
   appliedByKind: Record<string, number>;

@@ -82,7 +82,11 @@ spec:
     await h.cp.kubeApi.apply({
       apiVersion: 'v1',
       kind: 'Secret',
-      metadata: { name: 'destination-push', namespace: h.namespace },
+      metadata: {
+        name: 'destination-push',
+        namespace: h.namespace,
+        labels: { 'image-gitops.io/usable-by-manifests': 'true' },
+      },
       stringData: { username: 'pusher', password: 'push-secret' },
     });
 

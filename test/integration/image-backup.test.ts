@@ -200,7 +200,11 @@ describe('ImageBackup on the control plane', function () {
     await kube.apply({
       apiVersion: 'v1',
       kind: 'Secret',
-      metadata: { name: 'backup-push', namespace: home },
+      metadata: {
+        name: 'backup-push',
+        namespace: home,
+        labels: { 'image-gitops.io/usable-by-manifests': 'true' },
+      },
       type: 'Opaque',
       stringData: { username: auth.username, password: auth.password },
     });

@@ -80,7 +80,7 @@ describe('ImageSync on the control plane', function () {
     await kube.apply({
       apiVersion: 'v1',
       kind: 'Secret',
-      metadata: { name: 'dest-creds', namespace },
+      metadata: { name: 'dest-creds', namespace, labels: { 'image-gitops.io/usable-by-manifests': 'true' } },
       type: 'kubernetes.io/dockerconfigjson',
       data: {
         '.dockerconfigjson': Buffer.from(

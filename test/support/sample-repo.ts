@@ -30,6 +30,12 @@ export const SAMPLE_CREDENTIAL_SECRETS = [
   'backup-registry-push',
   'quay-docker-config',
   'docker-hub-pull',
+  // RegistryMirror upstream credentials and ImagePrepull pull Secrets: a pod may refer only to labelled ones.
+  'docker-hub-credentials',
+  'internal-mirror',
+  'quay-pull',
+  'docker-pull',
+  'quay-mirror-tls',
 ];
 
 /** Creates (server-side applies) the Secrets sample-repo/ refers to, in its target namespace. */
@@ -38,14 +44,19 @@ export async function applySampleSecrets(kube: KubeApi, namespace: string): Prom
     await kube.apply({
       apiVersion: 'v1',
       kind: 'Secret',
-      metadata: { name, namespace },
+      // Manifests may use only Secrets labelled for them (README: What a config repo can and cannot do).
+      metadata: { name, namespace, labels: { 'image-gitops.io/usable-by-manifests': 'true' } },
       stringData: { username: 'demo', password: 'demo-password' },
     });
   }
   await kube.apply({
     apiVersion: 'v1',
     kind: 'Secret',
-    metadata: { name: 'registry-example-ca', namespace },
+    metadata: {
+      name: 'registry-example-ca',
+      namespace,
+      labels: { 'image-gitops.io/usable-by-manifests': 'true' },
+    },
     stringData: { 'ca.crt': selfSignedCa(makeTempDir('registry-ca'), 'registry.example.com CA', 1) },
   });
 }
