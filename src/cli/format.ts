@@ -2,7 +2,7 @@ import { createTwoFilesPatch } from 'diff';
 import { stringify } from 'yaml';
 import { formatProblem, type Problem } from '../core/errors.js';
 import type { KubeObject } from '../core/kube-object.js';
-import type { ManifestStatus, SyncReport } from '../status/types.js';
+import type { IgnoredFile, ManifestStatus, SyncReport } from '../status/types.js';
 
 const RESULT_MARK: Record<string, string> = {
   Applied: '✔',
@@ -14,6 +14,10 @@ const RESULT_MARK: Record<string, string> = {
 
 export function formatProblems(problems: Problem[]): string {
   return problems.map((p) => `  ${formatProblem(p)}`).join('\n');
+}
+
+export function formatIgnored(ignored: IgnoredFile): string {
+  return `${ignored.file}${ignored.line ? `:${ignored.line}` : ''}: ${ignored.reason}`;
 }
 
 export function formatManifest(status: ManifestStatus, verbose = false): string {
@@ -45,6 +49,7 @@ export function formatReport(report: SyncReport, verbose = false): string {
   if (report.error) lines.push(`  ERROR ${formatProblem(report.error)}`);
   if (report.fileProblems.length > 0) lines.push('file problems:', formatProblems(report.fileProblems));
   for (const status of report.manifests) lines.push(formatManifest(status, verbose));
+  for (const ignored of report.ignored ?? []) lines.push(`- ignored ${formatIgnored(ignored)}`);
   return lines.join('\n');
 }
 

@@ -10,7 +10,7 @@ import { createLogger } from '../run/logger.js';
 import { readLocalFiles } from '../source/git-source.js';
 import { LocalSource } from '../source/local-source.js';
 import { StatusStore } from '../status/store.js';
-import { formatManifest, formatReport, unifiedDiff } from './format.js';
+import { formatIgnored, formatManifest, formatProblems, formatReport, unifiedDiff } from './format.js';
 import { runDaemon } from './run.js';
 
 const USAGE = `image-gitops: container-image operations on Kubernetes from Git
@@ -58,18 +58,21 @@ function makeReconciler(
 
 async function validate(dir: string | undefined, output: Output): Promise<number> {
   if (!dir) throw new Error('validate needs a folder: image-gitops validate <dir>');
-  const { files, problems } = await readLocalFiles(dir);
+  const { files, problems, ignored: notRead } = await readLocalFiles(dir);
   const loaded = loadManifests(files);
+  const ignored = [...notRead, ...loaded.ignored];
   const all = [...problems, ...loaded.fileProblems, ...loaded.invalid.flatMap((i) => i.problems)];
   const json = {
     valid: all.length === 0,
     manifests: loaded.manifests.map((m) => ({ key: m.key, file: m.origin.file, line: m.origin.line })),
     problems: all,
+    ignored,
   };
   const text = [
     ...loaded.manifests.map((m) => `✔ ${m.key} (${m.origin.file}:${m.origin.line})`),
     ...all.map((p) => `✘ ${formatProblem(p)}`),
-    `${loaded.manifests.length} valid, ${loaded.invalid.length} invalid manifest(s), ${problems.length + loaded.fileProblems.length} file problem(s)`,
+    ...ignored.map((i) => `- ignored ${formatIgnored(i)}`),
+    `${loaded.manifests.length} valid, ${loaded.invalid.length} invalid manifest(s), ${problems.length + loaded.fileProblems.length} file problem(s), ${ignored.length} ignored`,
   ].join('\n');
   print(output, json, text);
   return all.length === 0 ? 0 : 1;
@@ -137,14 +140,19 @@ async function status(values: Record<string, unknown>, output: Output): Promise<
     const stale = state.sourceError
       ? [`STALE since ${state.sourceError.since}: ${state.sourceError.message}`]
       : [];
+    const fileProblems = state.fileProblems ?? [];
+    const ignored = state.ignored ?? [];
+    const failing = state.manifests.filter((m) => m.result === 'Invalid' || m.result === 'Failed');
     const text = [
       `commit ${state.commit ?? '-'}`,
       ...stale,
+      ...(fileProblems.length > 0 ? ['file problems:', formatProblems(fileProblems)] : []),
       ...state.manifests.map((m) => formatManifest(m, true)),
+      ...ignored.map((i) => `- ignored ${formatIgnored(i)}`),
+      `${state.manifests.length} manifest(s), ${failing.length} failing, ${fileProblems.length} file problem(s), ${ignored.length} ignored`,
     ].join('\n');
     print(output, state, text);
-    const failing = state.manifests.some((m) => m.result === 'Invalid' || m.result === 'Failed');
-    return failing || state.sourceError ? 1 : 0;
+    return failing.length > 0 || fileProblems.length > 0 || state.sourceError ? 1 : 0;
   } finally {
     kube.close();
   }

@@ -1,5 +1,8 @@
 import type { Problem, SourceLocation } from '../core/errors.js';
+import { contextPathProblems } from '../kinds/image-build/context.js';
+import { scheduleToCron } from '../kinds/image-sync/schedule.js';
 import { findKind, KINDS, supportedKinds } from '../kinds/registry.js';
+import { cronScheduleProblem } from './cron-schedule.js';
 import { isManifestFile, type ParsedDocument, parseManifestFile } from './parse.js';
 import { SchemaValidator } from './schema-validator.js';
 import type {
@@ -180,6 +183,28 @@ export function loadManifests(
   return { manifests, invalid, fileProblems, ignored };
 }
 
+/**
+ * What a sync would refuse later (at render or at apply) and that `validate` must refuse too: a schedule
+ * the API server's cron parser refuses, a build context or Dockerfile outside the repo.
+ */
+function syncRefusals(kind: string, spec: unknown): Array<{ field: string; message: string }> {
+  if (!spec || typeof spec !== 'object') return [];
+  const problems: Array<{ field: string; message: string }> = [];
+  const { schedule } = spec as { schedule?: unknown };
+  if (typeof schedule === 'string') {
+    const cron = scheduleToCron(schedule);
+    const problem = cron === undefined ? undefined : cronScheduleProblem(cron);
+    if (problem)
+      problems.push({
+        field: '/spec/schedule',
+        message: `"${schedule}" is not a valid cron schedule: ${problem}`,
+      });
+  }
+  if (kind === 'ImageBuild')
+    problems.push(...contextPathProblems(spec as Parameters<typeof contextPathProblems>[0]));
+  return problems;
+}
+
 function loadDocument(document: ParsedDocument, validator: SchemaValidator): Manifest | InvalidManifest {
   const baseOrigin: ManifestOrigin = { file: document.file, line: document.line, apiVersion: '', kind: '' };
   if (!document.value || typeof document.value !== 'object' || Array.isArray(document.value)) {
@@ -252,7 +277,7 @@ function loadDocument(document: ParsedDocument, validator: SchemaValidator): Man
       };
     }
   }
-  const checks = definition.check?.(spec) ?? [];
+  const checks = [...(definition.check?.(spec) ?? []), ...syncRefusals(definition.kind, spec)];
   if (checks.length > 0) {
     return {
       ...identified,

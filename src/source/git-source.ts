@@ -47,7 +47,9 @@ export class GitSource {
   private readonly cache = {};
 
   constructor(options: GitSourceOptions) {
-    this.options = options;
+    // Credentials written into GIT_URL go through onAuth like the others, never into the cache's .git/config.
+    const { url, credentials } = splitUrlCredentials(options.url);
+    this.options = { ...options, url, credentials: options.credentials ?? credentials };
     this.gitdir = options.cacheDir;
   }
 
@@ -250,6 +252,25 @@ export class GitSource {
       clearTimeout(timer);
     }
   }
+}
+
+/** `https://user:pass@host/repo` → the URL without them, and the credentials (percent-decoded). */
+export function splitUrlCredentials(url: string): { url: string; credentials?: GitCredentials } {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return { url };
+  }
+  if (!parsed.username && !parsed.password) return { url };
+  const credentials: GitCredentials = {
+    username: decodeURIComponent(parsed.username),
+    password: decodeURIComponent(parsed.password),
+    scheme: 'basic',
+  };
+  parsed.username = '';
+  parsed.password = '';
+  return { url: parsed.toString(), credentials };
 }
 
 /** Reads a local folder as a source (for `validate <dir>`): the same bounds and symlink rule as Git. */

@@ -65,7 +65,6 @@ describe('RegistryMirror objects on a real kube-apiserver', function () {
         nodes: {
           nodeSelector: { pool: 'build' },
           tolerations: [{ operator: 'Exists' }],
-          certsDir: '/var/lib/rancher/k3s/agent/etc/containerd/certs.d',
         },
         nodeSelector: { 'kubernetes.io/os': 'linux' },
         tolerations: [{ key: 'infra', operator: 'Exists', effect: 'NoSchedule' }],

@@ -49,6 +49,22 @@ function hasUnsafeSegment(path: string): boolean {
   return path.split('/').some((segment) => segment === '..') || path.startsWith('/');
 }
 
+/** A context path or Dockerfile that leaves the repo: the same rule packContext applies at render time. */
+export function contextPathProblems(
+  spec: Partial<Pick<ImageBuildSpec, 'context' | 'dockerfile'>>,
+): Array<{ field: string; message: string }> {
+  const problems: Array<{ field: string; message: string }> = [];
+  const path = spec.context?.path;
+  if (typeof path === 'string' && hasUnsafeSegment(path))
+    problems.push({ field: '/spec/context/path', message: `context path "${path}" leaves the repo` });
+  if (typeof spec.dockerfile === 'string' && hasUnsafeSegment(spec.dockerfile))
+    problems.push({
+      field: '/spec/dockerfile',
+      message: `Dockerfile "${spec.dockerfile}" leaves the context folder`,
+    });
+  return problems;
+}
+
 /** `image-build/app/` for `image-build/app`, '' for the repo root. */
 export function contextPrefix(path: string): string {
   const trimmed = path.replace(/^\.\/+/, '').replace(/\/+$/, '');

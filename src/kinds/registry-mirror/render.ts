@@ -24,7 +24,7 @@ export function renderRegistryMirror(
     });
   }
   const namespace = manifest.namespace ?? context.namespace;
-  const mirror = resolveMirror(manifest.spec);
+  const mirror = resolveMirror(manifest.spec, context.settings.containerdConfigPath);
   const configYaml = mirrorConfigYaml(mirror);
   const target = { name: manifest.name, namespace, registryImage: context.settings.images.registry };
   const objects = [

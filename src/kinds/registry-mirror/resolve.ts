@@ -34,7 +34,14 @@ export function checkMirrorSpec(spec: RegistryMirrorSpec): Array<{ field: string
   if (!parseUpstream(spec.upstreamUrl)) {
     problems.push({
       field: '/spec/upstreamUrl',
-      message: `"${spec.upstreamUrl}" is not a registry address: write host[:port], optionally after http:// or https://, without a path`,
+      message: `"${spec.upstreamUrl}" is not a registry address: write a host name or IPv4 address with an optional port (1-65535), optionally after http:// or https://, without a path`,
+    });
+  }
+  if (spec.nodes?.certsDir !== undefined) {
+    problems.push({
+      field: '/spec/nodes/certsDir',
+      message:
+        "the host folder the node DaemonSet writes is the cluster operator's choice, not the repo's: remove nodes.certsDir (the reconciler's CONTAINERD_CONFIG_PATH sets it, default /etc/containerd/certs.d)",
     });
   }
   if (spec.storage && spec.volumeClaimTemplate) {
@@ -75,7 +82,7 @@ function credentials(spec: RegistryMirrorSpec): ResolvedMirror['credentials'] {
 }
 
 /** Fills in defaults; throws only on an upstream that checkMirrorSpec already reports. */
-export function resolveMirror(spec: RegistryMirrorSpec): ResolvedMirror {
+export function resolveMirror(spec: RegistryMirrorSpec, certsDir = DEFAULT_CERTS_DIR): ResolvedMirror {
   const upstream = parseUpstream(spec.upstreamUrl);
   if (!upstream) throw new Error(checkMirrorSpec(spec)[0]?.message ?? 'invalid upstreamUrl');
   const nodeConfig = spec.nodeConfig ?? 'containerd';
@@ -89,7 +96,8 @@ export function resolveMirror(spec: RegistryMirrorSpec): ResolvedMirror {
     // Hosts mode masquerades a registry name, which runtimes reach on 443 (as mirror-operator served it).
     servicePort: spec.service?.port ?? (tlsSecret || nodeConfig === 'hosts' ? 443 : 5000),
     nodeConfig,
-    certsDir: spec.nodes?.certsDir ?? DEFAULT_CERTS_DIR,
+    // containerd's config_path on the nodes: an operator setting (CONTAINERD_CONFIG_PATH), never the repo's.
+    certsDir,
   };
   const creds = credentials(spec);
   if (creds) resolved.credentials = creds;

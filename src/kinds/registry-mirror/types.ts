@@ -30,7 +30,10 @@ export interface NodesSpec {
    * nodes can resolve. Node runtimes do not use the cluster DNS, so a `*.svc` name usually does not work.
    */
   mirrorAddress?: string;
-  /** containerd's `config_path` on the nodes (k3s: /var/lib/rancher/k3s/agent/etc/containerd/certs.d). */
+  /**
+   * Refused: containerd's `config_path` on the nodes is the operator's setting (CONTAINERD_CONFIG_PATH on the
+   * reconciler; k3s: /var/lib/rancher/k3s/agent/etc/containerd/certs.d). Kept in the type to say so clearly.
+   */
   certsDir?: string;
 }
 
