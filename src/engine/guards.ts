@@ -120,17 +120,21 @@ function createdByUs(object: KubeObject, instance: string): boolean {
 export async function refuseForeignObjects(
   rendered: RenderedManifest[],
   live: readonly KubeObject[],
-  kube: Pick<KubeApi, 'get'>,
+  kube: Pick<KubeApi, 'get' | 'list'>,
   instance: string,
 ): Promise<RenderedManifest[]> {
   const owned = new Set(live.map(objectKey));
+  const existingOf = await lookUpMany(
+    rendered.flatMap((r) => (r.problems.length > 0 ? [] : r.objects.filter((o) => !owned.has(objectKey(o))))),
+    kube,
+  );
   return mapBounded(rendered, 8, async (r) => {
     if (r.problems.length > 0) return r;
     for (const object of r.objects) {
       if (owned.has(objectKey(object))) continue;
       let existing: KubeObject | undefined;
       try {
-        existing = await kube.get(object, object.metadata.namespace, object.metadata.name);
+        existing = await existingOf(object);
       } catch (error) {
         return fail(r, problemFromError(error, 'KUBE_API', manifestLocation(r.manifest)));
       }
@@ -148,4 +152,38 @@ export async function refuseForeignObjects(
     }
     return r;
   });
+}
+
+/** Above this many objects of one type to create in one namespace, one LIST replaces their GETs. */
+const LIST_THRESHOLD = 20;
+
+/**
+ * How to find whether each object to create exists: a GET each, or, for a type with many objects to create
+ * in one namespace (a first sync of thousands of manifests), one LIST of that type there. Never a LIST of
+ * Secrets: that would read every Secret's data.
+ */
+async function lookUpMany(
+  objects: KubeObject[],
+  kube: Pick<KubeApi, 'get' | 'list'>,
+): Promise<(object: KubeObject) => Promise<KubeObject | undefined>> {
+  const groups = new Map<string, KubeObject[]>();
+  for (const o of objects) {
+    const key = `${o.apiVersion}|${o.kind}|${o.metadata.namespace ?? ''}`;
+    groups.set(key, [...(groups.get(key) ?? []), o]);
+  }
+  const listed = new Map<string, Promise<Map<string, KubeObject>>>();
+  for (const [key, group] of groups) {
+    const first = group[0]!;
+    if (group.length <= LIST_THRESHOLD || first.kind === 'Secret') continue;
+    const list = kube
+      .list(first, first.metadata.namespace)
+      .then((items) => new Map(items.map((item) => [item.metadata.name, item])));
+    list.catch(() => undefined); // awaited (and reported) per manifest below
+    listed.set(key, list);
+  }
+  return async (object) => {
+    const list = listed.get(`${object.apiVersion}|${object.kind}|${object.metadata.namespace ?? ''}`);
+    if (list) return (await list).get(object.metadata.name);
+    return kube.get(object, object.metadata.namespace, object.metadata.name);
+  };
 }
