@@ -1,7 +1,9 @@
+import { applyRetryBudgetMs } from '../apply/retry.js';
 import type { ReconcilerConfig } from '../config/reconciler-config.js';
 import { formatProblem } from '../core/errors.js';
 import { Reconciler } from '../engine/reconciler.js';
 import { KubeClient } from '../kube/client.js';
+import { registryLimitsFromEnv } from '../registry/limits.js';
 import { type RunningServer, startHttpServer } from '../server/http.js';
 import { createMetrics, type Metrics, recordLeadership, recordSyncReport } from '../server/metrics.js';
 import type { SyncReport } from '../status/types.js';
@@ -245,6 +247,9 @@ export async function runDaemon(
       `SHUTDOWN_GRACE_SECONDS must be a non-negative number, got "${env.SHUTDOWN_GRACE_SECONDS}"`,
     );
   }
+  // Read at each sync; checked here so that a wrong value stops the start-up, not every sync.
+  registryLimitsFromEnv(env);
+  applyRetryBudgetMs(env);
   const deadlineSeconds = Number(env.SYNC_DEADLINE_SECONDS ?? DEFAULT_SYNC_DEADLINE_MS / 1000);
   if (!Number.isFinite(deadlineSeconds) || deadlineSeconds <= 0) {
     throw new Error(`SYNC_DEADLINE_SECONDS must be a positive number, got "${env.SYNC_DEADLINE_SECONDS}"`);
