@@ -68,11 +68,28 @@ export function normalizeForDiff(object: KubeObject | undefined): unknown {
   return { ...rest, metadata };
 }
 
+/** A Secret's values never reach a diff: each shows as a marker, `(hidden, changed)` where the sides differ. */
+function hideSecretValues(object: KubeObject | undefined, other: KubeObject | undefined, changed: string) {
+  if (object?.kind !== 'Secret') return object;
+  const hidden: KubeObject = { ...object };
+  for (const field of ['data', 'stringData']) {
+    const values = object[field] as Record<string, unknown> | undefined;
+    const others = (other?.[field] ?? {}) as Record<string, unknown>;
+    if (!values) continue;
+    hidden[field] = Object.fromEntries(
+      Object.entries(values).map(([k, v]) => [k, k in others && others[k] !== v ? changed : '(hidden)']),
+    );
+  }
+  return hidden;
+}
+
 export function unifiedDiff(
   name: string,
-  live: KubeObject | undefined,
-  desired: KubeObject | undefined,
+  liveObject: KubeObject | undefined,
+  desiredObject: KubeObject | undefined,
 ): string {
+  const live = hideSecretValues(liveObject, desiredObject, '(hidden)');
+  const desired = hideSecretValues(desiredObject, liveObject, '(hidden, changed)');
   const before = live ? stringify(normalizeForDiff(live), { sortMapEntries: true }) : '';
   const after = desired ? stringify(normalizeForDiff(desired), { sortMapEntries: true }) : '';
   return createTwoFilesPatch(`live/${name}`, `git/${name}`, before, after, undefined, undefined, {

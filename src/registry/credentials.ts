@@ -45,8 +45,9 @@ export function parseDockerConfig(json: string, where = 'docker config'): Creden
   let parsed: { auths?: Record<string, DockerConfigEntry> };
   try {
     parsed = JSON.parse(json) as typeof parsed;
-  } catch (error) {
-    throw new ImageGitopsError('INVALID_SPEC', `${where}: not JSON (${(error as Error).message})`);
+  } catch {
+    // JSON.parse's message quotes the text it read: a credential. Never pass it on.
+    throw new ImageGitopsError('INVALID_SPEC', `${where}: not valid JSON`);
   }
   const result: CredentialsByHost = new Map();
   for (const [host, entry] of Object.entries(parsed.auths ?? {})) {

@@ -1,16 +1,22 @@
 /**
  * ImageBackup's observe step (I/O): list the workloads of the selected namespaces, take the images they
  * use, and compare each image's digest with its backup copy's through ImageSync's machinery (credentials and
- * CAs per registry, one tag list per backup repository). Images already backed up make no copy.
+ * CAs per registry, one tag list per backup repository). Images already backed up make no copy. With
+ * `pullSecret`, it also reads the backup registry's pull credentials (through the manifests' Secret gate).
  */
+import { ImageGitopsError } from '../../core/errors.js';
 import type { KubeObject } from '../../core/kube-object.js';
+import { USABLE_BY_MANIFESTS_LABEL } from '../../engine/secret-access.js';
 import type { Manifest } from '../../manifests/types.js';
 import { RegistryClient } from '../../registry/client.js';
+import type { AuthFile, RegistryCredential } from '../../registry/credentials.js';
+import { normaliseRegistryHost } from '../../registry/references.js';
 import type { CopyFiles, PendingCopy } from '../image-sync/copy-jobs.js';
 import { compareCopies, observeAccessForHosts } from '../image-sync/observe.js';
 import type { ObserveContext } from '../types.js';
 import { imagesToBackUp } from './images.js';
 import { backupCopyPair, backupImageName, parseBackupRegistry } from './naming.js';
+import { pullAuthFile } from './pull-secret.js';
 import type { ImageBackupSpec } from './types.js';
 import { isNamespaceSelected, readWorkload, WORKLOAD_TYPES, type WorkloadImages } from './workloads.js';
 
@@ -35,6 +41,8 @@ export interface ImageBackupObserved {
   /** Copies to make (sourceRef = canonical source reference). */
   pending: PendingCopy[];
   files: CopyFiles;
+  /** The pullSecret's credentials for the backup registry host only; absent without a usable pullSecret. */
+  pullAuth?: AuthFile;
   message: string;
 }
 
@@ -43,6 +51,34 @@ const NAMESPACE_TYPE = { apiVersion: 'v1', kind: 'Namespace', clusterScoped: tru
 function byIdentity(a: WorkloadImages, b: WorkloadImages): number {
   const key = (w: WorkloadImages) => `${w.kind}/${w.namespace}/${w.name}`;
   return key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0;
+}
+
+/**
+ * The pullSecret's read credentials for the backup registry. With `rewrite: true` a pullSecret that cannot be
+ * used fails the manifest (no workload is pointed at a registry it cannot pull from); with rewrite off it is
+ * needed only to keep pull Secrets while undos are pending, so it is then left out quietly.
+ */
+async function observePullAuth(
+  spec: ImageBackupSpec,
+  namespace: string,
+  backupHost: string,
+  pushCredential: RegistryCredential | undefined,
+  context: ObserveContext,
+): Promise<AuthFile | undefined> {
+  if (!spec.pullSecret) return undefined;
+  const where = `pullSecret: Secret ${namespace}/${spec.pullSecret}`;
+  try {
+    const data = await context.readSecret(namespace, spec.pullSecret);
+    if (!data)
+      throw new ImageGitopsError(
+        'OBSERVE_FAILED',
+        `${where} does not exist: create a kubernetes.io/dockerconfigjson Secret with read credentials for ${backupHost}, labelled ${USABLE_BY_MANIFESTS_LABEL}: "true"`,
+      );
+    return pullAuthFile(data, backupHost, where, pushCredential);
+  } catch (error) {
+    if (spec.rewrite === true) throw error;
+    return undefined;
+  }
 }
 
 /** The workloads of the selected namespaces, plus those elsewhere that this manifest rewrote (to restore). */
@@ -89,6 +125,13 @@ export async function observeImageBackup(
     ...(context.signal ? { signal: context.signal } : {}),
     ...(context.registry ? { policy: context.registry } : {}),
   });
+  const pullAuth = await observePullAuth(
+    spec,
+    namespace,
+    backup.registry,
+    access.get(normaliseRegistryHost(backup.registry))?.credential,
+    context,
+  );
   const outcomes = await compareCopies(client, pairs, { tolerateErrors: true });
   const images: ImageBackupStatus[] = outcomes.map((outcome) => ({
     sourceRef: outcome.pair.sourceRef,
@@ -109,5 +152,13 @@ export async function observeImageBackup(
     (count('failed') ? `, ${count('failed')} unreachable` : '') +
     (unreadable.length ? `, ${unreadable.length} unreadable` : '') +
     ` (at most ${maxJobsPerManifest} Jobs of ${tagsPerJob} images at a time)`;
-  return { manifestKey: manifest.key, workloads, images, pending, files, message };
+  return {
+    manifestKey: manifest.key,
+    workloads,
+    images,
+    pending,
+    files,
+    ...(pullAuth ? { pullAuth } : {}),
+    message,
+  };
 }

@@ -2,7 +2,9 @@
  * ImageBackup's pure render: the files Secret (merged authfile and CAs) and the bounded copy Jobs of the
  * images not yet backed up, made by ImageSync's copy-Job machinery. The bounds (Settings.imageSync
  * `maxJobsPerManifest` Jobs of `tagsPerJob` images) are image-cloner-controller's MAX_CONCURRENT_RECONCILES.
- * Workload rewrites are not rendered: workloads are not ours to own or prune (see rewrite.ts).
+ * With `pullSecret`, also our pull Secret in each namespace whose rewritten workloads need it (owned, so the
+ * engine prunes it with the last of them). Workload rewrites are not rendered: workloads are not ours to own
+ * or prune (see rewrite.ts).
  */
 import { contentHash } from '../../core/hash.js';
 import type { KubeObject } from '../../core/kube-object.js';
@@ -17,6 +19,8 @@ import {
 import type { RenderContext } from '../types.js';
 import { backupCopyPair } from './naming.js';
 import type { ImageBackupObserved } from './observe.js';
+import { pullSecretName, renderPullSecret } from './pull-secret.js';
+import { pullSecretNamespaces } from './rewrite.js';
 import type { ImageBackupSpec } from './types.js';
 
 export function backupCopySetup(
@@ -44,5 +48,17 @@ export function renderImageBackup(
   const objects: KubeObject[] = [];
   if (hasCopyFiles(setup.files)) objects.push(renderCopyFilesSecret(setup));
   objects.push(...renderCopyJobsFor(setup, context.settings, context.live, context.observed.pending));
+  objects.push(...renderPullSecrets(manifest, context.observed));
   return objects;
+}
+
+/** Our pull Secret in every namespace that needs it (none without a usable pullSecret). */
+export function renderPullSecrets(
+  manifest: Manifest<ImageBackupSpec>,
+  observed: ImageBackupObserved,
+): KubeObject[] {
+  const { pullAuth } = observed;
+  if (!pullAuth) return [];
+  const name = pullSecretName(manifest.key);
+  return pullSecretNamespaces(observed, manifest.spec).map((ns) => renderPullSecret(name, ns, pullAuth));
 }

@@ -7,10 +7,13 @@
  * - Rewrite (`rewrite: true`): a container is pointed at its backup copy once that copy's digest equals the
  *   source's; its original image goes into `image-gitops.io/original-images` ({"<container>": "<image>"}) and
  *   `image-gitops.io/backup-rewrite` records the manifest and backup registry. A container already rewritten
- *   stays so while a newer copy is pending.
+ *   stays so while a newer copy is pending. With `pullSecret`, the patch also holds one imagePullSecrets entry,
+ *   our pull Secret (pull-secret.ts): imagePullSecrets is a list map keyed by name, so our field manager owns
+ *   that entry only and the workload's own pull Secrets stay. A bare Pod's imagePullSecrets cannot change,
+ *   so with `pullSecret` bare Pods are backed up but not rewritten (one rewritten before is set back).
  * - Undo (`rewrite: false`, a workload leaving the selection, or the manifest removed): the containers still
- *   running our rewrite get their original image back, and the annotations are dropped (our manager no
- *   longer applies them, so the API server removes them). Containers someone changed since are left alone.
+ *   running our rewrite get their original image back, and the annotations and our imagePullSecrets entry
+ *   are dropped (our manager no longer applies them, so the API server removes them). Containers someone changed since are left alone.
  * Jobs (immutable pod template) and objects with a controlling owner are never rewritten.
  */
 import type { KubeObject } from '../../core/kube-object.js';
@@ -19,6 +22,7 @@ import type { ObserveContext } from '../types.js';
 import { canonicalRef, originalImage } from './images.js';
 import { isInBackupRegistry, rewrittenImage } from './naming.js';
 import type { ImageBackupObserved } from './observe.js';
+import { pullSecretName } from './pull-secret.js';
 import type { ImageBackupSpec } from './types.js';
 import {
   type ContainerImage,
@@ -44,7 +48,7 @@ export interface WorkloadRef {
 export interface WorkloadRewrite {
   object: WorkloadRef;
   action: 'rewrite' | 'restore';
-  /** The server-side-apply partial object: image fields and annotations only. */
+  /** The server-side-apply partial object: image fields, annotations and our imagePullSecrets entry only. */
   patch: KubeObject;
 }
 
@@ -64,11 +68,15 @@ function safeRewrittenImage(backupRegistry: string, image: string): string | und
   }
 }
 
-/** The SSA partial object: apiVersion, kind, metadata {name, namespace, uid, annotations?}, container images. */
+/**
+ * The SSA partial object: apiVersion, kind, metadata {name, namespace, uid, annotations?}, container images,
+ * and `imagePullSecrets: [{name: pullSecret}]` when given.
+ */
 export function rewritePatch(
   workload: WorkloadImages,
   containers: readonly ContainerImage[],
   annotations?: Record<string, string>,
+  pullSecret?: string,
 ): KubeObject {
   const patch: KubeObject = {
     apiVersion: workload.apiVersion,
@@ -86,6 +94,7 @@ export function rewritePatch(
   const podSpec: Record<string, unknown> = {};
   if (entries(true).length) podSpec.initContainers = entries(true);
   if (entries(false).length) podSpec.containers = entries(false);
+  if (pullSecret && Object.keys(podSpec).length > 0) podSpec.imagePullSecrets = [{ name: pullSecret }];
   if (Object.keys(podSpec).length === 0) return patch;
   const path = workloadType(workload.kind)?.podSpecPath ?? ['spec'];
   let node: Record<string, unknown> = patch;
@@ -109,11 +118,12 @@ function restoreOf(workload: WorkloadImages): WorkloadRewrite | undefined {
   return { object: refOf(workload), action: 'restore', patch: rewritePatch(workload, restored) };
 }
 
-function rewriteOf(
+/** The containers a rewrite manages (pointed at their copies, or kept there) and their original images. */
+function desiredRewrite(
   workload: WorkloadImages,
   record: RewriteRecord,
   backedUp: ReadonlySet<string>,
-): WorkloadRewrite | undefined {
+): { managed: ContainerImage[]; originals: Record<string, string> } {
   const managed: ContainerImage[] = [];
   const originals: Record<string, string> = {};
   for (const c of workload.containers) {
@@ -126,34 +136,68 @@ function rewriteOf(
     managed.push({ ...c, image });
     originals[c.name] = original;
   }
+  return { managed, originals };
+}
+
+/** A Pod's imagePullSecrets are fixed at creation: it cannot be given our pull Secret. */
+function canRewrite(workload: WorkloadImages, record: RewriteRecord): boolean {
+  return !(record.pullSecret && workload.kind === 'Pod');
+}
+
+function rewriteOf(
+  workload: WorkloadImages,
+  record: RewriteRecord,
+  backedUp: ReadonlySet<string>,
+): WorkloadRewrite | undefined {
+  const { managed, originals } = canRewrite(workload, record)
+    ? desiredRewrite(workload, record, backedUp)
+    : { managed: [], originals: {} };
   if (managed.length === 0) return workload.rewrittenBy ? restoreOf(workload) : undefined;
+  const pullSecret = record.pullSecret;
   const unchanged =
     managed.every((m) => workload.containers.some((c) => c.name === m.name && c.image === m.image)) &&
     sortedJson(originals) === sortedJson(workload.originals) &&
     workload.rewrittenBy?.manifest === record.manifest &&
-    workload.rewrittenBy.backupRegistry === record.backupRegistry;
+    workload.rewrittenBy.backupRegistry === record.backupRegistry &&
+    workload.rewrittenBy.pullSecret === pullSecret &&
+    (!pullSecret || workload.pullSecrets.includes(pullSecret));
   if (unchanged) return undefined;
   const annotations = {
     [ORIGINAL_IMAGES_ANNOTATION]: sortedJson(originals),
     [REWRITTEN_BY_ANNOTATION]: JSON.stringify(record),
   };
-  return { object: refOf(workload), action: 'rewrite', patch: rewritePatch(workload, managed, annotations) };
+  const patch = rewritePatch(workload, managed, annotations, pullSecret);
+  return { object: refOf(workload), action: 'rewrite', patch };
+}
+
+type RewriteSpec = Pick<ImageBackupSpec, 'backupRegistry' | 'rewrite'>;
+
+/** What this manifest writes on the workloads it rewrites, and the sources whose copies are ready. */
+function rewriteInputs(
+  observed: ImageBackupObserved,
+  spec: RewriteSpec,
+): { record: RewriteRecord; backedUp: Set<string> } {
+  const backedUp = new Set(observed.images.filter((i) => i.state === 'upToDate').map((i) => i.sourceRef));
+  const record: RewriteRecord = { manifest: observed.manifestKey, backupRegistry: spec.backupRegistry };
+  if (observed.pullAuth) record.pullSecret = pullSecretName(observed.manifestKey);
+  return { record, backedUp };
+}
+
+/** Workloads this manifest may rewrite or undo: not Jobs, not controlled, not another manifest's. */
+function oursToPlan(observed: ImageBackupObserved): WorkloadImages[] {
+  return observed.workloads.filter(
+    (w) => w.rewritable && (!w.rewrittenBy || w.rewrittenBy.manifest === observed.manifestKey),
+  );
 }
 
 /**
  * The rewrites (or undos) this manifest wants now: a workload changes only when its desired images or
  * annotations differ from what it has. Workloads another ImageBackup rewrote are left to that manifest.
  */
-export function planWorkloadRewrites(
-  observed: ImageBackupObserved,
-  spec: Pick<ImageBackupSpec, 'backupRegistry' | 'rewrite'>,
-): WorkloadRewrite[] {
-  const backedUp = new Set(observed.images.filter((i) => i.state === 'upToDate').map((i) => i.sourceRef));
-  const record: RewriteRecord = { manifest: observed.manifestKey, backupRegistry: spec.backupRegistry };
+export function planWorkloadRewrites(observed: ImageBackupObserved, spec: RewriteSpec): WorkloadRewrite[] {
+  const { record, backedUp } = rewriteInputs(observed, spec);
   const plan: WorkloadRewrite[] = [];
-  for (const workload of observed.workloads) {
-    if (!workload.rewritable) continue;
-    if (workload.rewrittenBy && workload.rewrittenBy.manifest !== observed.manifestKey) continue;
+  for (const workload of oursToPlan(observed)) {
     const step =
       spec.rewrite === true && workload.selected
         ? rewriteOf(workload, record, backedUp)
@@ -161,6 +205,29 @@ export function planWorkloadRewrites(
     if (step) plan.push(step);
   }
   return plan;
+}
+
+/**
+ * The namespaces that need our pull Secret: those of the workloads this sync's plan leaves running backup
+ * copies, and of those still carrying our entry until their undo is applied (after the engine's prune), so
+ * that the Secret goes one sync after the last workload of its namespace let go of it. None without pullAuth.
+ */
+export function pullSecretNamespaces(observed: ImageBackupObserved, spec: RewriteSpec): string[] {
+  const { record, backedUp } = rewriteInputs(observed, spec);
+  if (!record.pullSecret) return [];
+  const namespaces = new Set<string>();
+  for (const workload of oursToPlan(observed)) {
+    const carries =
+      workload.rewrittenBy?.pullSecret === record.pullSecret &&
+      workload.pullSecrets.includes(record.pullSecret);
+    const willCarry =
+      spec.rewrite === true &&
+      workload.selected &&
+      canRewrite(workload, record) &&
+      desiredRewrite(workload, record, backedUp).managed.length > 0;
+    if (carries || willCarry) namespaces.add(workload.namespace);
+  }
+  return [...namespaces].sort();
 }
 
 /** Every workload in the cluster that some ImageBackup rewrote (for undoing removed manifests). */

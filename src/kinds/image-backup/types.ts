@@ -10,6 +10,14 @@ export interface ImageBackupSpec {
   ignoreNamespaces?: string[];
   /** Point the workloads at their backup copies once these exist (default false). */
   rewrite?: boolean;
+  /**
+   * With `rewrite`: a `kubernetes.io/dockerconfigjson` Secret in the manifest's namespace (labelled
+   * `image-gitops.io/usable-by-manifests: "true"`) holding read credentials for the backup registry. Its entry
+   * for that host alone is copied into each namespace of rewritten workloads, as the Secret
+   * `image-gitops-backup-pull-<hash>` added to their imagePullSecrets. Use a read-only robot account, never
+   * the push credentials of `registries`.
+   */
+  pullSecret?: string;
   /** Credentials, TLS and CA per registry: the same field as ImageSync's. */
   registries?: RegistrySettings[];
 }

@@ -30,7 +30,10 @@ export const WORKLOAD_TYPES: readonly WorkloadType[] = [
 
 /** On a rewritten workload: the original image of each rewritten container, `{"<container>": "<image>"}`. */
 export const ORIGINAL_IMAGES_ANNOTATION = `${DOMAIN}/original-images`;
-/** On a rewritten workload: `{"manifest": "<ImageBackup key>", "backupRegistry": "<registry/path>"}`. */
+/**
+ * On a rewritten workload: `{"manifest": "<ImageBackup key>", "backupRegistry": "<registry/path>"}`, plus
+ * `"pullSecret": "<Secret name>"` when the rewrite added that entry to the pod's imagePullSecrets.
+ */
 export const REWRITTEN_BY_ANNOTATION = `${DOMAIN}/backup-rewrite`;
 /** A namespace with this label set to `disabled` is left alone (image-cloner's validate-backups label). */
 export const NAMESPACE_BACKUP_LABEL = `${DOMAIN}/backup`;
@@ -45,6 +48,8 @@ export interface ContainerImage {
 export interface RewriteRecord {
   manifest: string;
   backupRegistry: string;
+  /** The pull Secret (in the workload's namespace) the rewrite added to imagePullSecrets. */
+  pullSecret?: string;
 }
 
 /** What observe keeps of one workload: plain data, enough to back up its images and plan a rewrite. */
@@ -55,6 +60,8 @@ export interface WorkloadImages {
   name: string;
   uid?: string;
   containers: ContainerImage[];
+  /** The names in the pod spec's imagePullSecrets, ours and the workload's own. */
+  pullSecrets: string[];
   /** The original-images annotation ({} when absent or unreadable). */
   originals: Record<string, string>;
   rewrittenBy?: RewriteRecord;
@@ -72,6 +79,15 @@ function podSpecOf(object: KubeObject, type: WorkloadType): Record<string, unkno
   let node: unknown = object;
   for (const key of type.podSpecPath) node = (node as Record<string, unknown> | undefined)?.[key];
   return node && typeof node === 'object' ? (node as Record<string, unknown>) : undefined;
+}
+
+/** The names listed in a workload's imagePullSecrets. */
+export function imagePullSecretNames(object: KubeObject): string[] {
+  const type = workloadType(object.kind);
+  const list = type ? podSpecOf(object, type)?.imagePullSecrets : undefined;
+  return Array.isArray(list)
+    ? list.flatMap((ref: { name?: unknown }) => (typeof ref?.name === 'string' ? [ref.name] : []))
+    : [];
 }
 
 /** The containers and initContainers of a workload's pod spec, in that order. */
@@ -120,9 +136,10 @@ function readOriginals(object: KubeObject): Record<string, string> {
 
 function readRewrittenBy(object: KubeObject): RewriteRecord | undefined {
   const parsed = parseJson<Partial<RewriteRecord>>(object.metadata.annotations?.[REWRITTEN_BY_ANNOTATION]);
-  return typeof parsed?.manifest === 'string' && typeof parsed.backupRegistry === 'string'
-    ? { manifest: parsed.manifest, backupRegistry: parsed.backupRegistry }
-    : undefined;
+  if (typeof parsed?.manifest !== 'string' || typeof parsed.backupRegistry !== 'string') return undefined;
+  const record: RewriteRecord = { manifest: parsed.manifest, backupRegistry: parsed.backupRegistry };
+  if (typeof parsed.pullSecret === 'string') record.pullSecret = parsed.pullSecret;
+  return record;
 }
 
 /**
@@ -143,6 +160,7 @@ export function readWorkload(object: KubeObject, selected = true): WorkloadImage
     name: object.metadata.name,
     ...(object.metadata.uid ? { uid: object.metadata.uid } : {}),
     containers: containerImages(object),
+    pullSecrets: imagePullSecretNames(object),
     originals: readOriginals(object),
     ...(rewrittenBy ? { rewrittenBy } : {}),
     rewritable: type.rewritable && !controlled,
