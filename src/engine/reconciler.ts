@@ -391,5 +391,8 @@ export class Reconciler {
 
 /** Between steps: a shutdown abandons the sync before its next write, never half-way through one. */
 function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw new Error('sync abandoned: the reconciler is shutting down');
+  if (!signal?.aborted) return;
+  // The reason says which: the sync deadline (SYNC_DEADLINE_SECONDS) or a shutdown.
+  const reason = signal.reason instanceof Error ? signal.reason.message : 'the reconciler is shutting down';
+  throw new Error(`sync abandoned: ${reason}`);
 }

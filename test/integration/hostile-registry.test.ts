@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import type { KubeObject } from '../../src/core/kube-object.js';
+import { SyncDeadlineError } from '../../src/run/scheduler.js';
 import { type EngineHarness, startEngine } from '../support/engine-harness.js';
 import { pushTestImage } from '../support/oci-image.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
@@ -145,15 +146,22 @@ describe('hostile registries on the real bench', function () {
     assert.equal(jobsOf(jobs, 'slow').length, 0);
   });
 
-  it('ends a sync whose signal aborts while a registry trickles, and says why', async () => {
+  it('ends a sync that passes its deadline while a registry trickles, and says why', async () => {
     const slow = await trickle();
     servers.push(slow);
     process.env.OBSERVE_TIMEOUT_SECONDS = '600';
     try {
       h = await startEngine({ 'slow.yaml': imageSync('slow', slow.host, destination.host) });
-      const report = await h.reconciler.sync('manual', AbortSignal.timeout(2000));
+      // As the scheduler aborts a sync past SYNC_DEADLINE_SECONDS.
+      const controller = new AbortController();
+      const timer = setTimeout(() => controller.abort(new SyncDeadlineError(2000)), 2000);
+      const report = await h.reconciler.sync('manual', controller.signal);
+      clearTimeout(timer);
       assert.equal(report.result, 'Failed');
-      assert.match(report.error?.message ?? '', /sync abandoned/);
+      assert.match(
+        report.error?.message ?? '',
+        /sync abandoned: the sync deadline of 2 s passed \(SYNC_DEADLINE_SECONDS\)/,
+      );
     } finally {
       process.env.OBSERVE_TIMEOUT_SECONDS = '3';
     }
