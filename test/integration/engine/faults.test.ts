@@ -119,7 +119,8 @@ describe('faults', () => {
     it('exposes the sync in /metrics with the right values', async () => {
       h = await startEngine({
         'a.yaml': prepullManifest('a', { busybox: 'busybox:1.36' }),
-        'bad.yaml': 'kind: Nope\n',
+        // Our apiVersion with an unknown kind: an invalid manifest (without it, the file is not ours and is ignored).
+        'bad.yaml': 'apiVersion: image-gitops.io/v1alpha1\nkind: Nope\n',
       });
       const daemon = new Daemon(
         {
