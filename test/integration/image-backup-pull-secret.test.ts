@@ -1,7 +1,8 @@
 // ImageBackup's rewrite with pull credentials, through the engine on the real control plane: once the copy
 // exists, the reconciler renders its pull Secret (backup host only) into the workload's namespace and the
 // rewrite adds it to the Deployment's imagePullSecrets next to the owner's own entry, each owned by its field
-// manager. Undo (rewrite off, then the manifest removed) drops only our entry, and the Secret is pruned.
+// manager. Undo (the namespace leaving the selection, rewrite off, the manifest removed) drops only our entry,
+// and the Secret is pruned.
 // No credential reaches the sync report, the Events or the logs.
 import assert from 'node:assert/strict';
 import type { KubeObject } from '../../src/core/kube-object.js';
@@ -61,6 +62,7 @@ describe('ImageBackup rewrite with a pull Secret, through the engine', function 
   let reconciler: Reconciler;
   let owner: KubeClient;
   let apps: string;
+  let elsewhere: string;
   const logLines: string[] = [];
 
   before(async () => {
@@ -77,6 +79,7 @@ describe('ImageBackup rewrite with a pull Secret, through the engine', function 
       logger: createLogger({ level: 'debug', write: (line) => logLines.push(line) }),
     });
     apps = await h.cp.newNamespace('apps');
+    elsewhere = await h.cp.newNamespace('elsewhere');
     const labels = { 'image-gitops.io/usable-by-manifests': 'true' };
     const auth = (c: { username: string; password: string }) =>
       Buffer.from(`${c.username}:${c.password}`).toString('base64');
@@ -123,13 +126,13 @@ describe('ImageBackup rewrite with a pull Secret, through the engine', function 
     await Promise.all([source, backup].filter(Boolean).map((r) => r.stop()));
   });
 
-  const manifest = (rewrite: boolean) => `apiVersion: image-gitops.io/v1alpha1
+  const manifest = (rewrite: boolean, namespace = apps) => `apiVersion: image-gitops.io/v1alpha1
 kind: ImageBackup
 metadata:
   name: backup
 spec:
   backupRegistry: ${backup.host}/backup
-  namespaces: [${apps}]
+  namespaces: [${namespace}]
   rewrite: ${rewrite}
   pullSecret: backup-pull
   registries:
@@ -202,6 +205,17 @@ spec:
       generation,
       'steady state: the Deployment is left alone',
     );
+
+    // Undo: the namespace leaves the selection. Its workload is found through our Secret there, and set back.
+    await h.git.commitFiles(h.repo, { 'backup.yaml': manifest(true, elsewhere) }, 'another namespace');
+    reports.push(await sync());
+    assert.equal(templateOf(await web()).containers[0]?.image, `${source.host}/team/web:1.0`);
+    assert.deepEqual(pullSecretNames(await web()), ['regcred']);
+    reports.push(await sync());
+    assert.equal(await pullSecret(), undefined, 'pruned once the workload let go of it');
+    await h.git.commitFiles(h.repo, { 'backup.yaml': manifest(true) }, 'back in the selection');
+    reports.push(await sync());
+    assert.deepEqual(pullSecretNames(await web()), [ours(), 'regcred'].sort());
 
     // Undo: rewrite turned off. The workload lets go of the Secret first; the Secret goes the sync after.
     await h.git.commitFiles(h.repo, { 'backup.yaml': manifest(false) }, 'stop rewriting');

@@ -7,6 +7,7 @@
 import { ImageGitopsError } from '../../core/errors.js';
 import type { KubeObject } from '../../core/kube-object.js';
 import { USABLE_BY_MANIFESTS_LABEL } from '../../engine/secret-access.js';
+import { describeJobFailures, observeJobFailures } from '../../jobs/job-failures.js';
 import type { Manifest } from '../../manifests/types.js';
 import { RegistryClient } from '../../registry/client.js';
 import type { AuthFile, RegistryCredential } from '../../registry/credentials.js';
@@ -16,7 +17,7 @@ import { compareCopies, observeAccessForHosts } from '../image-sync/observe.js';
 import type { ObserveContext } from '../types.js';
 import { imagesToBackUp } from './images.js';
 import { backupCopyPair, backupImageName, parseBackupRegistry } from './naming.js';
-import { pullAuthFile } from './pull-secret.js';
+import { pullAuthFile, pullSecretName } from './pull-secret.js';
 import type { ImageBackupSpec } from './types.js';
 import { isNamespaceSelected, readWorkload, WORKLOAD_TYPES, type WorkloadImages } from './workloads.js';
 
@@ -81,7 +82,11 @@ async function observePullAuth(
   }
 }
 
-/** The workloads of the selected namespaces, plus those elsewhere that this manifest rewrote (to restore). */
+/**
+ * The workloads of the selected namespaces, plus those elsewhere that this manifest rewrote (to restore).
+ * With a `namespaces` list, a namespace that left it is still read while it holds our pull Secret (a live
+ * object of this manifest): its rewritten workloads are found and set back before the Secret goes.
+ */
 export async function observeWorkloads(
   manifestKey: string,
   spec: ImageBackupSpec,
@@ -92,7 +97,11 @@ export async function observeWorkloads(
   const selected = (ns: string) => isNamespaceSelected(ns, spec, labels.get(ns));
   const objects: KubeObject[] = [];
   if (spec.namespaces) {
-    const listed = spec.namespaces.filter((ns) => labels.has(ns) && selected(ns));
+    const pullName = pullSecretName(manifestKey);
+    const holding = context.live
+      .filter((o) => o.kind === 'Secret' && o.metadata.name === pullName)
+      .map((o) => o.metadata.namespace ?? '');
+    const listed = new Set([...spec.namespaces.filter(selected), ...holding].filter((ns) => labels.has(ns)));
     for (const type of WORKLOAD_TYPES)
       for (const ns of listed) objects.push(...(await context.listObjects(type, ns)));
   } else {
@@ -151,7 +160,8 @@ export async function observeImageBackup(
     (count('missing') ? `, ${count('missing')} missing at source` : '') +
     (count('failed') ? `, ${count('failed')} unreachable` : '') +
     (unreadable.length ? `, ${unreadable.length} unreadable` : '') +
-    ` (at most ${maxJobsPerManifest} Jobs of ${tagsPerJob} images at a time)`;
+    ` (at most ${maxJobsPerManifest} Jobs of ${tagsPerJob} images at a time)` +
+    describeJobFailures(await observeJobFailures(context.live, context, namespace), 'copy Job');
   return {
     manifestKey: manifest.key,
     workloads,
