@@ -145,6 +145,8 @@ export function secureJobSpec(input: SecureJobInput): Record<string, unknown> {
             command: input.command,
             env,
             resources: input.resources ?? input.defaults.resources,
+            // A tool that fails without a message of its own leaves its log's tail for status (job-failures.ts).
+            terminationMessagePolicy: 'FallbackToLogsOnError',
             volumeMounts: mounts,
             securityContext: {
               runAsNonRoot: true,

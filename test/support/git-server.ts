@@ -51,6 +51,8 @@ export interface TestGitServer {
 export interface StartGitServerOptions {
   /** Requires HTTP basic auth (username/password) or a bearer token; answers 401 otherwise. */
   auth?: GitServerAuth;
+  /** Address to listen on (default 127.0.0.1); a reconciler in a pod reaches only the node's addresses. */
+  address?: string;
 }
 
 const DEFAULT_AUTHOR: GitAuthor = { name: 'Test Author', email: 'test@example.com' };
@@ -116,9 +118,10 @@ export async function startGitServer(opts: StartGitServerOptions = {}): Promise<
     if (delayMs > 0) setTimeout(serve, delayMs);
     else serve();
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = opts.address ?? '127.0.0.1';
+  await new Promise<void>((resolve) => server.listen(0, address, resolve));
   const { port } = server.address() as AddressInfo;
-  const baseUrl = `http://127.0.0.1:${port}`;
+  const baseUrl = `http://${address}:${port}`;
 
   const bareName = (name: string): string => (name.endsWith('.git') ? name : `${name}.git`);
   const repoDir = (name: string): string => join(projectRoot, bareName(name));

@@ -5,6 +5,7 @@
  */
 import { mapBounded } from '../../core/concurrency.js';
 import { ImageGitopsError } from '../../core/errors.js';
+import { describeJobFailures, observeJobFailures } from '../../jobs/job-failures.js';
 import type { Manifest } from '../../manifests/types.js';
 import { type Platform, type RegistryAccess, RegistryClient } from '../../registry/client.js';
 import { buildAuthFile, type CredentialsByHost, credentialForHost } from '../../registry/credentials.js';
@@ -222,7 +223,8 @@ export async function observeImageSync(
     `${refs.length} selected, ${upToDate} up to date, ${pending.length} to copy` +
     (missing.length ? `, ${missing.length} missing at source` : '') +
     ` (at most ${maxJobsPerManifest} Jobs of ${tagsPerJob} tags at a time)` +
-    (skipped.length ? `; ${describeSkipped(skipped)}` : '');
+    (skipped.length ? `; ${describeSkipped(skipped)}` : '') +
+    describeJobFailures(await observeJobFailures(context.live, context, namespace), 'copy Job');
   return {
     matched: refs.length,
     upToDate,

@@ -22,7 +22,6 @@ export interface NodeNetwork {
   remove(): void;
 }
 
-const POD_SUBNET = '10.244.0.0/24';
 const SERVICE_RANGE = '10.96.0.0/16';
 
 function run(cmd: string, args: string[]): string {
@@ -55,9 +54,12 @@ export function createNodeNetwork(): NodeNetwork {
   const nodeAddress = `10.201.${x}.2`;
   const linkSubnet = `10.201.${x}.0/30`;
   const netnsPath = `/var/run/netns/${name}`;
+  // One pod subnet per run, so that two runs on one machine never route each other's pods.
+  const podSubnet = `10.244.${x}.0/24`;
   const inNs = (cmd: string, args: string[]) => run('nsenter', [`--net=${netnsPath}`, '--', cmd, ...args]);
   const forwardDrop = ['FORWARD', '-i', hostLink, '-j', 'DROP'];
   const remove = () => {
+    tryRun('ip', ['route', 'delete', podSubnet]);
     tryRun('iptables', ['-D', ...forwardDrop]);
     if (existsSync(netnsPath)) tryRun('ip', ['netns', 'delete', name]);
     tryRun('ip', ['link', 'delete', hostLink]);
@@ -76,7 +78,9 @@ export function createNodeNetwork(): NodeNetwork {
     // Pod-to-Service-to-pod on one bridge goes through the node's iptables (kube-proxy's DNAT).
     inNs('sysctl', ['-qw', 'net.bridge.bridge-nf-call-iptables=1']);
     // Pods reach the host end as the node: the host needs no route back to the pod subnet.
-    inNs('iptables', ['-t', 'nat', '-A', 'POSTROUTING', '-s', POD_SUBNET, '-o', 'eth0', '-j', 'MASQUERADE']);
+    inNs('iptables', ['-t', 'nat', '-A', 'POSTROUTING', '-s', podSubnet, '-o', 'eth0', '-j', 'MASQUERADE']);
+    // The host (the API server's proxy to pods, the tests) reaches pods through the node, as on a cluster.
+    run('ip', ['route', 'add', podSubnet, 'via', nodeAddress]);
   } catch (error) {
     remove();
     throw error;
@@ -85,7 +89,7 @@ export function createNodeNetwork(): NodeNetwork {
     netnsPath,
     hostAddress,
     nodeAddress,
-    podSubnet: POD_SUBNET,
+    podSubnet,
     podRoutes: [linkSubnet, SERVICE_RANGE],
     exec: inNs,
     remove,
