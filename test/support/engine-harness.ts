@@ -33,12 +33,20 @@ export function prepullManifest(name: string, images: Record<string, string>, ex
   return `apiVersion: image-gitops.io/v1alpha1\nkind: ImagePrepull\nmetadata:\n  name: ${name}\nspec:\n  images:\n${list}\n${extra}`;
 }
 
+export interface StartEngineOptions {
+  /** The cluster to sync into (default: the shared API-server-only control plane). */
+  cluster?: ControlPlane;
+  /** Address of the git server (default 127.0.0.1). */
+  gitAddress?: string;
+}
+
 export async function startEngine(
   files: Record<string, string>,
   env: Record<string, string> = {},
+  options: StartEngineOptions = {},
 ): Promise<EngineHarness> {
-  const cp = await controlPlane();
-  const git = await startGitServer();
+  const cp = options.cluster ?? (await controlPlane());
+  const git = await startGitServer(options.gitAddress ? { address: options.gitAddress } : {});
   const repo = `config-${Date.now() % 100000}`;
   const url = await git.createRepo(repo, files);
   const namespace = await cp.newNamespace('engine');
