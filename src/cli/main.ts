@@ -56,10 +56,20 @@ function makeReconciler(
   return { reconciler: new Reconciler({ config, kube, logger, ...(source ? { source } : {}) }), kube };
 }
 
-async function validate(dir: string | undefined, output: Output): Promise<number> {
+async function validate(
+  dir: string | undefined,
+  output: Output,
+  values: Record<string, unknown>,
+): Promise<number> {
   if (!dir) throw new Error('validate needs a folder: image-gitops validate <dir>');
   const { files, problems, ignored: notRead } = await readLocalFiles(dir);
-  const loaded = loadManifests(files);
+  // The reconciler's namespace, where manifests without one go: as the sync fills it in.
+  const defaultNamespace =
+    (values.namespace as string | undefined) ||
+    process.env.NAMESPACE ||
+    process.env.POD_NAMESPACE ||
+    'image-gitops';
+  const loaded = loadManifests(files, undefined, { defaultNamespace });
   const ignored = [...notRead, ...loaded.ignored];
   const all = [...problems, ...loaded.fileProblems, ...loaded.invalid.flatMap((i) => i.problems)];
   const json = {
@@ -200,7 +210,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   switch (command) {
     case 'validate':
-      return validate(rest[0], output);
+      return validate(rest[0], output, values);
     case 'diff':
       return diff(values, output);
     case 'sync':

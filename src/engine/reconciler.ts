@@ -202,7 +202,7 @@ export class Reconciler {
     if (this.parsed?.snapshot.commit.sha !== snapshot.commit.sha) {
       this.parsed = {
         snapshot,
-        loaded: loadManifests(snapshot.files, this.validator),
+        loaded: loadManifests(snapshot.files, this.validator, { defaultNamespace: this.config.namespace }),
         files: new Map(snapshot.files.map((f) => [f.path, f.bytes ?? Buffer.from(f.content)])),
       };
     }

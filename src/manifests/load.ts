@@ -116,15 +116,25 @@ function describeDocument(value: unknown): string {
  * From the repo's files to validated manifests in their canonical kind. Pure apart from reading schemas:
  * every problem is located (file, line, column, field) and nothing stops the other documents.
  */
+export interface LoadOptions {
+  /**
+   * The namespace of a manifest that names none (the reconciler's): two manifests that are one once it is
+   * filled in (`Kind/name` and `Kind/<that namespace>/name`) are duplicates, the later one invalid.
+   */
+  defaultNamespace?: string;
+}
+
 export function loadManifests(
   files: readonly SourceFile[],
   validator = new SchemaValidator(),
+  options: LoadOptions = {},
 ): LoadedManifests {
   const manifests: Manifest[] = [];
   const invalid: InvalidManifest[] = [];
   const fileProblems: Problem[] = [];
   const ignored: IgnoredFile[] = [];
   const firstSeen = new Map<string, ManifestOrigin>();
+  const defaulted = new Map<string, { key: string; origin: ManifestOrigin }>();
 
   const sorted = [...files]
     .filter((f) => isManifestFile(f.path))
@@ -175,6 +185,28 @@ export function loadManifests(
         });
         continue;
       }
+      const identity =
+        options.defaultNamespace === undefined
+          ? undefined
+          : `${result.kind}/${result.namespace ?? options.defaultNamespace}/${result.name}`;
+      const same = identity ? defaulted.get(identity) : undefined;
+      if (same) {
+        invalid.push({
+          key: result.key,
+          kind: result.kind,
+          name: result.name,
+          origin: result.origin,
+          problems: [
+            {
+              code: 'DUPLICATE_MANIFEST',
+              message: `${result.key} is ${same.key} at ${same.origin.file}:${same.origin.line} once the namespace is filled in (a manifest without metadata.namespace goes to ${options.defaultNamespace}); names must be unique per kind and namespace`,
+              location: document.locate(['metadata', result.namespace ? 'namespace' : 'name']),
+            },
+          ],
+        });
+        continue;
+      }
+      if (identity) defaulted.set(identity, { key: result.key, origin: result.origin });
       firstSeen.set(result.key, result.origin);
       documents.set(result, document);
       manifests.push(result);

@@ -132,13 +132,16 @@ describe('two manifests for one object', () => {
     await h.git.commitFiles(h.repo, { 'b.yaml': explicit }, 'same DaemonSet, namespace written out');
     const first = await h.reconciler.sync('manual');
     const later = first.manifests.find((m) => m.file === 'b.yaml');
-    assert.equal(later?.result, 'Failed');
-    assert.equal(later?.problems[0]?.code, 'DUPLICATE_OBJECT');
+    assert.equal(later?.result, 'Invalid');
+    assert.equal(later?.problems[0]?.code, 'DUPLICATE_MANIFEST');
     assert.match(
       later?.problems[0]?.message ?? '',
-      /DaemonSet .*\/tools, which ImagePrepull\/tools in a\.yaml:1 already renders/,
+      /ImagePrepull\/engine-[^/]+\/tools is ImagePrepull\/tools at a\.yaml:1 once the namespace is filled in/,
     );
-    assert.equal(later?.problems[0]?.location?.file, 'b.yaml');
+    assert.deepEqual(
+      { file: later?.problems[0]?.location?.file, line: later?.problems[0]?.location?.line },
+      { file: 'b.yaml', line: 5 },
+    );
     assert.equal(first.manifests.find((m) => m.file === 'a.yaml')?.result, 'Applied');
     assert.deepEqual(imagesOf(await h.kube.get(DAEMONSET, h.namespace, 'tools')), ['busybox:1.36']);
 
@@ -152,6 +155,48 @@ describe('two manifests for one object', () => {
       [],
     );
     assert.deepEqual(imagesOf(await h.kube.get(DAEMONSET, h.namespace, 'tools')), ['busybox:1.36']);
+  });
+});
+
+describe('two manifests of different kinds rendering one object', () => {
+  let h: EngineHarness;
+  afterEach(async () => h?.close());
+
+  it('fails the later one by its rendered objects, naming both files', async () => {
+    const puller = `apiVersion: image-gitops.io/v1alpha1
+kind: KubernetesImagePuller
+metadata:
+  name: puller
+data:
+  IMAGES: "busybox=busybox:1.37"
+  DAEMONSET_NAME: tools
+`;
+    h = await startEngine({
+      'a.yaml': prepullManifest('tools', { busybox: 'busybox:1.36' }),
+      'z.yaml': puller,
+    });
+    const report = await h.reconciler.sync('manual');
+    const later = report.manifests.find((m) => m.file === 'z.yaml');
+    assert.equal(later?.result, 'Failed', JSON.stringify(later));
+    assert.equal(later?.problems[0]?.code, 'DUPLICATE_OBJECT');
+    assert.match(
+      later?.problems[0]?.message ?? '',
+      /ImagePrepull\/puller renders DaemonSet .*\/tools, which ImagePrepull\/tools in a\.yaml:1 already renders/,
+    );
+    assert.deepEqual(
+      { file: later?.problems[0]?.location?.file, line: later?.problems[0]?.location?.line },
+      { file: 'z.yaml', line: 4 },
+    );
+    assert.equal(report.manifests.find((m) => m.file === 'a.yaml')?.result, 'Applied');
+    assert.deepEqual(imagesOf(await h.kube.get(DAEMONSET, h.namespace, 'tools')), ['busybox:1.36']);
+    const mark = h.auditMark();
+    await h.reconciler.sync('manual');
+    await h.reconciler.sync('manual');
+    assert.deepEqual(
+      h.writesSince(mark).filter((w) => w.uri.includes('daemonsets')),
+      [],
+      'no flip-flop',
+    );
   });
 });
 

@@ -55,6 +55,17 @@ describe('image-gitops validate: ignored files and what a sync refuses', () => {
     assert.equal(json.ignored.length, 3);
   });
 
+  it('refuses a manifest that is another once the namespace is filled in, as the sync does', async () => {
+    writeFileSync(join(dir, 'z.yaml'), GOOD.replace('  name: tools\n', '  name: tools\n  namespace: ops\n'));
+    const { code, stdout } = await run(['validate', dir, '--namespace', 'ops']);
+    assert.equal(code, 1);
+    assert.match(
+      stdout,
+      /✘ z\.yaml:5:\d+ \/metadata\/namespace: ImagePrepull\/ops\/tools is ImagePrepull\/tools at tools\.yaml:1 once the namespace is filled in/,
+    );
+    assert.equal((await run(['validate', dir, '--namespace', 'elsewhere'])).code, 0);
+  });
+
   it('refuses a cron schedule and a build context the sync would refuse', async () => {
     writeFileSync(
       join(dir, 'sync.yaml'),
