@@ -126,7 +126,11 @@ describe('ImageBackup rewrite with a pull Secret, through the engine', function 
     await Promise.all([source, backup].filter(Boolean).map((r) => r.stop()));
   });
 
-  const manifest = (rewrite: boolean, namespace = apps) => `apiVersion: image-gitops.io/v1alpha1
+  const manifest = (
+    rewrite: boolean,
+    namespace = apps,
+    pull = 'backup-pull',
+  ) => `apiVersion: image-gitops.io/v1alpha1
 kind: ImageBackup
 metadata:
   name: backup
@@ -134,7 +138,7 @@ spec:
   backupRegistry: ${backup.host}/backup
   namespaces: [${namespace}]
   rewrite: ${rewrite}
-  pullSecret: backup-pull
+  pullSecret: ${pull}
   registries:
     - host: ${source.host}
       tlsVerify: false
@@ -245,5 +249,37 @@ spec:
       ...(await h.cp.kubeApi.list(EVENT, apps)),
     ];
     assertNoSecretValue(reports, events);
+  });
+
+  it('fails the manifest and rewrites nothing when pullSecret is not labelled for manifests', async () => {
+    await h.cp.kubeApi.apply({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'unlabelled-pull', namespace: h.namespace },
+      type: 'kubernetes.io/dockerconfigjson',
+      stringData: {
+        '.dockerconfigjson': JSON.stringify({
+          auths: { [backup.host]: { username: read.username, password: read.password } },
+        }),
+      },
+    });
+    const file = manifest(true, apps, 'unlabelled-pull');
+    await h.git.commitFiles(h.repo, { 'backup.yaml': file }, 'an unlabelled pull Secret');
+    const report = await reconciler.sync('manual');
+    const status = report.manifests.find((m) => m.key === KEY());
+    assert.equal(status?.result, 'Failed');
+    assert.deepEqual(
+      status?.problems.map((p) => [p.code, p.location?.line]),
+      [['SECRET_REFUSED', file.split('\n').findIndex((l) => l.includes('pullSecret:')) + 1]],
+    );
+    assert.match(
+      status?.problems[0]?.message ?? '',
+      /unlabelled-pull is not labelled image-gitops\.io\/usable-by-manifests/,
+    );
+    const untouched = await web();
+    assert.equal(templateOf(untouched).containers[0]?.image, `${source.host}/team/web:1.0`);
+    assert.deepEqual(pullSecretNames(untouched), ['regcred']);
+    assert.equal(await pullSecret(), undefined);
+    assertNoSecretValue([report], []);
   });
 });
