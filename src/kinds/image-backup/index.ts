@@ -1,7 +1,9 @@
 /**
  * The ImageBackup kind: copy the images of the cluster's workloads to a backup registry with ImageSync's
  * bounded skopeo Jobs (image-clone-controller, image-cloner-controller), and optionally point the workloads
- * at the copies (rewrite.ts: a separate step the engine runs after apply, never rendered as owned objects).
+ * at the copies (rewrite.ts: a separate step the engine runs after apply, never rendered as owned objects),
+ * with pull credentials for the backup registry when `pullSecret` is set (pull-secret.ts: a Secret of ours in
+ * each namespace of rewritten workloads, rendered and pruned like any owned object).
  */
 
 import type { KubeObject } from '../../core/kube-object.js';
