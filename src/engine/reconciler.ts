@@ -366,8 +366,18 @@ export class Reconciler {
       manifests: statuses.map(steadyStatus),
       appliedVersions: versions,
       namespaces: [...namespaces].sort(),
-      ...(fileProblems.length > 0 ? { fileProblems } : {}),
-      ...(ignored.length > 0 ? { ignored } : {}),
+      // Bounded: they live in the head ConfigMap, next to what says how many shards to read.
+      ...(fileProblems.length > 0
+        ? {
+            fileProblems: bounded(fileProblems, (n) => ({
+              code: 'YAML_PARSE',
+              message: `... and ${n} more file problems`,
+            })),
+          }
+        : {}),
+      ...(ignored.length > 0
+        ? { ignored: bounded(ignored, (n) => ({ file: '...', reason: `and ${n} more ignored files` })) }
+        : {}),
     };
     // This sync's statuses, not the steady ones: only they tell whether something was applied.
     await emitStatusEvents(this.kube, this.store.objectRef, previous.manifests, statuses, this.log);
@@ -387,6 +397,13 @@ export class Reconciler {
       return problem;
     }
   }
+}
+
+/** At most STORED_LIST_MAX entries, the last one saying how many more there were. */
+const STORED_LIST_MAX = 1000;
+function bounded<T>(items: T[], more: (count: number) => T): T[] {
+  if (items.length <= STORED_LIST_MAX) return items;
+  return [...items.slice(0, STORED_LIST_MAX - 1), more(items.length - STORED_LIST_MAX + 1)];
 }
 
 /** Between steps: a shutdown abandons the sync before its next write, never half-way through one. */
