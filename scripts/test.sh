@@ -11,6 +11,17 @@ bash test/kube/build-helm.sh >/dev/null   # for the Helm chart test; cached like
 npx tsc --noEmit -p tsconfig.json
 npx biome check src test bench scripts
 
+# Every suite, fastest first, the node's last. `.mocharc.json` names no spec, so that `npx mocha <file>`
+# (or `bash scripts/test.sh <file>`) runs that file alone.
+SUITES=(
+  'test/unit/**/*.test.ts'
+  'test/foundation/**/*.test.ts'
+  'test/integration/**/*.test.ts'
+  'test/e2e/**/*.test.ts'
+  'test/node/**/*.test.ts'
+)
+if [ "$#" -eq 0 ]; then set -- "${SUITES[@]}"; fi
+
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 set +e
