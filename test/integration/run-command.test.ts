@@ -107,15 +107,20 @@ describe('image-gitops run (the pod entrypoint)', () => {
       );
       assert.equal(manual.trigger, 'manual');
 
+      // While it runs, this pod holds the Lease: it exists and names POD_NAME as its holder.
+      const leaseRef = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease' };
+      const held = await h.kube.get(leaseRef, h.namespace, 'run-test');
+      assert.ok(held, 'the Lease exists while the reconciler runs');
+      assert.equal((held.spec as { holderIdentity?: string }).holderIdentity, 'run-test-pod', 'held by this pod');
+
       const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
       child.kill('SIGTERM');
       assert.equal(await exited, 0, logs);
-      const lease = await h.kube.get(
-        { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease' },
-        h.namespace,
-        'run-test',
-      );
-      assert.ok(!(lease?.spec as { holderIdentity?: string } | undefined)?.holderIdentity, 'lease released');
+      // Released, not deleted: the same Lease is still there with no holder.
+      const lease = await h.kube.get(leaseRef, h.namespace, 'run-test');
+      assert.ok(lease, 'the Lease is still there after shutdown');
+      assert.equal(lease.metadata?.uid, held.metadata?.uid, 'the same Lease');
+      assert.equal((lease.spec as { holderIdentity?: string }).holderIdentity || '', '', 'lease released');
       assert.doesNotMatch(logs, new RegExp(SECRET));
     } finally {
       await stopTracked(child);
