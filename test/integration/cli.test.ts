@@ -47,6 +47,17 @@ describe('the CLI against a real cluster', () => {
       writes.every((e) => e.requestURI.includes('dryRun=All')),
       'diff only dry-runs',
     );
+    // The diff's "after" is the API server's own answer: a server-side dry-run of the DaemonSet happened.
+    assert.ok(
+      writes.some(
+        (e) =>
+          e.objectRef?.resource === 'daemonsets' &&
+          e.objectRef?.name === 'tools' &&
+          e.requestURI.includes('dryRun=All'),
+      ),
+      `a server-side dry-run of DaemonSet tools was made (saw ${writes.map((e) => `${e.verb} ${e.requestURI}`).join(', ') || 'no write'})`,
+    );
+    assert.equal(await h.kube.get({ apiVersion: 'apps/v1', kind: 'DaemonSet' }, h.namespace, 'tools'), undefined);
 
     const sync = await cli(h, ['sync', '--once']);
     assert.equal(sync.code, 0, sync.stdout);
