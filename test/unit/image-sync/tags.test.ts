@@ -135,8 +135,12 @@ describe('ordering and newest N', () => {
   });
 
   it('counts N after the release-candidate rule', () => {
-    assert.deepEqual(selectTags(ARGOCD_TAGS, { pattern: 'v2.14.x', newest: 1, releaseCandidates: false }), [
-      'v2.14.0',
+    // The newest matching tags are candidates: counted first, they would leave no release at all.
+    const tags = [...ARGOCD_TAGS, 'v2.14.1-rc1', 'v2.14.1-rc.2', 'v2.14.2-rc.1'];
+    assert.deepEqual(selectTags(tags, { pattern: 'v2.14.x', newest: 1, releaseCandidates: false }), ['v2.14.0']);
+    assert.deepEqual(selectTags(tags, { pattern: 'v2.x.x', newest: 2 }), ['v2.14.0', 'v2.13.10']);
+    assert.deepEqual(selectTags(tags, { pattern: 'v2.14.x', newest: 1, releaseCandidates: true }), [
+      'v2.14.2-rc.1',
     ]);
   });
 });
