@@ -243,11 +243,21 @@ describe('RegistryMirror render', () => {
       labels: { team: 'infra', mirror: 'other' },
       podLabels: { tier: 'cache' },
     });
-    for (const kind of ['StatefulSet', 'DaemonSet']) {
+    const plain = render({ upstreamUrl: 'quay.io' });
+    const selectors = { StatefulSet: 'registry', DaemonSet: 'node-config' } as const;
+    for (const [kind, component] of Object.entries(selectors)) {
       const object = objects.find((o) => o.kind === kind) as Loose;
       assert.equal(object.metadata.labels.team, 'infra');
       assert.equal(object.metadata.labels.mirror, 'hub');
       assert.equal(object.spec.template.metadata.labels.tier, 'cache');
+      assert.equal(object.spec.template.metadata.labels.mirror, 'hub');
+      // A selector is immutable: user labels never enter it, so it is what a mirror without them renders.
+      const expected = { app: 'docker-registry', mirror: 'hub', component };
+      assert.deepEqual(object.spec.selector, { matchLabels: expected }, `${kind} selector`);
+      assert.deepEqual((plain.find((o) => o.kind === kind) as Loose).spec.selector, { matchLabels: expected });
+    }
+    for (const service of objects.filter((o) => o.kind === 'Service') as Loose[]) {
+      assert.deepEqual(service.spec.selector, { app: 'docker-registry', mirror: 'hub', component: 'registry' });
     }
   });
 
