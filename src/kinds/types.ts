@@ -1,6 +1,7 @@
 import type { Settings } from '../config/settings.js';
 import type { KubeObject } from '../core/kube-object.js';
 import type { Manifest } from '../manifests/types.js';
+import type { AwsEcrAccess } from '../registry/ecr.js';
 import type { RegistryPolicy } from '../registry/limits.js';
 
 /** The object types a kind renders, so that the engine can list what it owns of each. */
@@ -48,6 +49,8 @@ export interface ObserveContext {
   signal?: AbortSignal;
   /** Registry limits and the retry-wait budget this sync's registry calls share (engine-provided). */
   registry?: RegistryPolicy;
+  /** ECR tokens (awsEcr / useAwsIRSA) and public ECR tag paging; default the process-wide one (registry/ecr.ts). */
+  awsEcr?: AwsEcrAccess;
 }
 
 /**

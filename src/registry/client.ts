@@ -66,6 +66,8 @@ export interface RegistryClientOptions {
   timeoutMs?: number;
   /** Tags per page asked with `?n=` (the registry may answer fewer); the registry's default when absent. */
   tagPageSize?: number;
+  /** Per-registry page size and page count bound of tag lists (public ECR's API_AWS_PAGE_*, see ecr.ts). */
+  tagPaging?: (registry: string) => { pageSize?: number; maxPages?: number } | undefined;
   signal?: AbortSignal;
 }
 
@@ -85,6 +87,8 @@ export interface ManifestInfo {
 export interface TagList {
   tags: string[];
   skipped: string[];
+  /** Set when the listing stopped at `tagPaging`'s page bound with more pages left. */
+  truncated?: { pages: number; pageSize?: number };
 }
 
 export class RegistryError extends ImageGitopsError {
@@ -166,11 +170,14 @@ export class RegistryClient {
   ): Promise<TagList | undefined> {
     const tags: string[] = [];
     const skipped: string[] = [];
-    const size = this.options.tagPageSize;
+    const paging = this.options.tagPaging?.(normaliseRegistryHost(image.registry));
+    const size = paging?.pageSize ?? this.options.tagPageSize;
     const what = `list tags of ${image.registry}/${image.repository}`;
     let path: string | undefined = `/v2/${image.repository}/tags/list${size ? `?n=${size}` : ''}`;
     const seen = new Set<string>();
     for (let page = 0; path; page++) {
+      if (paging?.maxPages !== undefined && page >= paging.maxPages)
+        return { tags, skipped, truncated: { pages: page, ...(size ? { pageSize: size } : {}) } };
       if (page > 10_000 || seen.has(path))
         throw new RegistryError(`${image.registry}/${image.repository}: endless tag pagination`);
       seen.add(path);

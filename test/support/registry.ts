@@ -23,6 +23,10 @@ export interface StartRegistryOptions {
   proxyEnv?: Record<string, string>;
   /** Address to listen on (default 127.0.0.1); a node's pods reach only the node's addresses. */
   address?: string;
+  /** Port to listen on (default: a free one), e.g. to restart a registry where it was. */
+  port?: number;
+  /** Storage folder kept after stop (default: one of its own, removed at stop), to restart on the same images. */
+  storageDir?: string;
 }
 
 export interface TestRegistry {
@@ -90,10 +94,10 @@ async function writeSelfSignedCert(
 
 export async function startRegistry(opts: StartRegistryOptions = {}): Promise<TestRegistry> {
   const root = makeTempDir('registry');
-  const storageDir = join(root, 'storage');
-  mkdirSync(storageDir);
+  const storageDir = opts.storageDir ?? join(root, 'storage');
+  mkdirSync(storageDir, { recursive: true });
   const address = opts.address ?? '127.0.0.1';
-  const port = await freePort(address);
+  const port = opts.port ?? (await freePort(address));
   const host = `${address}:${port}`;
   const httpConfig: Record<string, unknown> = { addr: host, secret: 'test-bench-secret' };
   const config: Record<string, unknown> = {

@@ -3,6 +3,7 @@
  * Dockerfile, `architecture: both` a two-architecture image index, `image.version` the tag. Pure.
  */
 import type { ResourceSpec } from '../../config/settings.js';
+import { awsIrsaRegistries } from '../../registry/ecr.js';
 import type { Architecture, ImageBuildSpec } from './types.js';
 
 interface ImageBuilderSpec {
@@ -25,7 +26,9 @@ export function convertImageOperatorImageBuilder(document: Record<string, unknow
     inline: spec.source,
     architectures: architectures(spec.architecture),
   };
-  // useAwsIRSA: credentials come from `registries` Secrets (e.g. refreshed by an ECR credential helper).
+  // useAwsIRSA: the push registry's credentials are an ECR token from the reconciler's AWS identity.
+  const irsa = awsIrsaRegistries([spec.image]);
+  if (irsa.length > 0) converted.registries = irsa;
   if (spec.resources) converted.resources = spec.resources;
   return converted;
 }

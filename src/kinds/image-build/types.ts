@@ -4,7 +4,10 @@ import type { RegistrySettings } from '../image-sync/spec.js';
 export type Architecture = 'amd64' | 'arm64';
 
 /** How to reach one registry, as ImageSync's `registries` (CA files are not supported for builds yet). */
-export type BuildRegistrySettings = Pick<RegistrySettings, 'host' | 'credentialsSecret' | 'tlsVerify'>;
+export type BuildRegistrySettings = Pick<
+  RegistrySettings,
+  'host' | 'credentialsSecret' | 'tlsVerify' | 'awsEcr'
+>;
 
 /** The spec of an `image-gitops.io/v1alpha1 ImageBuild`, as schemas/image-build.schema.json allows it. */
 export interface ImageBuildSpec {

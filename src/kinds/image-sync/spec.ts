@@ -19,6 +19,8 @@ export interface RegistrySettings {
   tlsVerify?: boolean;
   caSecret?: CaSource;
   caConfigMap?: CaSource;
+  /** Credentials are an Amazon ECR token from the reconciler's AWS identity (IRSA); see registry/ecr.ts. */
+  awsEcr?: boolean;
 }
 
 export interface ImageSyncSpec {
