@@ -57,7 +57,10 @@ describe('the CLI against a real cluster', () => {
       ),
       `a server-side dry-run of DaemonSet tools was made (saw ${writes.map((e) => `${e.verb} ${e.requestURI}`).join(', ') || 'no write'})`,
     );
-    assert.equal(await h.kube.get({ apiVersion: 'apps/v1', kind: 'DaemonSet' }, h.namespace, 'tools'), undefined);
+    assert.equal(
+      await h.kube.get({ apiVersion: 'apps/v1', kind: 'DaemonSet' }, h.namespace, 'tools'),
+      undefined,
+    );
 
     const sync = await cli(h, ['sync', '--once']);
     assert.equal(sync.code, 0, sync.stdout);

@@ -111,7 +111,11 @@ describe('image-gitops run (the pod entrypoint)', () => {
       const leaseRef = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease' };
       const held = await h.kube.get(leaseRef, h.namespace, 'run-test');
       assert.ok(held, 'the Lease exists while the reconciler runs');
-      assert.equal((held.spec as { holderIdentity?: string }).holderIdentity, 'run-test-pod', 'held by this pod');
+      assert.equal(
+        (held.spec as { holderIdentity?: string }).holderIdentity,
+        'run-test-pod',
+        'held by this pod',
+      );
 
       const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
       child.kill('SIGTERM');

@@ -254,10 +254,16 @@ describe('RegistryMirror render', () => {
       // A selector is immutable: user labels never enter it, so it is what a mirror without them renders.
       const expected = { app: 'docker-registry', mirror: 'hub', component };
       assert.deepEqual(object.spec.selector, { matchLabels: expected }, `${kind} selector`);
-      assert.deepEqual((plain.find((o) => o.kind === kind) as Loose).spec.selector, { matchLabels: expected });
+      assert.deepEqual((plain.find((o) => o.kind === kind) as Loose).spec.selector, {
+        matchLabels: expected,
+      });
     }
     for (const service of objects.filter((o) => o.kind === 'Service') as Loose[]) {
-      assert.deepEqual(service.spec.selector, { app: 'docker-registry', mirror: 'hub', component: 'registry' });
+      assert.deepEqual(service.spec.selector, {
+        app: 'docker-registry',
+        mirror: 'hub',
+        component: 'registry',
+      });
     }
   });
 
