@@ -20,6 +20,7 @@ import { KubeClient, loadKubeConfig } from '../../src/kube/client.js';
 import type { KubeApi } from '../../src/kube/types.js';
 import type { Manifest } from '../../src/manifests/types.js';
 import { type ControlPlane, controlPlane } from '../support/control-plane.js';
+import { copiesOf, failJob } from '../support/job-controller.js';
 import { kindRound } from '../support/kind-round.js';
 import { pushTestImage } from '../support/oci-image.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
@@ -368,5 +369,52 @@ describe('ImageBackup on the control plane', function () {
       rewriter.close();
     }
     assert.equal(await kube.get({ apiVersion: 'v1', kind: 'Pod' }, ns, 'short-lived'), undefined);
+  });
+  it('a failed copy Job holds its images until its TTL: no retry of them, new images still copied, released once it is gone', async () => {
+    const kube = cp.kubeApi;
+    const [workloads, held] = [await cp.newNamespace('held-apps'), await cp.newNamespace('held-home')];
+    for (const tag of ['1', '2']) await pushTestImage(source, 'held/app', tag);
+    const deployment = (name: string, image: string): KubeObject => ({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name, namespace: workloads },
+      spec: template({ app: name }, pod([{ name, image }])),
+    });
+    await kube.apply(deployment('one', img('held/app:1')));
+    const m = manifest(held, {
+      backupRegistry: `${source.host}/held-backup`,
+      namespaces: [workloads],
+      registries: [{ host: source.host, tlsVerify: false }],
+    });
+    await backupRound(kube, m);
+    const [failed, ...others] = await kube.list(JOB, held);
+    assert.deepEqual(others, []);
+    assert.deepEqual(copiesOf(failed!), [img('held/app:1')]);
+    await failJob(kube, failed!);
+
+    // A new workload's image arrives while the failed Job is still there.
+    await kube.apply(deployment('two', img('held/app:2')));
+    const second = await backupRound(kube, m);
+    assert.equal(second.observed.pending.length, 2, 'nothing was copied');
+    const afterFailure = await kube.list(JOB, held);
+    assert.deepEqual(
+      afterFailure.map(copiesOf).sort(),
+      [[img('held/app:1')], [img('held/app:2')]],
+      "the failed Job's image is in no new Job: no hot retry loop",
+    );
+    assert.ok(
+      afterFailure.some((j) => j.metadata.uid === failed!.metadata.uid),
+      'the failed Job is kept',
+    );
+
+    // Its TTL ends it (no TTL controller here: deleted as it would); the image is then copied again.
+    await kube.delete(JOB, held, failed!.metadata.name, { propagationPolicy: 'Background' });
+    await backupRound(kube, m);
+    const released = await kube.list(JOB, held);
+    assert.deepEqual(released.map(copiesOf).sort(), [[img('held/app:1')], [img('held/app:2')]]);
+    assert.ok(
+      !released.some((j) => j.metadata.uid === failed!.metadata.uid),
+      'a new Job for the released image',
+    );
   });
 });

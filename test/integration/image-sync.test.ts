@@ -16,6 +16,7 @@ import type { ObserveContext } from '../../src/kinds/types.js';
 import type { KubeApi } from '../../src/kube/types.js';
 import type { Manifest } from '../../src/manifests/types.js';
 import { controlPlane } from '../support/control-plane.js';
+import { copiesOf, failJob } from '../support/job-controller.js';
 import { kindRound } from '../support/kind-round.js';
 import { pushTestImage } from '../support/oci-image.js';
 import { runCommand } from '../support/processes.js';
@@ -156,6 +157,55 @@ describe('ImageSync on the control plane', function () {
     const third = await sync(kube, m);
     assert.equal(third.observed.pending.length, 0);
     assert.equal(third.observed.upToDate, 3);
+  });
+
+  it('a failed copy Job holds its tags until its TTL: no retry of them, new tags still copied, released once it is gone', async () => {
+    const cp = await controlPlane();
+    const kube = cp.kubeApi;
+    const namespace = await cp.newNamespace('held');
+    for (const tag of ['v2.0.0', 'v2.1.0', 'v2.2.0']) await pushTestImage(source, 'team/held', tag);
+    const m = manifest('held', namespace, {
+      source: { image: `${source.host}/team/held` },
+      destination: { image: `${source.host}/copies/held` },
+      tags: { pattern: 'v2.x.x' },
+      registries: [{ host: source.host, tlsVerify: false }],
+    });
+    await sync(kube, m);
+    const jobs = await kube.list(JOB, namespace);
+    assert.deepEqual(jobs.map(copiesOf).sort(), [['v2.0.0'], ['v2.1.0', 'v2.2.0']]);
+    const failed = jobs.find((j) => copiesOf(j).length === 2)!;
+    await failJob(kube, failed);
+
+    // A new tag arrives while the failed Job is still there (one slot free: the other Job is running).
+    await pushTestImage(source, 'team/held', 'v2.3.0');
+    const second = await sync(kube, m);
+    assert.equal(second.observed.pending.length, 4, 'nothing was copied');
+    const afterFailure = await kube.list(JOB, namespace);
+    assert.equal(afterFailure.length, 3);
+    assert.deepEqual(
+      afterFailure.map(copiesOf).sort(),
+      [['v2.0.0'], ['v2.1.0', 'v2.2.0'], ['v2.3.0']],
+      "the failed Job's tags are in no new Job: no hot retry loop",
+    );
+    const stored = afterFailure.find((j) => j.metadata.name === failed.metadata.name)!;
+    assert.equal(stored.metadata.uid, failed.metadata.uid, 'the failed Job is kept, not replaced');
+
+    // Its TTL (ttlSecondsAfterFinished) ends it; no TTL controller runs here, so delete it as that would. The
+    // two other Jobs do their copies (run here as their pods would) and go too.
+    assert.equal(
+      (stored.spec as { ttlSecondsAfterFinished?: number }).ttlSecondsAfterFinished,
+      settings.jobs.ttlSecondsAfterFinished,
+    );
+    for (const job of afterFailure) {
+      if (job.metadata.name !== failed.metadata.name)
+        await runCommand('sh', ['-ec', jobCommand(job)?.[2] ?? 'false']);
+      await kube.delete(JOB, namespace, job.metadata.name, { propagationPolicy: 'Background' });
+    }
+    const third = await sync(kube, m);
+    assert.deepEqual(third.observed.pending.map((c) => c.sourceRef).sort(), ['v2.1.0', 'v2.2.0']);
+    const released = await kube.list(JOB, namespace);
+    assert.deepEqual(released.map(copiesOf), [['v2.1.0', 'v2.2.0']], 'released once the failed Job is gone');
+    assert.notEqual(released[0]?.metadata.uid, failed.metadata.uid, 'a new Job');
   });
 
   it('creates no Job at all for a sync that is already in place, and applies the CronJob of a Recurrent sync', async () => {

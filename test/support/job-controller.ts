@@ -1,0 +1,27 @@
+// What the Job and TTL controllers would do, for a control plane that runs neither (kube-apiserver + etcd only).
+import type { KubeObject } from '../../src/core/kube-object.js';
+import { SYNC_COPIES_ANNOTATION } from '../../src/kinds/image-sync/copy-jobs.js';
+import type { KubeApi } from '../../src/kube/types.js';
+
+/** The Job failed, its retries spent: the status the Job controller writes (BackoffLimitExceeded). */
+export async function failJob(kube: KubeApi, job: KubeObject): Promise<void> {
+  const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  const condition = (type: string) => ({
+    type,
+    status: 'True',
+    reason: 'BackoffLimitExceeded',
+    message: 'Job has reached the specified backoff limit',
+    lastProbeTime: now,
+    lastTransitionTime: now,
+  });
+  await kube.replaceStatus({
+    ...job,
+    status: { startTime: now, failed: 1, conditions: [condition('FailureTarget'), condition('Failed')] },
+  });
+}
+
+/** The `sourceRef`s a copy Job makes (ImageSync tags, ImageBackup image references), sorted. */
+export function copiesOf(job: KubeObject): string[] {
+  const text = job.metadata.annotations?.[SYNC_COPIES_ANNOTATION] ?? '[]';
+  return (JSON.parse(text) as { sourceRef: string }[]).map((c) => c.sourceRef).sort();
+}
