@@ -11,6 +11,7 @@ import { readLocalFiles } from '../source/git-source.js';
 import { LocalSource } from '../source/local-source.js';
 import { StatusStore } from '../status/store.js';
 import { formatIgnored, formatManifest, formatProblems, formatReport, unifiedDiff } from './format.js';
+import { formatHistory } from './history.js';
 import { runDaemon } from './run.js';
 
 const USAGE = `image-gitops: container-image operations on Kubernetes from Git
@@ -24,6 +25,8 @@ Usage:
       Run one sync now and print what was applied.
   image-gitops status [--output json]
       The stored per-manifest status (commit, author, result, objects).
+  image-gitops history [--output json]
+      The last syncs that changed something, newest first (commit, author, trigger, result, duration, counts).
   image-gitops run
       The long-running reconciler (schedule, webhook, health, metrics, leader election).
   image-gitops trigger [--url http://127.0.0.1:8080]
@@ -132,7 +135,8 @@ async function syncOnce(values: Record<string, unknown>, output: Output): Promis
   }
 }
 
-async function status(values: Record<string, unknown>, output: Output): Promise<number> {
+/** The stored status, read from the cluster in the kubeconfig (no repository needed). */
+async function loadStoredState(values: Record<string, unknown>) {
   const env: Record<string, string | undefined> = {
     ...process.env,
     GIT_URL: process.env.GIT_URL ?? 'unused',
@@ -142,30 +146,41 @@ async function status(values: Record<string, unknown>, output: Output): Promise<
   const config = configFromEnv(env);
   const kube = KubeClient.fromKubeconfig(config.kubeconfigPath);
   try {
-    const state = await new StatusStore(kube, config.namespace, config.settings.instance).load();
-    if (!state) {
-      print(output, { manifests: [] }, `no status stored yet in ${config.namespace}`);
-      return 0;
-    }
-    const stale = state.sourceError
-      ? [`STALE since ${state.sourceError.since}: ${state.sourceError.message}`]
-      : [];
-    const fileProblems = state.fileProblems ?? [];
-    const ignored = state.ignored ?? [];
-    const failing = state.manifests.filter((m) => m.result === 'Invalid' || m.result === 'Failed');
-    const text = [
-      `commit ${state.commit ?? '-'}`,
-      ...stale,
-      ...(fileProblems.length > 0 ? ['file problems:', formatProblems(fileProblems)] : []),
-      ...state.manifests.map((m) => formatManifest(m, true)),
-      ...ignored.map((i) => `- ignored ${formatIgnored(i)}`),
-      `${state.manifests.length} manifest(s), ${failing.length} failing, ${fileProblems.length} file problem(s), ${ignored.length} ignored`,
-    ].join('\n');
-    print(output, state, text);
-    return failing.length > 0 || fileProblems.length > 0 || state.sourceError ? 1 : 0;
+    return { config, state: await new StatusStore(kube, config.namespace, config.settings.instance).load() };
   } finally {
     kube.close();
   }
+}
+
+async function history(values: Record<string, unknown>, output: Output): Promise<number> {
+  const { state } = await loadStoredState(values);
+  const entries = state?.history ?? [];
+  print(output, { history: entries }, formatHistory(entries));
+  return 0;
+}
+
+async function status(values: Record<string, unknown>, output: Output): Promise<number> {
+  const { config, state } = await loadStoredState(values);
+  if (!state) {
+    print(output, { manifests: [] }, `no status stored yet in ${config.namespace}`);
+    return 0;
+  }
+  const stale = state.sourceError
+    ? [`STALE since ${state.sourceError.since}: ${state.sourceError.message}`]
+    : [];
+  const fileProblems = state.fileProblems ?? [];
+  const ignored = state.ignored ?? [];
+  const failing = state.manifests.filter((m) => m.result === 'Invalid' || m.result === 'Failed');
+  const text = [
+    `commit ${state.commit ?? '-'}`,
+    ...stale,
+    ...(fileProblems.length > 0 ? ['file problems:', formatProblems(fileProblems)] : []),
+    ...state.manifests.map((m) => formatManifest(m, true)),
+    ...ignored.map((i) => `- ignored ${formatIgnored(i)}`),
+    `${state.manifests.length} manifest(s), ${failing.length} failing, ${fileProblems.length} file problem(s), ${ignored.length} ignored`,
+  ].join('\n');
+  print(output, state, text);
+  return failing.length > 0 || fileProblems.length > 0 || state.sourceError ? 1 : 0;
 }
 
 /** Asks a running reconciler (the leader) to sync now, authenticated with the webhook secret. */
@@ -219,6 +234,8 @@ export async function main(argv: string[]): Promise<number> {
       return syncOnce(values, output);
     case 'status':
       return status(values, output);
+    case 'history':
+      return history(values, output);
     case 'run':
       return runDaemon(loadConfig(values));
     case 'trigger':

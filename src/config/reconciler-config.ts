@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type GitCredentials, gitCredentialsFromEnv } from '../source/git-auth.js';
+import { type ObservabilitySettings, observabilityFromEnv } from './observability.js';
 import { type Settings, settingsFromEnv } from './settings.js';
 
 /** Everything the reconciler is told at start-up; read from the environment (a ConfigMap and Secrets). */
@@ -29,6 +30,8 @@ export interface ReconcilerConfig {
   leaderElection: { enabled: boolean; leaseName: string; leaseDurationSeconds: number; identity: string };
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   settings: Settings;
+  /** Sync history, status page, notifier (observability.ts). */
+  observability: ObservabilitySettings;
 }
 
 function fromFileOrEnv(env: Record<string, string | undefined>, name: string): string | undefined {
@@ -102,6 +105,7 @@ export function configFromEnv(env: Record<string, string | undefined>): Reconcil
     },
     logLevel,
     settings: settingsFromEnv(env),
+    observability: observabilityFromEnv(env),
   };
 }
 

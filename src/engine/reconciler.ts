@@ -13,6 +13,7 @@ import { type Plan, planSync, versionMarker } from '../plan/plan.js';
 import { type Logger, silentLogger } from '../run/logger.js';
 import { GitSource, type SourceSnapshot } from '../source/git-source.js';
 import { emitStatusEvents } from '../status/events.js';
+import { appendHistory, historyEntry, type SyncHistoryEntry } from '../status/history.js';
 import { buildManifestStatuses } from '../status/report.js';
 import { StatusStore, type StoredState } from '../status/store.js';
 import type { IgnoredFile, ManifestStatus, SyncReport } from '../status/types.js';
@@ -101,7 +102,6 @@ export class Reconciler {
     const source = await this.fetchSource();
     if ('error' in source) {
       this.log.warn('source unavailable; keeping what is applied', { error: source.error.message });
-      if (!options.dryRun) await this.recordSourceError(source.error);
       const failed = report({
         result: 'Failed',
         error: source.error,
@@ -109,6 +109,7 @@ export class Reconciler {
         manifests: this.last?.manifests ?? [],
         ...(this.last?.commit ? { commit: this.last.commit } : {}),
       });
+      if (!options.dryRun) await this.recordSourceError(source.error, historyEntry(failed));
       return this.finish({ report: failed, rendered: [] }, options);
     }
     const { snapshot, fetchSkipped, seconds: gitFetchSeconds } = source;
@@ -137,23 +138,26 @@ export class Reconciler {
         dryRun: !!options.dryRun,
         fileProblems,
       });
+      const done = (notSaved?: Problem) =>
+        report({
+          result: notSaved ? 'Failed' : overallResult(statuses, results, fileProblems, plan),
+          commit,
+          fetchSkipped,
+          gitFetchSeconds,
+          manifests: statuses,
+          fileProblems,
+          ...countResults(results),
+          ...(ignored.length > 0 ? { ignored } : {}),
+          ...(plan.pruneRefused
+            ? { pruneRefused: plan.pruneRefused, error: pruneRefusedProblem(plan.pruneRefused) }
+            : {}),
+          ...(notSaved ? { error: notSaved } : {}),
+        });
+      // The history entry is written with the status, so it is the report as it stands before the write.
       const notSaved = options.dryRun
         ? undefined
-        : await this.saveState(results, statuses, commit.sha, fileProblems, ignored);
-      const final = report({
-        result: notSaved ? 'Failed' : overallResult(statuses, results, fileProblems, plan),
-        commit,
-        fetchSkipped,
-        gitFetchSeconds,
-        manifests: statuses,
-        fileProblems,
-        ...countResults(results),
-        ...(ignored.length > 0 ? { ignored } : {}),
-        ...(plan.pruneRefused
-          ? { pruneRefused: plan.pruneRefused, error: pruneRefusedProblem(plan.pruneRefused) }
-          : {}),
-        ...(notSaved ? { error: notSaved } : {}),
-      });
+        : await this.saveState(results, statuses, commit.sha, fileProblems, ignored, historyEntry(done()));
+      const final = done(notSaved);
       return this.finish({ report: final, plan, rendered }, options);
     } catch (error) {
       const problem = problemFromError(error, 'KUBE_API');
@@ -166,8 +170,14 @@ export class Reconciler {
         gitFetchSeconds,
         fileProblems,
       });
+      // Not written now (the API server is likely what failed): the next status write carries it.
+      if (!options.dryRun && this.state) this.state = this.withHistory(this.state, historyEntry(failed));
       return this.finish({ report: failed, rendered: [] }, options);
     }
+  }
+
+  private withHistory(state: StoredState, entry: SyncHistoryEntry): StoredState {
+    return { ...state, history: appendHistory(state.history, entry, this.config.observability.historyLimit) };
   }
 
   private finish(outcome: SyncOutcome, options: SyncOptions): SyncOutcome {
@@ -214,11 +224,14 @@ export class Reconciler {
   }
 
   /** Marks the stored status stale, with why and since when (written once per distinct error). */
-  private async recordSourceError(error: Problem): Promise<void> {
+  private async recordSourceError(error: Problem, entry: SyncHistoryEntry): Promise<void> {
     try {
       const state = await this.storedState();
       if (state.sourceError?.message === error.message) return;
-      this.state = { ...state, sourceError: { message: error.message, since: new Date().toISOString() } };
+      this.state = {
+        ...this.withHistory(state, entry),
+        sourceError: { message: error.message, since: new Date().toISOString() },
+      };
       await this.store.save(this.state);
     } catch (failure) {
       this.log.warn('stale status not recorded', { error: String(failure) });
@@ -347,6 +360,7 @@ export class Reconciler {
     sha: string,
     fileProblems: Problem[],
     ignored: IgnoredFile[],
+    entry: SyncHistoryEntry,
   ): Promise<Problem | undefined> {
     const previous = this.state!;
     const versions: Record<string, string> = {};
@@ -378,6 +392,7 @@ export class Reconciler {
       ...(ignored.length > 0
         ? { ignored: bounded(ignored, (n) => ({ file: '...', reason: `and ${n} more ignored files` })) }
         : {}),
+      history: appendHistory(previous.history, entry, this.config.observability.historyLimit),
     };
     // This sync's statuses, not the steady ones: only they tell whether something was applied.
     await emitStatusEvents(this.kube, this.store.objectRef, previous.manifests, statuses, this.log);

@@ -1,4 +1,5 @@
 import { formatProblem } from '../core/errors.js';
+import { canonicalJson } from '../core/hash.js';
 import type { KubeApi } from '../kube/types.js';
 import type { Logger } from '../run/logger.js';
 import type { ManifestStatus } from './types.js';
@@ -28,7 +29,8 @@ export function statusChanges(previous: ManifestStatus[], next: ManifestStatus[]
     const old = before.get(status.key);
     const failing = (s: ManifestStatus | undefined) => s?.result === 'Invalid' || s?.result === 'Failed';
     if (failing(status)) {
-      const sameProblems = JSON.stringify(old?.problems ?? []) === JSON.stringify(status.problems);
+      // Canonical: problems read back from the store have their keys sorted, fresh ones do not.
+      const sameProblems = canonicalJson(old?.problems ?? []) === canonicalJson(status.problems);
       if (old && old.result === status.result && sameProblems) continue;
       const first = status.problems[0];
       changes.push({

@@ -5,6 +5,7 @@ import { canonicalJson } from '../core/hash.js';
 import type { KubeObject } from '../core/kube-object.js';
 import { LABELS, MANAGER_NAME } from '../core/labels.js';
 import type { KubeApi } from '../kube/types.js';
+import type { SyncHistoryEntry } from './history.js';
 import type { IgnoredFile, ManifestStatus } from './types.js';
 
 /** What survives a restart: the per-manifest status and what we last applied (uid → version marker). */
@@ -20,6 +21,8 @@ export interface StoredState {
   fileProblems?: Problem[];
   /** Files and documents that are not manifests (CI files, Helm values...), skipped by rule. */
   ignored?: IgnoredFile[];
+  /** The last syncs, newest first, bounded (history.ts): only syncs that changed something are added. */
+  history?: SyncHistoryEntry[];
 }
 
 const CONFIGMAP = { apiVersion: 'v1', kind: 'ConfigMap' } as const;
@@ -50,6 +53,7 @@ interface Head {
   sourceError?: StoredState['sourceError'];
   fileProblems?: Problem[];
   ignored?: IgnoredFile[];
+  history?: SyncHistoryEntry[];
 }
 
 interface Shard {
@@ -81,6 +85,7 @@ function headOf(state: StoredState, shards: number): Head {
     ...(state.sourceError ? { sourceError: state.sourceError } : {}),
     ...(state.fileProblems?.length ? { fileProblems: state.fileProblems } : {}),
     ...(state.ignored?.length ? { ignored: state.ignored } : {}),
+    ...(state.history?.length ? { history: state.history } : {}),
   };
 }
 
@@ -105,7 +110,8 @@ export class StatusNotSavedError extends Error {
  * Keeps the state in ConfigMaps: a head (`image-gitops-status-<instance>`, where the Events go) and shards
  * (`-0`, `-1`...) holding the manifests' statuses and applied versions, each gzipped and under SHARD_BUDGET,
  * so that 10,000 manifests of any kind fit with room to spare. Each ConfigMap is written only when its
- * content changed: a sync with nothing to do, or a restart, makes no write at all; a change in one manifest
+ * content changed: a sync with nothing to do, or a restart, makes no write at all (the sync history in the
+ * head only grows by syncs that changed something, see history.ts); a change in one manifest
  * rewrites one or two shards, not the whole state.
  */
 export class StatusStore {
@@ -143,6 +149,7 @@ export class StatusStore {
       ...(head.sourceError ? { sourceError: head.sourceError } : {}),
       ...(head.fileProblems ? { fileProblems: head.fileProblems } : {}),
       ...(head.ignored ? { ignored: head.ignored } : {}),
+      ...(head.history ? { history: head.history } : {}),
     };
     const saved = new Map<string, { text: string; size: number }>();
     const shards = await Promise.all(
