@@ -199,4 +199,16 @@ describe('the Helm chart', function () {
       baseRules.every((r: { verbs: string[] }) => r.verbs.every((v) => ['get', 'list', 'watch'].includes(v))),
     );
   });
+
+  it('annotates its ServiceAccount as asked (IRSA: eks.amazonaws.com/role-arn), and not by default', async () => {
+    const role = 'arn:aws:iam::123456789012:role/image-gitops';
+    const objects = template([
+      '--set-string',
+      `serviceAccount.annotations.eks\\.amazonaws\\.com/role-arn=${role}`,
+    ]);
+    const sa: Loose = find(objects, 'ServiceAccount');
+    assert.deepEqual(sa.metadata.annotations, { 'eks.amazonaws.com/role-arn': role });
+    await cp.kubeApi.apply(sa, { dryRun: true });
+    assert.equal((find(template(), 'ServiceAccount') as Loose).metadata.annotations, undefined);
+  });
 });
