@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { configFromEnv } from '../../../src/config/reconciler-config.js';
+import type { KubeObject } from '../../../src/core/kube-object.js';
 import { Reconciler } from '../../../src/engine/reconciler.js';
 import { KubeClient } from '../../../src/kube/client.js';
 import { Daemon } from '../../../src/run/daemon.js';
@@ -174,35 +175,58 @@ describe('faults', () => {
         GIT_CACHE_DIR: join(makeTempDir('git-cache'), 'repo'),
         APPLY_CONCURRENCY: '2',
       });
-      const kube = KubeClient.fromKubeconfig(cp.kubeconfigPath, {
+      const client = KubeClient.fromKubeconfig(cp.kubeconfigPath, {
         userAgent: 'restart-test',
         timeoutMs: 5000,
       });
+      // The restart lands mid-apply by construction: once the first object of the plan is stored, the API
+      // server is stopped before that apply returns (the real client, only watched).
+      let startAgain: (() => Promise<void>) | undefined;
+      const kube = new Proxy(client, {
+        get(target, property) {
+          if (property === 'apply') {
+            return async (object: KubeObject, options?: { dryRun?: boolean }) => {
+              const stored = await target.apply(object, options);
+              if (!options?.dryRun && ['DaemonSet', 'Job'].includes(object.kind) && !startAgain) {
+                startAgain = await cp.stopApiServer();
+              }
+              return stored;
+            };
+          }
+          const value = Reflect.get(target, property, target);
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      });
       const reconciler = new Reconciler({ config, kube });
+      const savedBudget = process.env.APPLY_RETRY_BUDGET_SECONDS;
+      process.env.APPLY_RETRY_BUDGET_SECONDS = '2';
       try {
-        const syncing = reconciler.sync('manual');
-        await waitFor(
-          () =>
-            cp.auditEvents().filter((e) => e.userAgent === 'restart-test' && e.verb === 'patch').length >= 3,
-          { timeoutMs: 30_000, intervalMs: 10, what: 'the apply to start' },
-        );
-        const startAgain = await cp.stopApiServer();
-        await new Promise((resolve) => setTimeout(resolve, 500));
+        const interrupted = await reconciler.sync('manual');
+        assert.ok(startAgain, 'the API server was stopped during the apply');
         await startAgain();
-        const interrupted = await syncing;
-        const retried = await reconciler.sync('schedule');
+        // The interrupted sync says so: not succeeded, the objects it could not write counted as failed.
+        assert.notEqual(interrupted.result, 'Succeeded');
+        assert.notEqual(interrupted.result, 'NoChange');
+        assert.ok(interrupted.counts.failed > 0, JSON.stringify(interrupted.counts));
+        const storedBefore = (await cp.kubeApi.list(DAEMONSET, namespace)).length;
+        const jobsBefore = (await cp.kubeApi.list(JOB, namespace)).length;
+        assert.ok(storedBefore + jobsBefore >= 1, 'the first object is stored');
         assert.ok(
-          ['Succeeded', 'NoChange'].includes(retried.result),
-          `${retried.result} ${retried.error?.message ?? ''}`,
+          storedBefore + jobsBefore < 45,
+          `only part of the plan is stored: ${storedBefore} + ${jobsBefore}`,
         );
+
+        const retried = await reconciler.sync('schedule');
+        assert.equal(retried.result, 'Succeeded', retried.error?.message ?? '');
         assert.equal(retried.counts.failed, 0);
         assert.equal((await cp.kubeApi.list(DAEMONSET, namespace)).length, 40);
         const jobs = await cp.kubeApi.list(JOB, namespace);
         assert.equal(jobs.length, 5, `jobs: ${jobs.map((j) => j.metadata.name).join()}`);
         assert.equal((await reconciler.sync('schedule')).result, 'NoChange');
-        void interrupted;
       } finally {
-        kube.close();
+        if (savedBudget === undefined) delete process.env.APPLY_RETRY_BUDGET_SECONDS;
+        else process.env.APPLY_RETRY_BUDGET_SECONDS = savedBudget;
+        client.close();
       }
     });
   });
