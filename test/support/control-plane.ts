@@ -39,6 +39,8 @@ export interface ControlPlaneOptions {
   address?: string;
   /** Pods get ServiceAccount tokens (ServiceAccount admission on); off for the API-only bench. */
   serviceAccounts?: boolean;
+  /** More kube-apiserver flags (e.g. a small `--max-mutating-requests-inflight` to be answered 429). */
+  apiServerArgs?: string[];
 }
 
 /** The files of the control plane's identities, for the node's components. */
@@ -206,6 +208,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     auditLog,
     '--audit-log-mode',
     'blocking',
+    ...(options.apiServerArgs ?? []),
   ];
   const admin = makeClientCertificate(dir, 'admin', ['system:masters']);
   // Logs and exec go from the API server to the kubelet, which knows the admin by this certificate.
