@@ -25,6 +25,9 @@ declare -A PACKAGES=(
   [sysctl]=procps
   # Images for the node's pods, built here: a Debian root filesystem without a Docker engine.
   [mmdebstrap]=mmdebstrap
+  # The status page's browser test (headless) and the alert rules' checks against a real Prometheus.
+  [chromium]=chromium
+  [promtool]=prometheus
 )
 
 missing=()

@@ -92,6 +92,11 @@ export class Reconciler {
     return this.last;
   }
 
+  /** The sync history as this process last stored it (or will store it with the next write), newest first. */
+  history(): readonly SyncHistoryEntry[] {
+    return this.state?.history ?? [];
+  }
+
   async sync(trigger: SyncReport['trigger'], signal?: AbortSignal): Promise<SyncReport> {
     return (await this.run(trigger, { signal })).report;
   }

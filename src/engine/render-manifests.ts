@@ -14,6 +14,7 @@ import {
   registryPolicy,
 } from '../registry/limits.js';
 import { manifestId, stampObject } from '../render/stamp.js';
+import { imageDetails } from '../status/details.js';
 
 export interface RenderedManifest {
   manifest: Manifest;
@@ -80,11 +81,8 @@ async function observeWithin<T>(
   }
 }
 
-function detailsOf(observed: unknown): Record<string, unknown> | undefined {
-  if (!observed || typeof observed !== 'object') return undefined;
-  const message = (observed as { message?: unknown }).message;
-  return typeof message === 'string' ? { observed: message } : undefined;
-}
+/** The summary and the image facts of the observed state, never its credentials (status/details.ts). */
+const detailsOf = imageDetails;
 
 /**
  * Observe (I/O, e.g. registry digests) then render (pure) each manifest; a failure is that manifest's

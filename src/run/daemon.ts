@@ -1,4 +1,5 @@
 import { applyRetryBudgetMs } from '../apply/retry.js';
+import type { ObservabilitySettings } from '../config/observability.js';
 import type { ReconcilerConfig } from '../config/reconciler-config.js';
 import { formatProblem } from '../core/errors.js';
 import { Reconciler } from '../engine/reconciler.js';
@@ -6,6 +7,7 @@ import { KubeClient } from '../kube/client.js';
 import { registryLimitsFromEnv } from '../registry/limits.js';
 import { type RunningServer, startHttpServer } from '../server/http.js';
 import { createMetrics, type Metrics, recordLeadership, recordSyncReport } from '../server/metrics.js';
+import type { SyncHistoryEntry } from '../status/history.js';
 import type { SyncReport } from '../status/types.js';
 import { LeaderElector, type LeaseClient } from './leader.js';
 import { createLogger, type Logger } from './logger.js';
@@ -19,6 +21,8 @@ import { DEFAULT_SYNC_DEADLINE_MS, parseSchedule, Scheduler, type SyncTrigger } 
 export interface SyncEngine {
   sync(trigger: SyncTrigger, signal?: AbortSignal): Promise<SyncReport>;
   lastReport(): SyncReport | undefined;
+  /** The stored sync history, newest first (the status page shows it). */
+  history?(): readonly SyncHistoryEntry[];
 }
 
 export interface DaemonDependencies {
@@ -43,6 +47,9 @@ export type DaemonConfig = Pick<
   retryPeriodMs?: number;
   /** Backoff after failed syncs (tests shorten it). */
   backoff?: { initialMs?: number; maxMs?: number };
+  /** The status page (served on `/` when given) and its settings. */
+  observability?: ObservabilitySettings;
+  settings?: { instance: string };
 };
 
 export const DEFAULT_SHUTDOWN_GRACE_MS = 20_000;
@@ -105,12 +112,30 @@ export class Daemon {
           onPush: () => this.requestSync('webhook'),
         },
         onManualTrigger: () => this.requestSync('manual'),
+        ...(this.config.observability ? { page: this.pageHandling(this.config.observability) } : {}),
       },
       this.config.http,
     );
     this.logger.info('listening', { url: this.server.url });
     if (this.elector) this.elector.start();
     else this.scheduler.start();
+  }
+
+  private pageHandling(observability: ObservabilitySettings) {
+    return {
+      settings: observability.page,
+      ...(observability.page.token ? { token: observability.page.token } : {}),
+      data: () => {
+        const report = this.engine.lastReport();
+        return {
+          ...(report ? { report } : {}),
+          history: this.engine.history?.() ?? [],
+          leader: this.isLeader(),
+          instance: this.config.settings?.instance ?? 'default',
+          namespace: this.config.namespace,
+        };
+      },
+    };
   }
 
   /** A sync asked for over HTTP: only the leader syncs; syncs never overlap (the scheduler queues one). */

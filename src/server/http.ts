@@ -4,6 +4,15 @@ import type { AddressInfo } from 'node:net';
 import { type Logger, silentLogger } from '../run/logger.js';
 import type { SyncReport } from '../status/types.js';
 import type { Metrics } from './metrics.js';
+import {
+  PAGE_CSP,
+  type PageData,
+  type PageQuery,
+  type PageSettings,
+  renderLoginPage,
+  renderStatusPage,
+} from './page.js';
+import { PageAccess } from './page-access.js';
 import { decideWebhook, type WebhookDecision } from './webhook.js';
 
 /**
@@ -15,6 +24,8 @@ import { decideWebhook, type WebhookDecision } from './webhook.js';
  * - `GET /status`: the last SyncReport as JSON (404 before the first one).
  * - `POST /webhook`: a push from GitHub, GitLab, Gitea or Gogs, verified against the secret, triggers a sync.
  * - `POST /sync`: a manual trigger (the CLI's `trigger`), with `Authorization: Bearer <webhook secret>`.
+ * - `GET /`: the read-only status page (page.ts); with a page token, it and `/status` need the token
+ *   (`POST /login` signs a browser in).
  */
 export interface WebhookHandling {
   /** Without a secret, webhooks are refused: an open endpoint would let anyone trigger syncs. */
@@ -40,7 +51,16 @@ export interface HttpServerOptions {
   webhook?: WebhookHandling;
   /** A manual sync request, already authorised; answers like a webhook. */
   onManualTrigger?(): WebhookAnswer;
+  /** The status page; without it `/` answers 404. */
+  page?: StatusPageHandling;
   logger?: Logger;
+}
+
+export interface StatusPageHandling {
+  data(): PageData | Promise<PageData>;
+  settings: PageSettings;
+  /** Bearer token for the page and `/status`; open when unset. */
+  token?: string;
 }
 
 export interface RunningServer {
@@ -147,12 +167,64 @@ function handleManualTrigger(req: IncomingMessage, res: ServerResponse, options:
   }
 }
 
+function sendHtml(
+  res: ServerResponse,
+  status: number,
+  html: string,
+  extra: Record<string, string> = {},
+): void {
+  res.writeHead(status, {
+    'content-type': 'text/html; charset=utf-8',
+    'content-security-policy': PAGE_CSP,
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'no-referrer',
+    'x-frame-options': 'DENY',
+    ...extra,
+  });
+  res.end(html);
+}
+
+const MAX_LOGIN_BYTES = 4096;
+
+/** The sign-in form's post: the right token sets the cookie and goes back to the page. */
+async function handleLogin(req: IncomingMessage, res: ServerResponse, access: PageAccess): Promise<void> {
+  let body: Buffer;
+  try {
+    body = await readBody(req, MAX_LOGIN_BYTES);
+  } catch {
+    return sendHtml(res, 413, renderLoginPage('that was too long for a token'));
+  }
+  const given = new URLSearchParams(body.toString('utf8')).get('token') ?? '';
+  if (!access.accepts(given)) return sendHtml(res, 401, renderLoginPage('wrong token; try again'));
+  res.writeHead(303, { location: '/', 'set-cookie': access.setCookieHeader(), 'cache-control': 'no-store' });
+  res.end();
+}
+
+function pageQuery(url: URL): PageQuery {
+  const get = (name: string) => url.searchParams.get(name)?.slice(0, 200) || undefined;
+  const query: PageQuery = {};
+  const kind = get('kind');
+  const result = get('result');
+  const q = get('q');
+  if (kind) query.kind = kind;
+  if (result) query.result = result;
+  if (q) query.q = q;
+  return query;
+}
+
 export function createRequestHandler(options: HttpServerOptions) {
   const logger = options.logger ?? silentLogger;
+  const access = new PageAccess(options.page?.token);
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const path = url.pathname;
     const isRead = req.method === 'GET' || req.method === 'HEAD';
     try {
+      if (path === '/login' && options.page) {
+        if (req.method !== 'POST') return sendJson(res, 405, { message: 'use POST' });
+        return await handleLogin(req, res, access);
+      }
       if (path === '/webhook') {
         if (req.method !== 'POST') return sendJson(res, 405, { message: 'use POST' });
         return await handleWebhook(req, res, options, logger);
@@ -175,7 +247,15 @@ export function createRequestHandler(options: HttpServerOptions) {
           res.end(text);
           return;
         }
+        case '/': {
+          if (!options.page) return sendJson(res, 404, { message: 'no status page' });
+          if (!access.allows(req)) return sendHtml(res, 401, renderLoginPage('this page needs a token'));
+          const data = await options.page.data();
+          return sendHtml(res, 200, renderStatusPage(data, options.page.settings, pageQuery(url)));
+        }
         case '/status': {
+          if (!access.allows(req))
+            return sendJson(res, 401, { message: 'send Authorization: Bearer <status page token>' });
           const report = options.lastReport();
           if (!report) {
             return sendJson(res, 404, {

@@ -1,0 +1,59 @@
+/**
+ * What a kind did to images, taken from its observed state for the manifest's status (`details`), the status
+ * page and `/status`. Only named, plain fields are copied: the observed state also holds credentials (an
+ * authfile, a pull Secret's auth) that must never reach a status. Lists are bounded, because the details are
+ * stored with the status and a pattern can match thousands of tags.
+ */
+export const DETAILS_LIST_MAX = 25;
+
+type Row = Record<string, string | number>;
+
+function record(value: unknown): Record<string, unknown> | undefined {
+  return value && typeof value === 'object' && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
+}
+
+/** Copies the listed fields of each entry (strings and numbers only), at most DETAILS_LIST_MAX entries. */
+function rows(value: unknown, fields: readonly string[]): { rows: Row[]; more: number } | undefined {
+  if (!Array.isArray(value) || value.length === 0) return undefined;
+  const out: Row[] = [];
+  for (const item of value.slice(0, DETAILS_LIST_MAX)) {
+    const source = typeof item === 'string' ? { ref: item } : record(item);
+    if (!source) continue;
+    const row: Row = {};
+    for (const field of fields) {
+      const v = source[field];
+      if (typeof v === 'string' || typeof v === 'number') row[field] = v;
+    }
+    out.push(row);
+  }
+  return { rows: out, more: Math.max(0, value.length - DETAILS_LIST_MAX) };
+}
+
+/**
+ * ImageSync and ImageBackup: `pending` copies (source and digest) and `missing` sources; ImageBackup: its
+ * `images` (source, backup copy, state, digest); ImageBuild: its `builds` (Job, phase, image, pushed digest,
+ * duration, why it failed). Counts where the kind has them. `observed` is the kind's one-line summary.
+ */
+export function imageDetails(observed: unknown): Record<string, unknown> | undefined {
+  const o = record(observed);
+  if (!o) return undefined;
+  const details: Record<string, unknown> = {};
+  if (typeof o.message === 'string') details.observed = o.message;
+  for (const count of ['matched', 'upToDate'] as const)
+    if (typeof o[count] === 'number') details[count] = o[count];
+  const lists: Array<[string, readonly string[]]> = [
+    ['pending', ['sourceRef', 'digest']],
+    ['missing', ['ref']],
+    ['images', ['sourceRef', 'backup', 'state', 'digest', 'message']],
+    ['builds', ['job', 'phase', 'image', 'digest', 'durationSeconds', 'message']],
+  ];
+  for (const [name, fields] of lists) {
+    const list = rows(o[name], fields);
+    if (!list) continue;
+    details[name] = list.rows;
+    if (list.more > 0) details[`${name}More`] = list.more;
+  }
+  return Object.keys(details).length > 0 ? details : undefined;
+}
