@@ -36,6 +36,8 @@ export interface ReconcilerOptions {
   logger?: Logger;
   /** Defaults to a GitSource built from config.git. */
   source?: Pick<GitSource, 'resolveRemoteCommit' | 'snapshotAt'>;
+  /** Told the stored statuses and this sync's, after each sync that wrote them (the webhook notifier). */
+  onStatusChanges?: (previous: ManifestStatus[], next: ManifestStatus[]) => void;
 }
 
 export interface SyncOptions {
@@ -63,6 +65,7 @@ export class Reconciler {
   private readonly log: Logger;
   private readonly source: Pick<GitSource, 'resolveRemoteCommit' | 'snapshotAt'>;
   private readonly store: StatusStore;
+  private readonly onStatusChanges: ReconcilerOptions['onStatusChanges'];
   private readonly validator = new SchemaValidator();
   private state?: StoredState;
   private parsed?: { snapshot: SourceSnapshot; loaded: LoadedManifests; files: Map<string, Uint8Array> };
@@ -86,6 +89,7 @@ export class Reconciler {
         maxFileBytes: options.config.git.maxFileBytes,
       });
     this.store = new StatusStore(this.kube, this.config.namespace, this.config.settings.instance);
+    this.onStatusChanges = options.onStatusChanges;
   }
 
   lastReport(): SyncReport | undefined {
@@ -401,6 +405,11 @@ export class Reconciler {
     };
     // This sync's statuses, not the steady ones: only they tell whether something was applied.
     await emitStatusEvents(this.kube, this.store.objectRef, previous.manifests, statuses, this.log);
+    try {
+      this.onStatusChanges?.(previous.manifests, statuses);
+    } catch (error) {
+      this.log.warn('status change listener failed', { error: String(error) });
+    }
     // Kept in memory even when the write fails: this process still knows what it applied.
     this.state = next;
     try {

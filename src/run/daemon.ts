@@ -7,6 +7,7 @@ import { KubeClient } from '../kube/client.js';
 import { registryLimitsFromEnv } from '../registry/limits.js';
 import { type RunningServer, startHttpServer } from '../server/http.js';
 import { createMetrics, type Metrics, recordLeadership, recordSyncReport } from '../server/metrics.js';
+import { WebhookNotifier } from '../server/notifier.js';
 import type { SyncHistoryEntry } from '../status/history.js';
 import type { SyncReport } from '../status/types.js';
 import { LeaderElector, type LeaseClient } from './leader.js';
@@ -265,7 +266,21 @@ export async function runDaemon(
 ): Promise<number> {
   const logger = createLogger({ level: config.logLevel }, { component: 'image-gitops' });
   const kube = KubeClient.fromKubeconfig(config.kubeconfigPath);
-  const engine = new Reconciler({ config, kube, logger });
+  const notify = config.observability.notify;
+  const notifier = notify
+    ? new WebhookNotifier({
+        settings: notify,
+        instance: config.settings.instance,
+        ...(config.observability.page.sourceUrl ? { sourceUrl: config.observability.page.sourceUrl } : {}),
+        logger: logger.child({ component: 'notifier' }),
+      })
+    : undefined;
+  const engine = new Reconciler({
+    config,
+    kube,
+    logger,
+    ...(notifier ? { onStatusChanges: (previous, next) => notifier.statusChanged(previous, next) } : {}),
+  });
   const graceSeconds = Number(env.SHUTDOWN_GRACE_SECONDS ?? DEFAULT_SHUTDOWN_GRACE_MS / 1000);
   if (!Number.isFinite(graceSeconds) || graceSeconds < 0) {
     throw new Error(
@@ -292,6 +307,8 @@ export async function runDaemon(
     throw error;
   }
   const code = await exited;
+  // What is queued may still go out, briefly: the next leader would not send it (its stored status moved on).
+  await notifier?.idle(5000);
   kube.close();
   return code;
 }
