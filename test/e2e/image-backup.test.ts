@@ -14,8 +14,14 @@ import type { KubeApi } from '../../src/kube/types.js';
 import type { Manifest } from '../../src/manifests/types.js';
 import { controlPlane } from '../support/control-plane.js';
 import { kindRound } from '../support/kind-round.js';
-import { pushTestImage } from '../support/oci-image.js';
-import { listTags, manifestDigest, startRegistry, type TestRegistry } from '../support/registry.js';
+import { DOCKER_MEDIA_TYPES, MEDIA_TYPES, pushTestImage } from '../support/oci-image.js';
+import {
+  fetchManifest,
+  listTags,
+  manifestDigest,
+  startRegistry,
+  type TestRegistry,
+} from '../support/registry.js';
 import { runJobLocally } from '../support/run-job.js';
 
 const settings: Settings = {
@@ -75,8 +81,12 @@ describe('ImageBackup end to end with skopeo', function () {
   it("copies the Deployments' images to the backup registry under the expected names, then renders no Job", async () => {
     const cp = await controlPlane();
     const kube = cp.kubeApi;
-    const app = await pushTestImage(upstream, 'library/app', '1.0');
-    const tool = await pushTestImage(upstream, 'library/tool', '2.0', { architectures: ['amd64', 'arm64'] });
+    // Docker Hub's format for the library/ images (schema 2 manifest and manifest list), OCI for team/init.
+    const app = await pushTestImage(upstream, 'library/app', '1.0', { format: 'docker' });
+    const tool = await pushTestImage(upstream, 'library/tool', '2.0', {
+      architectures: ['amd64', 'arm64'],
+      format: 'docker',
+    });
     const init = await pushTestImage(upstream, 'team/init', 'v1');
     const ns = await cp.newNamespace('backup-e2e');
     await kube.apply(
@@ -121,6 +131,11 @@ describe('ImageBackup end to end with skopeo', function () {
     const pinnedTag = `sha256_${tool.slice('sha256:'.length)}`;
     assert.deepEqual(await listTags(backup, `${segment}/library/tool`), [pinnedTag]);
     assert.equal(await manifestDigest(backup, `${segment}/library/tool`, pinnedTag), tool, 'the whole index');
+    const served = async (repo: string, ref: string) =>
+      (await fetchManifest(backup, `${segment}/${repo}`, ref)).mediaType;
+    assert.equal(await served('library/app', '1.0'), DOCKER_MEDIA_TYPES.manifest);
+    assert.equal(await served('library/tool', pinnedTag), DOCKER_MEDIA_TYPES.index);
+    assert.equal(await served('team/init', 'v1'), MEDIA_TYPES.manifest);
 
     const third = await round(kube, m, live);
     assert.deepEqual(

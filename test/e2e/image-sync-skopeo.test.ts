@@ -12,7 +12,7 @@ import type { ImageSyncSpec } from '../../src/kinds/image-sync/spec.js';
 import type { ObserveContext } from '../../src/kinds/types.js';
 import type { Manifest } from '../../src/manifests/types.js';
 import { kindRound } from '../support/kind-round.js';
-import { pushTestImage } from '../support/oci-image.js';
+import { DOCKER_MEDIA_TYPES, MEDIA_TYPES, pushTestImage } from '../support/oci-image.js';
 import {
   fetchManifest,
   listTags,
@@ -97,25 +97,30 @@ describe('ImageSync end to end with skopeo', function () {
     { host: tls.host, caSecret: { name: 'tls-ca' } },
   ];
 
-  it('copies a multi-arch image from a plain registry to a basic-auth one, digest for digest', async () => {
-    const digest = await pushTestImage(plain, 'base/multi', '1.0', { architectures: ['amd64', 'arm64'] });
-    const m = manifest('multi', {
-      source: { image: `${plain.host}/base/multi`, tag: '1.0' },
-      destination: { image: `${locked.host}/mirror/multi` },
-      registries: registries(),
+  for (const format of ['oci', 'docker'] as const) {
+    const kind = format === 'oci' ? 'an OCI image index' : 'a Docker manifest list';
+    it(`copies a multi-arch image (${kind}) from a plain registry to a basic-auth one, digest for digest`, async () => {
+      const repo = `base/multi-${format}`;
+      const digest = await pushTestImage(plain, repo, '1.0', { architectures: ['amd64', 'arm64'], format });
+      const m = manifest(`multi-${format}`, {
+        source: { image: `${plain.host}/${repo}`, tag: '1.0' },
+        destination: { image: `${locked.host}/mirror/multi-${format}` },
+        registries: registries(),
+      });
+      const first = await syncRound(m, secrets);
+      assert.equal(first.newJobs.length, 1);
+      const rendered = JSON.stringify(first.newJobs[0]);
+      assert.ok(!rendered.includes(auth.password), 'no password in the Job');
+      await runJob(first.newJobs[0]!, first.objects);
+      assert.equal(await manifestDigest(locked, `mirror/multi-${format}`, '1.0'), digest);
+      const index = await fetchManifest(locked, `mirror/multi-${format}`, '1.0');
+      assert.equal(index.mediaType, format === 'oci' ? MEDIA_TYPES.index : DOCKER_MEDIA_TYPES.index);
+      assert.equal((JSON.parse(index.body) as { manifests: unknown[] }).manifests.length, 2);
+      const again = await syncRound(m, secrets);
+      assert.equal(again.observed.upToDate, 1);
+      assert.equal(again.newJobs.length, 0, 'a steady state renders no Job');
     });
-    const first = await syncRound(m, secrets);
-    assert.equal(first.newJobs.length, 1);
-    const rendered = JSON.stringify(first.newJobs[0]);
-    assert.ok(!rendered.includes(auth.password), 'no password in the Job');
-    await runJob(first.newJobs[0]!, first.objects);
-    assert.equal(await manifestDigest(locked, 'mirror/multi', '1.0'), digest);
-    const index = await fetchManifest(locked, 'mirror/multi', '1.0');
-    assert.equal((JSON.parse(index.body) as { manifests: unknown[] }).manifests.length, 2);
-    const again = await syncRound(m, secrets);
-    assert.equal(again.observed.upToDate, 1);
-    assert.equal(again.newJobs.length, 0, 'a steady state renders no Job');
-  });
+  }
 
   it('copies from a TLS registry trusted through the CA Secret to a plain one', async () => {
     const digest = await pushTestImage(tls, 'secure/app', 'v3');

@@ -16,6 +16,14 @@ export const MEDIA_TYPES = {
   layer: 'application/vnd.oci.image.layer.v1.tar+gzip',
 } as const;
 
+/** Docker's image manifest v2 schema 2 and manifest list: what Docker Hub serves. */
+export const DOCKER_MEDIA_TYPES = {
+  index: 'application/vnd.docker.distribution.manifest.list.v2+json',
+  manifest: 'application/vnd.docker.distribution.manifest.v2+json',
+  config: 'application/vnd.docker.container.image.v1+json',
+  layer: 'application/vnd.docker.image.rootfs.diff.tar.gzip',
+} as const;
+
 export type ImageFile = string | Buffer | { content: string | Buffer; mode?: number } | { symlink: string };
 
 export interface TestImageOptions {
@@ -29,6 +37,11 @@ export interface TestImageOptions {
   marker?: string;
   /** The image's command (default `/bin/sh`), e.g. a long sleep for an image that runs in a pod. */
   cmd?: string[];
+  /**
+   * `oci` (default): OCI manifests and image index. `docker`: Docker schema 2 manifests and, multi-arch, a
+   * manifest list, with Docker's config and layer media types (as Docker Hub serves images).
+   */
+  format?: 'oci' | 'docker';
 }
 
 export interface WriteOciLayoutOptions extends TestImageOptions {
@@ -148,6 +161,84 @@ export function writeOciLayout(dir: string, options: WriteOciLayoutOptions): Oci
   return { dir, tag, digest: top.digest, mediaType: top.mediaType };
 }
 
+/**
+ * Writes the image in Docker's format as skopeo's `dir:` transport reads it (`dir:<dir>`): `manifest.json`
+ * (a schema 2 manifest, or a manifest list for two or more architectures), `<hex>.manifest.json` per
+ * architecture of a list, blobs named by their sha256 hex. skopeo's `oci:` transport only finds OCI-typed
+ * descriptors in an `index.json`, hence this layout.
+ */
+export function writeDockerDir(dir: string, options: WriteOciLayoutOptions): OciLayoutResult {
+  const { tag } = options;
+  const architectures = options.architectures ?? ['amd64'];
+  if (architectures.length === 0) throw new Error('writeDockerDir: at least one architecture');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'version'), 'Directory Transport Version: 1.1\n');
+  const blob = (content: Buffer, mediaType: string): Descriptor => {
+    const hex = createHash('sha256').update(content).digest('hex');
+    writeFileSync(join(dir, hex), content);
+    return { mediaType, digest: `sha256:${hex}`, size: content.length };
+  };
+  const tar = writeTar(layerEntries(options, tag));
+  const diffId = `sha256:${createHash('sha256').update(tar).digest('hex')}`;
+  const layer = blob(gzipSync(tar, { level: 6 }), DOCKER_MEDIA_TYPES.layer);
+  const manifests = architectures.map((architecture) => {
+    const config = blob(
+      Buffer.from(
+        JSON.stringify({
+          created: '2024-01-01T00:00:00Z',
+          architecture,
+          os: 'linux',
+          config: {
+            Env: ['PATH=/bin'],
+            Cmd: options.cmd ?? ['/bin/sh'],
+            Labels: { 'test.image/marker': options.marker ?? tag },
+          },
+          rootfs: { type: 'layers', diff_ids: [diffId] },
+          history: [{ created: '2024-01-01T00:00:00Z', created_by: 'test/support/oci-image.ts' }],
+        }),
+      ),
+      DOCKER_MEDIA_TYPES.config,
+    );
+    const content = Buffer.from(
+      JSON.stringify(
+        { schemaVersion: 2, mediaType: DOCKER_MEDIA_TYPES.manifest, config, layers: [layer] },
+        null,
+        3,
+      ),
+    );
+    const hex = createHash('sha256').update(content).digest('hex');
+    return {
+      content,
+      hex,
+      descriptor: {
+        mediaType: DOCKER_MEDIA_TYPES.manifest,
+        digest: `sha256:${hex}`,
+        size: content.length,
+        platform: { architecture, os: 'linux' },
+      },
+    };
+  });
+  if (manifests.length === 1) {
+    writeFileSync(join(dir, 'manifest.json'), manifests[0]!.content);
+    return { dir, tag, digest: manifests[0]!.descriptor.digest, mediaType: DOCKER_MEDIA_TYPES.manifest };
+  }
+  for (const m of manifests) writeFileSync(join(dir, `${m.hex}.manifest.json`), m.content);
+  const list = Buffer.from(
+    JSON.stringify(
+      {
+        schemaVersion: 2,
+        mediaType: DOCKER_MEDIA_TYPES.index,
+        manifests: manifests.map((m) => m.descriptor),
+      },
+      null,
+      3,
+    ),
+  );
+  writeFileSync(join(dir, 'manifest.json'), list);
+  const digest = `sha256:${createHash('sha256').update(list).digest('hex')}`;
+  return { dir, tag, digest, mediaType: DOCKER_MEDIA_TYPES.index };
+}
+
 /** skopeo flags to reach a test registry as source (`src`) or destination (`dest`). */
 export function skopeoRegistryFlags(registry: TestRegistry, side: 'src' | 'dest'): string[] {
   const flags = registry.certDir ? [`--${side}-cert-dir`, registry.certDir] : [`--${side}-tls-verify=false`];
@@ -167,7 +258,9 @@ export async function pushTestImage(
 ): Promise<string> {
   const dir = makeTempDir('oci-layout');
   try {
-    writeOciLayout(dir, { ...options, tag });
+    const docker = options.format === 'docker';
+    if (docker) writeDockerDir(dir, { ...options, tag });
+    else writeOciLayout(dir, { ...options, tag });
     const digestFile = join(dir, 'pushed.digest');
     await runCommand('skopeo', [
       'copy',
@@ -178,7 +271,7 @@ export async function pushTestImage(
       '--digestfile',
       digestFile,
       ...skopeoRegistryFlags(registry, 'dest'),
-      `oci:${dir}:${tag}`,
+      docker ? `dir:${dir}` : `oci:${dir}:${tag}`,
       `docker://${registry.host}/${repo}:${tag}`,
     ]);
     return readFileSync(digestFile, 'utf8').trim();
