@@ -19,6 +19,8 @@ export interface Metrics {
   jobOutcomes: Gauge<'kind' | 'outcome'>;
   leader: Gauge;
   webhookRequests: Counter<'provider' | 'outcome'>;
+  lastSyncResult: Gauge<'result'>;
+  copiesPending: Gauge<'kind' | 'manifest'>;
 }
 
 export interface MetricsOptions {
@@ -99,7 +101,28 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       labelNames: ['provider', 'outcome'],
       registers,
     }),
+    lastSyncResult: new Gauge({
+      name: 'image_gitops_last_sync_result',
+      help: 'The result of the last sync on this replica: 1 for it, 0 for the other results (Succeeded, NoChange, PartiallyFailed, Failed).',
+      labelNames: ['result'],
+      registers,
+    }),
+    copiesPending: new Gauge({
+      name: 'image_gitops_copies_pending',
+      help: 'Image copies (ImageSync, ImageBackup) seen pending at the last sync, by manifest kind and manifest; only manifests with some.',
+      labelNames: ['kind', 'manifest'],
+      registers,
+    }),
   };
+}
+
+const SYNC_RESULTS = ['Succeeded', 'NoChange', 'PartiallyFailed', 'Failed'] as const;
+
+/** Copies a manifest's status says are pending: its listed ones and how many more (status/details.ts). */
+export function pendingCopies(manifest: ManifestStatus): number {
+  const pending = manifest.details?.pending;
+  const more = Number(manifest.details?.pendingMore ?? 0);
+  return (Array.isArray(pending) ? pending.length : 0) + (Number.isFinite(more) ? more : 0);
 }
 
 export type JobOutcome = 'complete' | 'failed' | 'running' | 'unknown';
@@ -132,6 +155,7 @@ function secondsOf(isoDate: string | undefined): number | undefined {
 /** Folds one sync's report into the metrics. */
 export function recordSyncReport(metrics: Metrics, report: SyncReport): void {
   metrics.syncTotal.inc({ result: report.result });
+  for (const result of SYNC_RESULTS) metrics.lastSyncResult.set({ result }, result === report.result ? 1 : 0);
   metrics.syncDuration.observe({ result: report.result }, report.durationSeconds);
   if (report.gitFetchSeconds !== undefined) metrics.gitFetchDuration.observe(report.gitFetchSeconds);
   for (const [kind, count] of Object.entries(report.appliedByKind)) {
@@ -178,8 +202,28 @@ export function recordSyncReport(metrics: Metrics, report: SyncReport): void {
     const [kind = '', outcome = ''] = key.split('\u0000');
     metrics.jobOutcomes.set({ kind, outcome }, count);
   }
+
+  metrics.copiesPending.reset();
+  for (const manifest of report.manifests) {
+    const pending = pendingCopies(manifest);
+    if (pending > 0) metrics.copiesPending.set({ kind: manifest.kind, manifest: manifest.key }, pending);
+  }
 }
 
+/**
+ * A replica that stops leading stops describing the cluster: its state gauges are cleared, so that the
+ * alerts and dashboards read the leader's numbers only, never a former leader's frozen ones.
+ */
 export function recordLeadership(metrics: Metrics, isLeader: boolean): void {
   metrics.leader.set(isLeader ? 1 : 0);
+  if (isLeader) return;
+  for (const gauge of [
+    metrics.manifestErrors,
+    metrics.jobOutcomes,
+    metrics.copiesPending,
+    metrics.lastSyncResult,
+  ])
+    gauge.reset();
+  metrics.lastSyncedCommitTimestamp.set(0);
+  metrics.lastSuccessfulSyncTimestamp.set(0);
 }
