@@ -27,6 +27,8 @@ export interface StartRegistryOptions {
   port?: number;
   /** Storage folder kept after stop (default: one of its own, removed at stop), to restart on the same images. */
   storageDir?: string;
+  /** More accounts besides `auth` (e.g. a read-only robot's; the registry itself does not tell them apart). */
+  moreUsers?: RegistryAuth[];
 }
 
 export interface TestRegistry {
@@ -118,9 +120,13 @@ export async function startRegistry(opts: StartRegistryOptions = {}): Promise<Te
     copyFileSync(certFile, caFile);
   }
   if (opts.auth) {
-    const { stdout } = await runCommand('htpasswd', ['-Bbn', opts.auth.username, opts.auth.password]);
+    const lines: string[] = [];
+    for (const user of [opts.auth, ...(opts.moreUsers ?? [])]) {
+      const { stdout } = await runCommand('htpasswd', ['-Bbn', user.username, user.password]);
+      lines.push(stdout.trim());
+    }
     const htpasswdFile = join(root, 'htpasswd');
-    writeFileSync(htpasswdFile, `${stdout.trim()}\n`);
+    writeFileSync(htpasswdFile, `${lines.join('\n')}\n`);
     config.auth = { htpasswd: { realm: 'test-registry', path: htpasswdFile } };
   }
   if (opts.proxyRemoteUrl) config.proxy = { remoteurl: opts.proxyRemoteUrl };

@@ -46,10 +46,14 @@ function freeLinkSubnet(): number {
   throw new Error('no free 10.201.x.0/30 link for the test node');
 }
 
+let created = 0;
+
 export function createNodeNetwork(): NodeNetwork {
   const x = freeLinkSubnet();
-  const name = `igo-node-${process.pid}`;
-  const hostLink = `igo${process.pid % 1000000}`;
+  // Unique per process and per node: a name in use is never taken over, nor removed by our cleanup.
+  const id = `${process.pid}-${created++}`;
+  const name = `igo-node-${id}`;
+  const hostLink = `igo${id}`.slice(0, 15);
   const hostAddress = `10.201.${x}.1`;
   const nodeAddress = `10.201.${x}.2`;
   const linkSubnet = `10.201.${x}.0/30`;
@@ -58,29 +62,35 @@ export function createNodeNetwork(): NodeNetwork {
   const podSubnet = `10.244.${x}.0/24`;
   const inNs = (cmd: string, args: string[]) => run('nsenter', [`--net=${netnsPath}`, '--', cmd, ...args]);
   const forwardDrop = ['FORWARD', '-i', hostLink, '-j', 'DROP'];
+  // What was made, undone in reverse order: only what this call created.
+  const undo: Array<() => void> = [];
   const remove = () => {
-    tryRun('ip', ['route', 'delete', podSubnet]);
-    tryRun('iptables', ['-D', ...forwardDrop]);
-    if (existsSync(netnsPath)) tryRun('ip', ['netns', 'delete', name]);
-    tryRun('ip', ['link', 'delete', hostLink]);
+    for (const step of undo.splice(0).reverse()) step();
   };
   try {
     run('ip', ['netns', 'add', name]);
+    undo.push(() => tryRun('ip', ['netns', 'delete', name]));
     // Dropped before any pod exists: the machine forwards (ip_forward=1), the node must not.
     run('iptables', ['-I', ...forwardDrop]);
+    undo.push(() => tryRun('iptables', ['-D', ...forwardDrop]));
     run('ip', ['link', 'add', hostLink, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', name]);
+    undo.push(() => tryRun('ip', ['link', 'delete', hostLink]));
     run('ip', ['addr', 'add', `${hostAddress}/30`, 'dev', hostLink]);
     run('ip', ['link', 'set', hostLink, 'up']);
     run('ip', ['-n', name, 'addr', 'add', `${nodeAddress}/30`, 'dev', 'eth0']);
     run('ip', ['-n', name, 'link', 'set', 'eth0', 'up']);
     run('ip', ['-n', name, 'link', 'set', 'lo', 'up']);
+    // The node itself (containerd pulling through a RegistryMirror's ClusterIP) needs a route to the Service
+    // range for kube-proxy's DNAT to apply; there is no default route to carry it, as a real node has.
+    run('ip', ['-n', name, 'route', 'add', SERVICE_RANGE, 'dev', 'eth0']);
     inNs('sysctl', ['-qw', 'net.ipv4.ip_forward=1']);
     // Pod-to-Service-to-pod on one bridge goes through the node's iptables (kube-proxy's DNAT).
     inNs('sysctl', ['-qw', 'net.bridge.bridge-nf-call-iptables=1']);
-    // Pods reach the host end as the node: the host needs no route back to the pod subnet.
+    // Pods reach the host end as the node: the host needs no route back for connections pods open.
     inNs('iptables', ['-t', 'nat', '-A', 'POSTROUTING', '-s', podSubnet, '-o', 'eth0', '-j', 'MASQUERADE']);
     // The host (the API server's proxy to pods, the tests) reaches pods through the node, as on a cluster.
     run('ip', ['route', 'add', podSubnet, 'via', nodeAddress]);
+    undo.push(() => tryRun('ip', ['route', 'delete', podSubnet]));
   } catch (error) {
     remove();
     throw error;

@@ -3,7 +3,7 @@
 // scheduler, and in the node's network namespace containerd, kubelet and kube-proxy. Images come from a
 // registry on the host end of the link (nothing is pulled from the internet). Started once per test run,
 // on first use, and stopped by the root hook (every process by its PID, also when a start fails).
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { KubeObject } from '../../../src/core/kube-object.js';
@@ -294,6 +294,8 @@ async function createBenchStorage(cp: ControlPlane, dir: string): Promise<void> 
   for (let i = 0; i < BENCH_VOLUMES; i++) {
     const path = join(dir, 'volumes', `pv-${i}`);
     mkdirSync(path, { recursive: true });
+    // World-writable, as local-path provisioners make them: fsGroup does not reach hostPath volumes.
+    chmodSync(path, 0o777);
     objects.push({
       apiVersion: 'v1',
       kind: 'PersistentVolume',
@@ -310,18 +312,22 @@ async function createBenchStorage(cp: ControlPlane, dir: string): Promise<void> 
   for (const object of objects) await cp.kubeApi.create(object);
 }
 
-let shared: Promise<NodeCluster> | undefined;
+// Kept on the process, not the module: a second instance of this module (a loader may make one) must still
+// find the one node of the run instead of starting another.
+const SHARED = Symbol.for('image-gitops.test.node-cluster');
+const holder = globalThis as { [SHARED]?: Promise<NodeCluster> | undefined };
 
 /** The one node cluster of this test run, started on first use. */
 export function nodeCluster(): Promise<NodeCluster> {
-  shared ??= startNodeCluster();
-  return shared;
+  holder[SHARED] ??= startNodeCluster();
+  return holder[SHARED];
 }
 
 /** Stops the shared node cluster if it was started (root hook). */
 export async function stopSharedNodeCluster(): Promise<void> {
+  const shared = holder[SHARED];
   if (!shared) return;
   const cluster = await shared.catch(() => undefined);
-  shared = undefined;
+  holder[SHARED] = undefined;
   await cluster?.stop();
 }
