@@ -32,7 +32,7 @@ describe('image details of a manifest status', () => {
   it('bounds the lists it stores and says how many more there were', () => {
     const pending = Array.from({ length: 1000 }, (_, i) => ({ sourceRef: `v${i}`, digest: `sha256:${i}` }));
     const details = imageDetails({ pending, missing: ['a', 'b'] });
-    assert.equal((details?.pending as unknown[]).length, DETAILS_LIST_MAX);
+    assert.equal((details?.pending as unknown[] | undefined)?.length, DETAILS_LIST_MAX);
     assert.equal(details?.pendingMore, 1000 - DETAILS_LIST_MAX);
     assert.deepEqual(details?.missing, [{ ref: 'a' }, { ref: 'b' }]);
     assert.equal(imageDetails(undefined), undefined);
