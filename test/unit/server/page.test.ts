@@ -74,4 +74,45 @@ describe('status page rendering', () => {
     assert.doesNotMatch(html, /s3cret|<b>|http-equiv="refresh"/);
     assert.match(html, /https:\/\/\[redacted\]@registry\.example\/v2\/ &lt;b&gt;/);
   });
+
+  it('shows what a kind did to images: copies to make with digests, builds and their pushed digest', () => {
+    const html = renderStatusPage(
+      {
+        history: [],
+        leader: true,
+        instance: 'default',
+        namespace: 'image-gitops',
+        report: {
+          startedAt: '',
+          finishedAt: '',
+          durationSeconds: 1,
+          trigger: 'manual',
+          result: 'Succeeded',
+          fetchSkipped: false,
+          manifests: [
+            manifest({
+              details: {
+                observed: '3 selected, 1 up to date, 2 to copy',
+                pending: [{ sourceRef: 'v1.2.0', digest: 'sha256:feed' }],
+                pendingMore: 1,
+                builds: [{ job: 'app-1', phase: 'Complete', image: 'r/app:v1', digest: 'sha256:beef' }],
+              },
+            }),
+          ],
+          fileProblems: [],
+          counts: { applied: 0, unchanged: 0, pruned: 0, failed: 0, kept: 0 },
+          appliedByKind: {},
+          prunedByKind: {},
+        },
+      },
+      { refreshSeconds: 30 },
+    );
+    assert.match(html, /<p class="observed">3 selected, 1 up to date, 2 to copy<\/p>/);
+    assert.match(
+      html,
+      /<table class="details pending"><caption>to copy \(and 1 more\)<\/caption>.*v1\.2\.0.*sha256:feed/,
+    );
+    assert.match(html, /<table class="details builds">.*app-1.*Complete.*r\/app:v1.*sha256:beef/);
+    assert.match(html, /<meta http-equiv="refresh" content="30">/);
+  });
 });
