@@ -9,6 +9,7 @@ import { type RunningServer, startHttpServer } from '../server/http.js';
 import { createMetrics, type Metrics, recordLeadership, recordSyncReport } from '../server/metrics.js';
 import { WebhookNotifier } from '../server/notifier.js';
 import type { SyncHistoryEntry } from '../status/history.js';
+import { StatusStore, type StoredState } from '../status/store.js';
 import type { SyncReport } from '../status/types.js';
 import { LeaderElector, type LeaseClient } from './leader.js';
 import { createLogger, type Logger } from './logger.js';
@@ -26,12 +27,16 @@ export interface SyncEngine {
   history?(): readonly SyncHistoryEntry[];
 }
 
+/** The status as last stored (by whichever replica led), for the page of a replica with no report. */
+export type StoredStatusReader = () => Promise<StoredState | undefined>;
+
 export interface DaemonDependencies {
   engine: SyncEngine;
   /** Needed when leader election is enabled; a KubeClient fits. */
   leaseClient?: LeaseClient;
   logger?: Logger;
   metrics?: Metrics;
+  storedStatus?: StoredStatusReader;
 }
 
 export type DaemonConfig = Pick<
@@ -62,6 +67,7 @@ export class Daemon {
   readonly elector: LeaderElector | undefined;
   private readonly config: DaemonConfig;
   private readonly engine: SyncEngine;
+  private readonly storedStatus: StoredStatusReader | undefined;
   private server: RunningServer | undefined;
   private settledOnce = false;
   private stopping: Promise<void> | undefined;
@@ -69,6 +75,7 @@ export class Daemon {
   constructor(config: DaemonConfig, deps: DaemonDependencies) {
     this.config = config;
     this.engine = deps.engine;
+    this.storedStatus = deps.storedStatus;
     this.logger = deps.logger ?? createLogger({ level: config.logLevel });
     this.metrics = deps.metrics ?? createMetrics();
     this.scheduler = new Scheduler({
@@ -126,14 +133,22 @@ export class Daemon {
     return {
       settings: observability.page,
       ...(observability.page.token ? { token: observability.page.token } : {}),
-      data: () => {
+      data: async () => {
         const report = this.engine.lastReport();
-        return {
-          ...(report ? { report } : {}),
-          history: this.engine.history?.() ?? [],
+        const base = {
           leader: this.isLeader(),
           instance: this.config.settings?.instance ?? 'default',
           namespace: this.config.namespace,
+        };
+        if (report) return { ...base, report, history: this.engine.history?.() ?? [] };
+        const stored = await this.storedStatus?.().catch((error: unknown) => {
+          this.logger.warn('stored status not read for the page', { error: String(error) });
+          return undefined;
+        });
+        return {
+          ...base,
+          ...(stored ? { stored } : {}),
+          history: stored?.history ?? this.engine.history?.() ?? [],
         };
       },
     };
@@ -296,7 +311,13 @@ export async function runDaemon(
   }
   const daemon = new Daemon(
     { ...config, shutdownGraceMs: graceSeconds * 1000, syncDeadlineMs: deadlineSeconds * 1000 },
-    { engine, leaseClient: kube, logger },
+    {
+      engine,
+      leaseClient: kube,
+      logger,
+      // A fresh store each time: a follower only reads, and must see the leader's latest write.
+      storedStatus: () => new StatusStore(kube, config.namespace, config.settings.instance).load(),
+    },
   );
   const exited = new Promise<number>((resolve) => handleSignals(daemon, resolve));
   try {

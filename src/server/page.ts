@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { formatLocation, type Problem } from '../core/errors.js';
 import { redactText } from '../run/logger.js';
 import type { SyncHistoryEntry } from '../status/history.js';
+import type { StoredState } from '../status/store.js';
 import type { ManifestStatus, ObjectStatus, SyncReport } from '../status/types.js';
 
 /**
@@ -14,6 +15,11 @@ import type { ManifestStatus, ObjectStatus, SyncReport } from '../status/types.j
 export interface PageData {
   /** The last sync's report on this replica (undefined on a follower or before the first sync). */
   report?: SyncReport;
+  /**
+   * Without a report (a follower, or a leader before its first sync): the status the leader last stored,
+   * read from its ConfigMaps, so that whichever pod a port-forward lands on shows the state.
+   */
+  stored?: Pick<StoredState, 'commit' | 'manifests' | 'fileProblems' | 'sourceError'>;
   history: readonly SyncHistoryEntry[];
   leader: boolean;
   instance: string;
@@ -215,7 +221,14 @@ function historyTable(history: readonly SyncHistoryEntry[]): string {
 function summary(data: PageData): string {
   const r = data.report;
   if (!r) {
-    return `<p class="meta">${data.leader ? 'the first sync is running' : 'this replica is a follower: the leader syncs, and its page shows the last sync'}</p>`;
+    const role = data.leader
+      ? 'the first sync of this replica is running'
+      : 'this replica is a follower: the leader syncs';
+    const stored = data.stored;
+    const stale = stored?.sourceError
+      ? `<p class="error" id="sync-error">STALE since ${escapeHtml(stored.sourceError.since)}: ${text(stored.sourceError.message)}</p>`
+      : '';
+    return `<p class="meta" id="last-sync">${role}${stored ? `; shown: the status stored at <span class="mono">${escapeHtml(stored.commit?.slice(0, 12) ?? '-')}</span>` : ''}</p>${stale}`;
   }
   const commit = r.commit
     ? `<span class="mono">${escapeHtml(r.commit.sha.slice(0, 12))}</span> by ${text(r.commit.author)}: ${text(r.commit.message.split('\n')[0])}`
@@ -227,11 +240,11 @@ function summary(data: PageData): string {
 }
 
 export function renderStatusPage(data: PageData, settings: PageSettings, query: PageQuery = {}): string {
-  const manifests = data.report?.manifests ?? [];
+  const manifests = data.report?.manifests ?? data.stored?.manifests ?? [];
   const shown = manifests.filter((m) => matches(m, query));
   const failing = manifests.filter((m) => m.result === 'Invalid' || m.result === 'Failed').length;
-  const fileProblems = data.report?.fileProblems ?? [];
-  const commit = data.report?.commit?.sha;
+  const fileProblems = data.report?.fileProblems ?? data.stored?.fileProblems ?? [];
+  const commit = data.report?.commit?.sha ?? data.stored?.commit;
   const refresh =
     settings.refreshSeconds > 0 ? `<meta http-equiv="refresh" content="${settings.refreshSeconds}">` : '';
   return `<!doctype html>

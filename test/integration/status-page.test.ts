@@ -36,10 +36,12 @@ describe('the status page in headless Chromium', function () {
   this.timeout(240_000);
   let h: EngineHarness | undefined;
   let reconciler: ReconcilerProcess | undefined;
+  let follower: ReconcilerProcess | undefined;
   let chrome: TestBrowser | undefined;
 
   afterEach(async () => {
     await chrome?.close();
+    await follower?.stop();
     await reconciler?.stop();
     await h?.close();
   });
@@ -71,14 +73,15 @@ describe('the status page in headless Chromium', function () {
     const gitUrl = new URL(h.config.git.url);
     gitUrl.username = 'gitops';
     gitUrl.password = GIT_PASSWORD;
-    reconciler = await startReconcilerProcess(h, {
+    const env = {
       GIT_URL: gitUrl.toString(),
       WEBHOOK_SECRET,
       STATUS_PAGE_TOKEN_FILE: join(secrets, 'token'),
       STATUS_PAGE_SOURCE_URL: SOURCE_URL,
       STATUS_PAGE_REFRESH_SECONDS: '4',
-      LEADER_ELECTION: 'false',
-    });
+      LEASE_NAME: 'status-page-test',
+    };
+    reconciler = await startReconcilerProcess(h, env);
     const base = reconciler.base;
     const bearer = { authorization: `Bearer ${PAGE_TOKEN}` };
     const statusOf = async () =>
@@ -223,5 +226,25 @@ describe('the status page in headless Chromium', function () {
     }
     assert.match(html, /quay-pull|tools/);
     await context.close();
+
+    // A follower (where a port-forward to the Service may land) shows the status the leader stored.
+    follower = await startReconcilerProcess(h, env);
+    const followerPage = await fetch(`${follower.base}/`, { headers: bearer });
+    assert.equal(followerPage.status, 200);
+    const followerHtml = await followerPage.text();
+    assert.match(followerHtml, /this replica is a follower: the leader syncs; shown: the status stored at/);
+    assert.deepEqual(
+      [...followerHtml.matchAll(/data-key="([^"]+)" data-kind="[^"]+" data-result="([^"]+)"/g)].map((m) => [
+        m[1],
+        m[2],
+      ]),
+      [
+        ['ImagePrepull/cache', 'Unchanged'],
+        ['ImagePrepull/tools', 'Unchanged'],
+        ['ImagePrepull/web', 'Unchanged'],
+      ],
+    );
+    assert.equal([...followerHtml.matchAll(/<tr class="sync"/g)].length, 3);
+    assert.equal((await fetch(`${follower.base}/`)).status, 401, 'the follower asks for the token too');
   });
 });
