@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { join } from 'node:path';
+import FakeTimers from '@sinonjs/fake-timers';
 import git from 'isomorphic-git';
 import http from 'isomorphic-git/http/node';
 import { startGitServer, type TestGitServer } from '../support/git-server.js';
@@ -128,10 +129,34 @@ describe('git smart-HTTP test server', function () {
     assert.equal(refused.headers.get('www-authenticate'), 'Bearer realm="test-git"');
 
     server.setDelay(300);
-    const started = Date.now();
-    const served = await fetch(refsUrl, { headers: { Authorization: 'Bearer tok-123' } });
-    assert.equal(served.status, 200);
-    assert.match(await served.text(), /refs\/heads\/main/);
-    assert.ok(Date.now() - started >= 300);
+    // On a fake clock (timers and Date; sockets stay real): no answer before the delay is over, one after.
+    // The unauthenticated request is answered at once when served (401, no git process), so its status on
+    // the server tells exactly whether it was served yet.
+    const clock = FakeTimers.install({
+      toFake: ['setTimeout', 'clearTimeout', 'Date'],
+      shouldClearNativeTimers: true,
+    });
+    try {
+      const received = server.requests.length;
+      const refusing = fetch(refsUrl);
+      const turn = () => new Promise((resolve) => setImmediate(resolve));
+      for (let i = 0; i < 100_000 && server.requests.length === received; i++) await turn();
+      const entry = server.requests[received];
+      assert.ok(entry, 'the request reached the server');
+      await clock.tickAsync(299);
+      for (let i = 0; i < 50; i++) await turn();
+      assert.equal(entry.status, 0, 'not answered within the delay');
+      await clock.tickAsync(1);
+      assert.equal((await refusing).status, 401, 'answered once the delay is over');
+      const before = server.requests.length;
+      const served = fetch(refsUrl, { headers: { Authorization: 'Bearer tok-123' } });
+      for (let i = 0; i < 100_000 && server.requests.length === before; i++) await turn();
+      await clock.tickAsync(300);
+      const ok = await served;
+      assert.equal(ok.status, 200);
+      assert.match(await ok.text(), /refs\/heads\/main/);
+    } finally {
+      clock.uninstall();
+    }
   });
 });

@@ -31,13 +31,13 @@ describe('leader election on a Lease', function () {
   const electors: LeaderElector[] = [];
   const events: string[] = [];
 
-  function candidate(identity: string, name: string): LeaderElector {
+  function candidate(identity: string, name: string, times: typeof timing = timing): LeaderElector {
     const elector = new LeaderElector({
       client,
       namespace,
       name,
       identity,
-      ...timing,
+      ...times,
       onStartedLeading: () => events.push(`${identity} leads`),
       onStoppedLeading: () => events.push(`${identity} stops`),
     });
@@ -113,20 +113,15 @@ describe('leader election on a Lease', function () {
     assert.equal(b.isLeader(), false, 'a follower does not take a lease that is being renewed');
 
     await a.stop({ release: false }); // dies: the Lease is left as it was
-    const died = Date.now();
-    assert.equal((await lease('takeover')).holderIdentity, 'pod-a');
-    await waitFor(
-      () => b.isLeader(),
-      timing.leaseDurationMs + 2 * timing.retryPeriodMs + 1000,
-      'pod-b to take over',
-    );
-    const tookMs = Date.now() - died;
-    // not before the lease could have expired (the last renew was at most one retry period before death)...
-    assert.ok(tookMs >= timing.leaseDurationMs - timing.retryPeriodMs - 100, `took over after ${tookMs}ms`);
-    // ...and within the lease duration (plus the polling of the two sides)
+    const last = await lease('takeover');
+    assert.equal(last.holderIdentity, 'pod-a');
+    await waitFor(() => b.isLeader(), 30_000, 'pod-b to take over');
+    const taken = await lease('takeover');
+    // Not before the lease expired: pod-b acquired it a lease duration or more after pod-a's last renewal,
+    // as the two timestamps stored on the Lease say (how long this machine took is not the question).
     assert.ok(
-      tookMs <= timing.leaseDurationMs + 2 * timing.retryPeriodMs + 500,
-      `took over after ${tookMs}ms`,
+      Date.parse(taken.acquireTime!) >= Date.parse(last.renewTime!) + timing.leaseDurationMs,
+      `acquired at ${taken.acquireTime}, last renewed at ${last.renewTime}`,
     );
     const spec = await lease('takeover');
     assert.equal(spec.holderIdentity, 'pod-b');
@@ -134,17 +129,18 @@ describe('leader election on a Lease', function () {
   });
 
   it('hands over at once when the leader stops gracefully (release)', async () => {
-    const a = candidate('pod-a', 'release');
+    // A lease of ten minutes: pod-b can only take it within the test if pod-a gave it up.
+    const long = { leaseDurationMs: 600_000, renewDeadlineMs: 400_000, retryPeriodMs: timing.retryPeriodMs };
+    const a = candidate('pod-a', 'release', long);
     a.start();
     await waitFor(() => a.isLeader(), 10_000, 'pod-a to lead');
-    const b = candidate('pod-b', 'release');
+    const b = candidate('pod-b', 'release', long);
     b.start();
     await waitFor(() => b.leader() === 'pod-a', 5000, 'pod-b to observe pod-a');
     await a.stop({ release: true });
     assert.equal(a.isLeader(), false);
     assert.deepEqual(events, ['pod-a leads', 'pod-a stops']);
-    const tookMs = await waitFor(() => b.isLeader(), timing.leaseDurationMs, 'pod-b to take over');
-    assert.ok(tookMs <= 2 * timing.retryPeriodMs + 300, `took over ${tookMs}ms after the release`);
+    await waitFor(() => b.isLeader(), 30_000, 'pod-b to take over the released lease');
     assert.equal((await lease('release')).holderIdentity, 'pod-b');
   });
 

@@ -40,7 +40,25 @@ describe('an API server that stops during an apply', function () {
       GIT_CACHE_DIR: join(makeTempDir('git-cache'), 'repo'),
       APPLY_CONCURRENCY: '2',
     });
-    const kube = KubeClient.fromKubeconfig(cp.kubeconfigPath, { userAgent: 'stopped-test', timeoutMs: 5000 });
+    const client = KubeClient.fromKubeconfig(cp.kubeconfigPath, {
+      userAgent: 'stopped-test',
+      timeoutMs: 5000,
+    });
+    // The real client, its applies counted: how many calls the stopped server got, not how long they took.
+    let stopped = false;
+    let appliesAfterStop = 0;
+    const kube = new Proxy(client, {
+      get(target, property) {
+        const value = Reflect.get(target, property, target);
+        if (property !== 'apply' || typeof value !== 'function') {
+          return typeof value === 'function' ? value.bind(target) : value;
+        }
+        return (...args: Parameters<KubeClient['apply']>) => {
+          if (stopped) appliesAfterStop++;
+          return target.apply(...args);
+        };
+      },
+    });
     const reconciler = new Reconciler({ config, kube });
     try {
       const syncing = reconciler.sync('manual');
@@ -50,15 +68,18 @@ describe('an API server that stops during an apply', function () {
         { timeoutMs: 30_000, intervalMs: 10, what: 'the apply to start' },
       );
       await cp.stopApiServer();
+      stopped = true;
       const report = await syncing;
       assert.notEqual(report.result, 'Succeeded');
-      // 60 manifests at 2 at a time: five attempts each with backoff took 35 s here (221 s in the study).
-      // The budget is 5 s of backoff for the whole apply; each call then fails at once (connection refused).
-      assert.ok(report.durationSeconds < 20, `the sync took ${report.durationSeconds} s`);
+      // 60 manifests at 2 at a time: five attempts each (300 calls, 35 s here, 221 s in the study) without a
+      // budget. With 5 s of backoff for the whole apply, once it is spent each call fails at once: most objects
+      // are tried once. The bound is the behaviour; the time it takes is not asserted.
+      const pending = 60;
+      assert.ok(appliesAfterStop < pending * 5, `${appliesAfterStop} apply calls after the stop`);
       const messages = report.manifests.map((m) => `${m.message} ${JSON.stringify(m.problems)}`).join('\n');
       assert.match(messages, /retry budget is spent, APPLY_RETRY_BUDGET_SECONDS; retried next sync/);
     } finally {
-      kube.close();
+      client.close();
     }
   });
 });

@@ -244,9 +244,8 @@ describe('loading manifests', () => {
       ]) {
         levels.push(`${name}: &${name} [${Array(10).fill(`*${prev}`).join(', ')}]`);
       }
-      const started = Date.now();
+      // Refused by rule (the alias count), not by how fast this machine is: its speed is in bench/alias-bomb.ts.
       const loaded = load({ 'bomb.yaml': `${levels.join('\n')}\n` });
-      assert.ok(Date.now() - started < 2000, 'refused quickly');
       assert.equal(loaded.manifests.length, 0);
       assert.equal(loaded.fileProblems.length, 1);
       assert.equal(loaded.fileProblems[0]?.code, 'YAML_PARSE');

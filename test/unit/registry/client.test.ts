@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import FakeTimers from '@sinonjs/fake-timers';
 import { RegistryClient } from '../../../src/registry/client.js';
 import { pushTestImage } from '../../support/oci-image.js';
 import { manifestDigest, startRegistry, type TestRegistry } from '../../support/registry.js';
@@ -189,9 +190,32 @@ describe('registry client against real registries', function () {
       });
       const repo = { registry: tokens.host, repository: 'team/app' };
       tokens.throttle(2, '1');
-      const started = Date.now();
-      assert.equal((await client.listTags(repo))?.length, 5);
-      assert.ok(Date.now() - started >= 2000, 'waited the two Retry-After seconds');
+      // On a fake clock (timers and Date; sockets stay real): each retry waits for its Retry-After second.
+      const clock = FakeTimers.install({
+        toFake: ['setTimeout', 'clearTimeout', 'Date'],
+        shouldClearNativeTimers: true,
+      });
+      try {
+        const seen = tokens.requests.length;
+        const asked = () => tokens.requests.length - seen;
+        const turn = () => new Promise((resolve) => setImmediate(resolve));
+        const until = async (check: () => boolean, what: string) => {
+          for (let i = 0; i < 100_000 && !check(); i++) await turn();
+          assert.ok(check(), what);
+        };
+        const listing = client.listTags(repo);
+        await until(() => asked() === 1, 'the first request');
+        for (const n of [1, 2]) {
+          await clock.tickAsync(999);
+          for (let i = 0; i < 50; i++) await turn();
+          assert.equal(asked(), n, `no retry ${n} before its Retry-After second`);
+          await clock.tickAsync(1);
+          await until(() => asked() > n, `retry ${n} once its Retry-After second is over`);
+        }
+        assert.equal((await listing)?.length, 5);
+      } finally {
+        clock.uninstall();
+      }
       tokens.throttle(3, '0');
       await assert.rejects(client.listTags(repo), /HTTP 429 \(rate limited/);
     });

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
+import FakeTimers from '@sinonjs/fake-timers';
 import { Daemon, type DaemonConfig } from '../../../src/run/daemon.js';
 import { createLogger, silentLogger } from '../../../src/run/logger.js';
 import { StandInEngine, waitUntil } from './stand-in-engine.js';
@@ -92,10 +93,26 @@ describe('daemon (without leader election, stand-in engine)', () => {
     await daemon.start();
     const url = daemon.url!;
     await waitUntil(() => engine.calls.length === 1);
-    const started = Date.now();
-    await daemon.shutdown('SIGTERM');
-    assert.ok(Date.now() - started >= 145);
-    assert.equal(engine.calls[0]!.signal!.aborted, true);
+    // The grace period on a fake clock (timers and Date only; sockets stay real): no abort before it ends.
+    const clock = FakeTimers.install({
+      toFake: ['setTimeout', 'clearTimeout', 'Date'],
+      shouldClearNativeTimers: true,
+    });
+    let down = false;
+    try {
+      const shuttingDown = daemon.shutdown('SIGTERM').then(() => {
+        down = true;
+      });
+      await clock.tickAsync(149);
+      assert.equal(engine.calls[0]!.signal!.aborted, false, 'not aborted within the grace period');
+      assert.equal(down, false);
+      await clock.tickAsync(1);
+      assert.equal(engine.calls[0]!.signal!.aborted, true, 'aborted when the grace period ends');
+      await clock.tickAsync(10_000);
+      await shuttingDown;
+    } finally {
+      clock.uninstall();
+    }
     await assert.rejects(fetch(`${url}/healthz`));
     const messages = lines.map((l) => (JSON.parse(l) as { msg: string }).msg);
     assert.ok(messages.includes('the running sync was aborted at shutdown'), messages.join(', '));

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import FakeTimers from '@sinonjs/fake-timers';
 import {
   backoffDelay,
   DEFAULT_BACKOFF,
@@ -6,7 +7,7 @@ import {
   parseSchedule,
   Scheduler,
 } from '../../../src/run/scheduler.js';
-import { StandInEngine, sleep, waitUntil } from './stand-in-engine.js';
+import { StandInEngine } from './stand-in-engine.js';
 
 describe('schedule parsing', () => {
   it('reads durations in ms, s, m, h and d, also combined', () => {
@@ -64,26 +65,60 @@ describe('retry backoff', () => {
   });
 });
 
+// Schedules are asserted on a fake clock (@sinonjs/fake-timers: setTimeout, setInterval and Date): what
+// happens before and at each due time, never how long the machine took. setImmediate stays real, so the
+// stand-in engine's syncs and promise chains run between clock steps.
 describe('scheduler', () => {
   let scheduler: Scheduler | undefined;
-  afterEach(async () => {
-    await scheduler?.stop(0, 1000);
-    scheduler = undefined;
+  let clock: ReturnType<typeof FakeTimers.install>;
+  beforeEach(() => {
+    clock = FakeTimers.install({
+      now: Date.UTC(2026, 0, 1, 0, 0, 0, 500),
+      toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'],
+    });
   });
+  afterEach(async () => {
+    if (scheduler) {
+      const stopped = scheduler.stop(0, 1000);
+      await clock.tickAsync(1000);
+      await stopped;
+    }
+    scheduler = undefined;
+    clock.uninstall();
+  });
+
+  /** Lets promise chains and the stand-in engine's (real) setImmediate run, without moving the clock. */
+  async function settle(): Promise<void> {
+    for (let i = 0; i < 10; i++) await new Promise((resolve) => setImmediate(resolve));
+  }
+  async function advance(ms: number): Promise<void> {
+    await clock.tickAsync(ms);
+    await settle();
+  }
 
   it('syncs at start and then every interval, counted from the end of the previous sync', async () => {
     const engine = new StandInEngine();
+    engine.hold = true;
     scheduler = new Scheduler({
       schedule: { kind: 'interval', everyMs: 80 },
       sync: (t, s) => engine.sync(t, s),
     });
     scheduler.start();
-    await waitUntil(() => engine.calls.length >= 4, 3000, 'four syncs');
-    assert.deepEqual(engine.triggers().slice(0, 4), ['startup', 'schedule', 'schedule', 'schedule']);
-    for (let i = 1; i < 4; i++) {
-      const gap = engine.calls[i]!.startedAt - engine.calls[i - 1]!.finishedAt!;
-      assert.ok(gap >= 75, `gap ${gap}ms between syncs ${i - 1} and ${i}`);
-    }
+    await settle();
+    assert.equal(engine.calls.length, 1);
+    await advance(500);
+    assert.equal(engine.calls.length, 1, 'no scheduled sync while one runs, however long it takes');
+    engine.hold = false;
+    engine.calls[0]!.release();
+    await settle();
+    await advance(79);
+    assert.equal(engine.calls.length, 1, 'not before the interval, counted from the end of the sync');
+    await advance(1);
+    assert.equal(engine.calls.length, 2);
+    await advance(79);
+    assert.equal(engine.calls.length, 2);
+    await advance(1);
+    assert.deepEqual(engine.triggers(), ['startup', 'schedule', 'schedule']);
   });
 
   it('never overlaps syncs: triggers during a sync queue exactly one follow-up', async () => {
@@ -94,16 +129,18 @@ describe('scheduler', () => {
       sync: (t, s) => engine.sync(t, s),
     });
     scheduler.start();
-    await waitUntil(() => engine.calls.length === 1);
+    await settle();
+    assert.equal(engine.calls.length, 1);
     assert.equal(scheduler.trigger('webhook'), 'queued');
     assert.equal(scheduler.trigger('manual'), 'coalesced');
     assert.equal(scheduler.trigger('webhook'), 'coalesced');
     assert.equal(engine.calls.length, 1);
     engine.calls[0]!.release();
-    await waitUntil(() => engine.calls.length === 2);
+    await settle();
+    assert.equal(engine.calls.length, 2);
     engine.calls[1]!.release();
     await scheduler.idle();
-    await sleep(30);
+    await advance(59_999);
     assert.deepEqual(engine.triggers(), ['startup', 'webhook']);
     assert.equal(engine.maxActive, 1);
   });
@@ -121,8 +158,7 @@ describe('scheduler', () => {
     assert.deepEqual(engine.triggers(), ['manual']);
   });
 
-  it('fires on a cron expression (node-cron 4, seconds field)', async function () {
-    this.timeout(5000);
+  it('fires on a cron expression (node-cron 4, seconds field) at each due second, not before', async () => {
     const engine = new StandInEngine();
     scheduler = new Scheduler({
       schedule: parseSchedule('* * * * * *'),
@@ -130,11 +166,16 @@ describe('scheduler', () => {
       syncAtStart: false,
     });
     scheduler.start();
-    assert.ok(scheduler.nextSyncAt()!.getTime() - Date.now() <= 1000);
-    await waitUntil(() => engine.calls.length >= 2, 3500, 'two cron ticks');
-    assert.deepEqual(engine.triggers().slice(0, 2), ['schedule', 'schedule']);
-    const gap = engine.calls[1]!.startedAt - engine.calls[0]!.startedAt;
-    assert.ok(gap >= 900 && gap <= 1500, `cron gap ${gap}ms`);
+    await settle();
+    assert.equal(scheduler.nextSyncAt()?.toISOString(), '2026-01-01T00:00:01.000Z');
+    await advance(499);
+    assert.equal(engine.calls.length, 0, 'nothing before the first due second');
+    await advance(1);
+    assert.equal(engine.calls.length, 1);
+    await advance(999);
+    assert.equal(engine.calls.length, 1);
+    await advance(1);
+    assert.deepEqual(engine.triggers(), ['schedule', 'schedule']);
   });
 
   it('retries sooner than the interval after a failed sync, backing off, and resets after a success', async () => {
@@ -146,18 +187,24 @@ describe('scheduler', () => {
       backoff: { initialMs: 40, maxMs: 160, factor: 2, jitter: 0 },
     });
     scheduler.start();
-    await waitUntil(() => engine.calls.length >= 5, 3000, 'four retries');
+    await settle();
+    assert.equal(engine.calls.length, 1);
+    // 40, 80, 160, then bounded at 160, each counted from the end of the failed sync.
+    for (const [i, delay] of [40, 80, 160, 160].entries()) {
+      await advance(delay - 1);
+      assert.equal(engine.calls.length, i + 1, `retry ${i + 1} not before ${delay} ms`);
+      await advance(1);
+      assert.equal(engine.calls.length, i + 2, `retry ${i + 1} at ${delay} ms`);
+      assert.equal(scheduler.consecutiveFailures(), i + 2);
+    }
     engine.result = 'Succeeded';
-    const gaps = [1, 2, 3, 4].map((i) => engine.calls[i]!.startedAt - engine.calls[i - 1]!.finishedAt!);
-    // 40, 80, 160, then bounded at 160
-    assert.ok(gaps[0]! >= 35 && gaps[0]! < 80, `first retry after ${gaps[0]}ms`);
-    assert.ok(gaps[1]! >= 75 && gaps[1]! < 160, `second retry after ${gaps[1]}ms`);
-    assert.ok(gaps[2]! >= 155 && gaps[2]! < 300, `third retry after ${gaps[2]}ms`);
-    assert.ok(gaps[3]! >= 155 && gaps[3]! < 300, `bounded retry after ${gaps[3]}ms`);
-    await waitUntil(() => scheduler!.consecutiveFailures() === 0, 2000, 'a successful retry');
-    const count = engine.calls.length;
-    await sleep(400);
-    assert.equal(engine.calls.length, count, 'after a success the next sync waits for the interval');
+    await advance(160);
+    assert.equal(engine.calls.length, 6);
+    assert.equal(scheduler.consecutiveFailures(), 0);
+    await advance(59_999);
+    assert.equal(engine.calls.length, 6, 'after a success the next sync waits for the interval');
+    await advance(1);
+    assert.equal(engine.calls.length, 7);
   });
 
   it('never waits longer than the interval to retry, however long the backoff', async () => {
@@ -169,8 +216,14 @@ describe('scheduler', () => {
       backoff: { initialMs: 10_000, maxMs: 60_000, jitter: 0 },
     });
     scheduler.start();
-    await waitUntil(() => engine.calls.length >= 3, 2000, 'retries at the interval');
-    assert.equal(scheduler.consecutiveFailures() >= 2, true);
+    await settle();
+    await advance(59);
+    assert.equal(engine.calls.length, 1);
+    await advance(1);
+    assert.equal(engine.calls.length, 2);
+    await advance(60);
+    assert.equal(engine.calls.length, 3);
+    assert.equal(scheduler.consecutiveFailures(), 3);
   });
 
   it('counts a sync that throws as a failure and keeps scheduling', async () => {
@@ -182,8 +235,11 @@ describe('scheduler', () => {
       backoff: { initialMs: 20, jitter: 0 },
     });
     scheduler.start();
-    await waitUntil(() => engine.calls.length >= 2, 2000, 'a retry after a throw');
-    assert.ok(scheduler.consecutiveFailures() >= 1);
+    await settle();
+    assert.equal(scheduler.consecutiveFailures(), 1);
+    await advance(20);
+    assert.equal(engine.calls.length, 2);
+    assert.equal(scheduler.consecutiveFailures(), 2);
   });
 
   it('on stop lets a sync finish within the grace period, without aborting it', async () => {
@@ -194,17 +250,18 @@ describe('scheduler', () => {
       sync: (t, s) => engine.sync(t, s),
     });
     scheduler.start();
-    await waitUntil(() => engine.calls.length === 1);
+    await settle();
     scheduler.trigger('webhook');
     setTimeout(() => engine.calls[0]!.release(), 50);
-    const result = await scheduler.stop(2000);
-    assert.deepEqual(result, { aborted: false });
+    const stopping = scheduler.stop(2000);
+    await advance(50);
+    assert.deepEqual(await stopping, { aborted: false });
     assert.equal(engine.calls[0]!.signal!.aborted, false);
-    await sleep(50);
-    assert.equal(engine.calls.length, 1, 'the queued follow-up was dropped');
+    await advance(60_000);
+    assert.equal(engine.calls.length, 1, 'the queued follow-up was dropped, and nothing is scheduled');
   });
 
-  it('on stop aborts a sync that outlives the grace period, through its AbortSignal', async () => {
+  it('on stop aborts a sync that outlives the grace period, through its AbortSignal, not before', async () => {
     const engine = new StandInEngine();
     engine.hold = true;
     scheduler = new Scheduler({
@@ -212,13 +269,18 @@ describe('scheduler', () => {
       sync: (t, s) => engine.sync(t, s),
     });
     scheduler.start();
-    await waitUntil(() => engine.calls.length === 1);
-    const started = Date.now();
-    const result = await scheduler.stop(100);
-    const took = Date.now() - started;
-    assert.deepEqual(result, { aborted: true });
+    await settle();
+    let outcome: { aborted: boolean } | undefined;
+    const stopping = scheduler.stop(100).then((r) => {
+      outcome = r;
+      return r;
+    });
+    await advance(99);
+    assert.equal(outcome, undefined, 'still within the grace period');
+    assert.equal(engine.calls[0]!.signal!.aborted, false);
+    await advance(1);
     assert.equal(engine.calls[0]!.signal!.aborted, true);
-    assert.ok(took >= 95 && took < 1000, `stop took ${took}ms`);
+    assert.deepEqual(await stopping, { aborted: true });
     assert.equal(scheduler.trigger('manual'), 'stopped');
   });
 
@@ -232,7 +294,7 @@ describe('scheduler', () => {
     await scheduler.idle();
     await scheduler.stop(0);
     scheduler.start();
-    await waitUntil(() => engine.calls.length === 2);
+    await settle();
     assert.deepEqual(engine.triggers(), ['startup', 'startup']);
   });
 });
