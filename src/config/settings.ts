@@ -1,3 +1,5 @@
+import { type MirrorOperatorSettings, mirrorOperatorSettings } from './mirror-operator-settings.js';
+
 /**
  * Reconciler-wide settings that shape rendered objects (images, Job defaults, bounds). Read from the
  * environment by `settingsFromEnv`, a pure function of the env record so that it is easy to test.
@@ -16,9 +18,8 @@ export interface JobDefaults {
 
 /**
  * Reconciler-wide access settings for one registry, applied to every ImageSync under the manifest's own
- * `registries` entries. This is where image-operator's global env settings land: CREDS_SOURCE_USERNAME/PASSWORD
- * become a username/password Secret named here for the source host, DISABLE_SRC_TLS_VERIFICATION=true becomes
- * `tlsVerify: false` (same for DEST). Read from SYNC_REGISTRIES (a JSON array).
+ * `registries` entries. Read from SYNC_REGISTRIES (a JSON array). (image-operator's CREDS_* and
+ * DISABLE_*_TLS_VERIFICATION are read as they are: ImageOperatorSide below.)
  */
 export interface RegistryDefaults {
   host: string;
@@ -38,6 +39,22 @@ export interface ManifestSecretPolicy {
   namespaces?: string[];
   /** The reconciler's own Secrets (git credentials, webhook): refused even when labelled (RECONCILER_SECRETS). */
   reserved: Array<{ namespace: string; name: string }>;
+}
+
+/**
+ * image-operator's global settings for the two sides of its `Image` copies, taken as it reads them:
+ * CREDS_SOURCE_USERNAME/PASSWORD and CREDS_DESTINATION_USERNAME/PASSWORD (used when both are set),
+ * DISABLE_SRC_TLS_VERIFICATION / DISABLE_DEST_TLS_VERIFICATION (`true` disables). They apply to the source and
+ * destination of every `skopeo.io/v1alpha1 Image` manifest (not to native ImageSyncs, which name their
+ * registries), under the manifest's own and SYNC_REGISTRIES entries. CREDS_SOURCE_HOSTS /
+ * CREDS_DESTINATION_HOSTS (ours, comma-separated) restrict the credentials to those hosts.
+ */
+export interface ImageOperatorSide {
+  credential?: { username: string; password: string };
+  /** Only these normalised hosts receive the credential; any host when absent (image-operator's way). */
+  credentialHosts?: string[];
+  /** false when DISABLE_*_TLS_VERIFICATION=true. */
+  tlsVerify?: false;
 }
 
 export interface Settings {
@@ -63,6 +80,18 @@ export interface Settings {
     tagsPerJob: number;
     /** Per-registry access shared by every ImageSync. */
     registries: RegistryDefaults[];
+    /** image-operator's CREDS_* and DISABLE_*_TLS_VERIFICATION, for `Image` manifests. */
+    imageOperator?: { source: ImageOperatorSide; destination: ImageOperatorSide };
+  };
+  // --- RegistryMirror: mirror-operator's operator-wide settings (config/mirror-operator-settings.ts) ---
+  registryMirror?: MirrorOperatorSettings;
+  // --- end RegistryMirror ---
+  imageBuild?: {
+    /**
+     * BUILDAH_PRIVILEGED_CONTAINER=true: the build container runs privileged, for clusters whose nodes do not
+     * allow user namespaces (see kinds/image-build/security.ts). Off by default.
+     */
+    privileged: boolean;
   };
 }
 
@@ -90,8 +119,71 @@ export const DEFAULT_SETTINGS: Settings = {
     ttlSecondsAfterFinished: 3600,
     resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '512Mi' } },
   },
-  imageSync: { maxJobsPerManifest: 5, tagsPerJob: 10, registries: [] },
+  imageSync: {
+    maxJobsPerManifest: 5,
+    tagsPerJob: 10,
+    registries: [],
+    imageOperator: { source: {}, destination: {} },
+  },
+  imageBuild: { privileged: false },
 };
+
+/** image-operator's defaults for SKOPEO_VERSION / BUILDAH_VERSION. */
+export const DEFAULT_TOOL_VERSIONS = { skopeo: 'v1.16.1', buildah: 'v1.37.3' } as const;
+
+/** Does the reference carry a tag or digest (`host:5000/repo` has neither)? */
+function hasTagOrDigest(reference: string): boolean {
+  return reference.includes('@') || (reference.split('/').pop() ?? '').includes(':');
+}
+
+/**
+ * A tool image as image-operator reads it: `<X_IMAGE>:<X_VERSION>`, with image-operator's default version when
+ * X_IMAGE names a repository only. X_IMAGE may also be a whole reference (ours), then without X_VERSION.
+ */
+function toolImage(
+  env: Record<string, string | undefined>,
+  tool: 'SKOPEO' | 'BUILDAH',
+  fallback: string,
+): string {
+  const image = env[`${tool}_IMAGE`];
+  const version = env[`${tool}_VERSION`];
+  const defaultVersion = DEFAULT_TOOL_VERSIONS[tool === 'SKOPEO' ? 'skopeo' : 'buildah'];
+  if (!image && !version) return fallback;
+  if (version !== undefined && !/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(version))
+    throw new Error(`${tool}_VERSION must be an image tag, got "${version}"`);
+  if (!image) return `${fallback.slice(0, fallback.lastIndexOf(':'))}:${version}`;
+  if (hasTagOrDigest(image)) {
+    if (version)
+      throw new Error(
+        `${tool}_IMAGE "${image}" already has a tag or digest: give ${tool}_VERSION or a tag, not both`,
+      );
+    return image;
+  }
+  return `${image}:${version || defaultVersion}`;
+}
+
+function flag(env: Record<string, string | undefined>, name: string): boolean {
+  const raw = (env[name] ?? '').trim().toLowerCase();
+  if (raw === '' || raw === 'false') return false;
+  if (raw === 'true') return true;
+  throw new Error(`${name} must be "true" or "false", got "${env[name]}"`);
+}
+
+function imageOperatorSide(
+  env: Record<string, string | undefined>,
+  creds: 'SOURCE' | 'DESTINATION',
+  tls: 'SRC' | 'DEST',
+): ImageOperatorSide {
+  const side: ImageOperatorSide = {};
+  const username = env[`CREDS_${creds}_USERNAME`];
+  const password = env[`CREDS_${creds}_PASSWORD`];
+  // image-operator uses them only when both are set.
+  if (username && password) side.credential = { username, password };
+  const hosts = list(env[`CREDS_${creds}_HOSTS`]);
+  if (hosts.length > 0) side.credentialHosts = hosts.map((h) => h.toLowerCase());
+  if (flag(env, `DISABLE_${tls}_TLS_VERIFICATION`)) side.tlsVerify = false;
+  return side;
+}
 
 function positiveInt(env: Record<string, string | undefined>, name: string, fallback: number): number {
   const raw = env[name];
@@ -164,8 +256,8 @@ export function settingsFromEnv(env: Record<string, string | undefined>): Settin
     manifestSecrets: secretPolicy(env),
     containerdConfigPath: containerdConfigPath(env.CONTAINERD_CONFIG_PATH),
     images: {
-      skopeo: env.SKOPEO_IMAGE || d.images.skopeo,
-      buildah: env.BUILDAH_IMAGE || d.images.buildah,
+      skopeo: toolImage(env, 'SKOPEO', d.images.skopeo),
+      buildah: toolImage(env, 'BUILDAH', d.images.buildah),
       registry: env.REGISTRY_IMAGE || d.images.registry,
       sleep: env.KIP_IMAGE || env.SLEEP_IMAGE || d.images.sleep,
       shell: env.SHELL_IMAGE || d.images.shell,
@@ -184,6 +276,14 @@ export function settingsFromEnv(env: Record<string, string | undefined>): Settin
       maxJobsPerManifest: atLeastOne(env, 'SYNC_MAX_JOBS_PER_MANIFEST', d.imageSync.maxJobsPerManifest),
       tagsPerJob: atLeastOne(env, 'SYNC_TAGS_PER_JOB', d.imageSync.tagsPerJob),
       registries: registryDefaults(env.SYNC_REGISTRIES),
+      imageOperator: {
+        source: imageOperatorSide(env, 'SOURCE', 'SRC'),
+        destination: imageOperatorSide(env, 'DESTINATION', 'DEST'),
+      },
     },
+    imageBuild: { privileged: flag(env, 'BUILDAH_PRIVILEGED_CONTAINER') },
+    // --- RegistryMirror: mirror-operator's operator-wide settings ---
+    registryMirror: mirrorOperatorSettings(env),
+    // --- end RegistryMirror ---
   };
 }

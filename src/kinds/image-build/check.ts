@@ -1,7 +1,7 @@
 /** Checks of an ImageBuild spec that its schema cannot express. Pure. */
 import { ImageGitopsError } from '../../core/errors.js';
 import { normaliseRegistryHost, parseImageReference } from '../../registry/references.js';
-import { scheduleToCron } from '../image-sync/schedule.js';
+import { scheduleProblem, scheduleToCron } from '../image-sync/schedule.js';
 import type { ImageBuildSpec } from './types.js';
 
 export function checkImageBuild(spec: ImageBuildSpec): Array<{ field: string; message: string }> {
@@ -28,9 +28,12 @@ export function checkImageBuild(spec: ImageBuildSpec): Array<{ field: string; me
     });
   }
   if (spec.schedule !== undefined && !scheduleToCron(spec.schedule)) {
+    const problem = scheduleProblem(spec.schedule);
     problems.push({
       field: '/spec/schedule',
-      message: `"${spec.schedule}" is neither a five-field cron expression nor a duration such as 12h, 1d, 1w`,
+      message:
+        problem ??
+        `a CronJob cannot rebuild every ${spec.schedule} at even intervals: use a frequency that divides the hour or the day (30m, 1h, 6h, 1d), 1w, or a cron expression`,
     });
   }
   const hosts = (spec.registries ?? []).map((r) => normaliseRegistryHost(r.host));

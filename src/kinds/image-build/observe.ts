@@ -9,6 +9,7 @@ import {
   type CredentialsByHost,
   readCredentialSecret,
 } from '../../registry/credentials.js';
+import { ecrRegistryCredential } from '../../registry/ecr.js';
 import { parseImageReference } from '../../registry/references.js';
 import type { ObserveContext } from '../types.js';
 import { resolveBuildRegistry } from './registries.js';
@@ -66,6 +67,13 @@ export async function observeImageBuild(
   const credentials: CredentialsByHost = new Map();
   for (const host of registryHosts(manifest.spec)) {
     const registry = resolveBuildRegistry(host, manifest.spec, context.settings, namespace);
+    if (registry.awsEcr) {
+      credentials.set(
+        registry.host,
+        await ecrRegistryCredential(registry.host, context.awsEcr, context.signal),
+      );
+      continue;
+    }
     if (!registry.credentialsSecret) continue;
     credentials.set(
       registry.host,

@@ -149,8 +149,11 @@ function jobInput(parts: BuildParts, name: string, commit: string): SecureJobInp
 
 /** The Job spec with the build pod's security (root without privilege) and the unpack init step. */
 function buildJobSpec(parts: BuildParts, jobSpec: unknown): void {
+  const serviceAccountName = parts.manifest.spec.serviceAccountName;
   hardenBuildPod(jobSpec as Record<string, unknown>, {
     containerName: BUILD_CONTAINER,
+    privileged: parts.context.settings.imageBuild?.privileged === true,
+    ...(serviceAccountName ? { serviceAccountName } : {}),
     unpack: {
       name: UNPACK_CONTAINER,
       image: parts.context.settings.images.shell,

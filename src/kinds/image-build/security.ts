@@ -21,6 +21,13 @@
  * - Two architectures: RUN steps of the other architecture need qemu-user-static registered in binfmt_misc
  *   on the node (COPY-only Dockerfiles need nothing).
  * - The unpack init step runs as uid 1000, non-root, no capabilities, RuntimeDefault seccomp.
+ *
+ * The privileged fallback (BUILDAH_PRIVILEGED_CONTAINER=true, image-operator's setting of the same name): for
+ * clusters whose nodes refuse user namespaces (`user.max_user_namespaces=0`, or an AppArmor policy that cannot
+ * be relaxed), where the unprivileged build above cannot run RUN steps. The build container is then
+ * `privileged: true` (all capabilities, no seccomp or AppArmor confinement, host devices), still root in its
+ * own file system and still chroot isolation. The namespace needs Pod Security `privileged`. Use it only where
+ * the builds are trusted as much as the node: a privileged container can take the node over.
  */
 import type { EnvVar } from '../../jobs/job-template.js';
 
@@ -28,6 +35,17 @@ export const BUILD_SECURITY = {
   capabilities: ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'SETFCAP', 'SETGID', 'SETUID'],
   /** Writable emptyDirs besides /tmp: buildah's storage (root and run root) and big temporary files. */
   writableDirs: ['/var/lib/containers', '/run/containers', '/var/tmp'],
+} as const;
+
+/** The build container under BUILDAH_PRIVILEGED_CONTAINER=true (see above). */
+export const PRIVILEGED_BUILD = {
+  runAsUser: 0,
+  runAsGroup: 0,
+  runAsNonRoot: false,
+  privileged: true,
+  // The API server refuses privileged with allowPrivilegeEscalation false.
+  allowPrivilegeEscalation: true,
+  readOnlyRootFilesystem: true,
 } as const;
 
 export interface UnpackStep {
@@ -55,22 +73,27 @@ interface PodSpec {
 /** Gives the job-template's pod (a Job spec) the build container's security and the unpack init container. */
 export function hardenBuildPod(
   jobSpec: Record<string, unknown>,
-  options: { containerName: string; unpack: UnpackStep },
+  options: { containerName: string; unpack: UnpackStep; privileged?: boolean; serviceAccountName?: string },
 ): void {
   const pod = (jobSpec.template as { spec: PodSpec }).spec;
   const build = pod.containers.find((c) => c.name === options.containerName);
   if (!build) throw new Error(`no container ${options.containerName} in the Job template`);
-  build.securityContext = {
-    runAsUser: 0,
-    runAsGroup: 0,
-    runAsNonRoot: false,
-    privileged: false,
-    allowPrivilegeEscalation: false,
-    readOnlyRootFilesystem: true,
-    capabilities: { drop: ['ALL'], add: [...BUILD_SECURITY.capabilities] },
-    seccompProfile: { type: 'Unconfined' },
-    appArmorProfile: { type: 'Unconfined' },
-  };
+  // The pod runs as this account (its imagePullSecrets, and workload identity such as IRSA, which projects
+  // its own token); the Kubernetes API token stays unmounted (automountServiceAccountToken: false).
+  if (options.serviceAccountName) pod.serviceAccountName = options.serviceAccountName;
+  build.securityContext = options.privileged
+    ? { ...PRIVILEGED_BUILD }
+    : {
+        runAsUser: 0,
+        runAsGroup: 0,
+        runAsNonRoot: false,
+        privileged: false,
+        allowPrivilegeEscalation: false,
+        readOnlyRootFilesystem: true,
+        capabilities: { drop: ['ALL'], add: [...BUILD_SECURITY.capabilities] },
+        seccompProfile: { type: 'Unconfined' },
+        appArmorProfile: { type: 'Unconfined' },
+      };
   build.terminationMessagePolicy = 'FallbackToLogsOnError';
 
   const mounts = (build.volumeMounts ?? []).filter((m) => options.unpack.mountPaths.includes(m.mountPath));

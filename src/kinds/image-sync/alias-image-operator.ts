@@ -2,16 +2,23 @@
  * image-operator's `skopeo.io/v1alpha1 Image`, accepted as written and converted to an ImageSync spec with the
  * same meaning:
  * - `source/destination.name` + `version` → image + tag (Docker Hub names normalised the same way);
- * - a `version` pattern (`v2.13.x`, `2.x.0`, `4.x.x`) → `tags.pattern`, the destination keeping each tag;
- *   `allowCandidateRelease` → `tags.releaseCandidates`;
- * - `OneShot` / `OnceByTag` / `Recurrent` keep their names; `frequency` → `schedule` (same units).
- *   A pattern under OneShot copies every matching tag, as image-operator does; ours also picks up tags that
- *   appear later, since each sync only copies what the destination lacks.
- * - image-operator's global env settings are reconciler settings here (Settings.imageSync.registries, env
- *   SYNC_REGISTRIES): CREDS_SOURCE_USERNAME/PASSWORD → a username/password Secret named for the source host,
- *   CREDS_DESTINATION_* for the destination host, DISABLE_SRC/DEST_TLS_VERIFICATION=true → `tlsVerify: false`.
+ * - a `version` pattern (`v2.13.x`, `2.x.0`, `4.x.x`) → `tags.pattern` with `syntax: image-operator`, so
+ *   that it selects exactly what image-operator's regex selects (`2.13.x` also `v2.13.4`, `-rc<digit>` with
+ *   `allowCandidateRelease` → `tags.releaseCandidates`); the destination keeps each tag.
+ * - `Recurrent` copies every `frequency` (elapsed time, default 5m as image-operator's CRD; schedule.ts);
+ *   with a pattern, each run copies the matching tags whose destination differs (image-operator copies them
+ *   all again; an unchanged copy changes nothing). `OneShot` and `OnceByTag` with a pattern become OnceByTag:
+ *   the matching tags are copied, and tags that appear later too (see the README for how this differs).
+ *   `frequency` is read for Recurrent only: other modes look at every sync.
+ * - image-operator's global env settings (CREDS_SOURCE/DESTINATION_USERNAME/PASSWORD,
+ *   DISABLE_SRC/DEST_TLS_VERIFICATION) are read as they are and apply to the sides of every `Image`
+ *   (Settings.imageSync.imageOperator, registries.ts).
+ * - `source/destination.useAwsIRSA: true` → `registries: [{host: <that side's registry>, awsEcr: true}]`: an ECR
+ *   token from the reconciler's AWS identity (registry/ecr.ts), for its own calls and in the Jobs' authfile.
  */
 
+import { awsIrsaRegistries } from '../../registry/ecr.js';
+import { DEFAULT_FREQUENCY } from './schedule.js';
 import type { ImageSyncSpec } from './spec.js';
 import { isTagPattern } from './tags.js';
 
@@ -19,8 +26,8 @@ export interface ImageOperatorSpec {
   mode: 'OneShot' | 'OnceByTag' | 'Recurrent';
   frequency?: string;
   allowCandidateRelease?: boolean;
-  source: { name: string; version: string };
-  destination: { name: string; version: string };
+  source: { name: string; version: string; useAwsIRSA?: boolean };
+  destination: { name: string; version: string; useAwsIRSA?: boolean };
 }
 
 export function convertImageOperatorImage(document: Record<string, unknown>): ImageSyncSpec {
@@ -32,13 +39,19 @@ export function convertImageOperatorImage(document: Record<string, unknown>): Im
   };
   if (isTagPattern(spec.source.version)) {
     result.mode = spec.mode === 'Recurrent' ? 'Recurrent' : 'OnceByTag';
-    result.tags = { pattern: spec.source.version, releaseCandidates: spec.allowCandidateRelease === true };
+    result.tags = {
+      pattern: spec.source.version,
+      releaseCandidates: spec.allowCandidateRelease === true,
+      syntax: 'image-operator',
+    };
     // image-operator writes the same pattern on both sides: each tag keeps its name.
     result.destination.tag = isTagPattern(spec.destination.version) ? '{{tag}}' : spec.destination.version;
   } else {
     result.source.tag = spec.source.version;
     result.destination.tag = spec.destination.version;
   }
-  if (spec.frequency) result.schedule = spec.frequency;
+  if (spec.mode === 'Recurrent') result.schedule = spec.frequency ?? DEFAULT_FREQUENCY;
+  const irsa = awsIrsaRegistries([spec.source, spec.destination]);
+  if (irsa.length > 0) result.registries = irsa;
   return result;
 }

@@ -1,7 +1,8 @@
 /** ImageSync checks a JSON Schema cannot express. Pure. */
 import { ImageGitopsError } from '../../core/errors.js';
 import { copyPairFor, effectiveMode, singleSourceReference } from './naming.js';
-import { scheduleToCron } from './schedule.js';
+import { recurrenceOfSpec } from './recurrence.js';
+import { scheduleProblem } from './schedule.js';
 import type { ImageSyncSpec } from './spec.js';
 import { selectorProblems } from './tags.js';
 
@@ -17,23 +18,17 @@ export function checkImageSync(spec: ImageSyncSpec): Array<{ field: string; mess
       message: 'a tag selector picks the tags: remove source.tag/digest',
     });
   }
-  if (mode === 'Recurrent') {
-    if (!spec.schedule)
-      problems.push({
-        field: '/spec/schedule',
-        message: 'Recurrent needs a schedule like 15m, 1d or a cron expression',
-      });
-    if (spec.tags) {
-      problems.push({
-        field: '/spec/tags',
-        message: 'Recurrent copies one tag; use OnceByTag for a tag selector',
-      });
-    }
+  // Recurrent without a schedule runs every 5m, image-operator's CRD default.
+  if (spec.schedule !== undefined) {
+    const problem = scheduleProblem(spec.schedule);
+    if (problem) problems.push({ field: '/spec/schedule', message: problem });
   }
-  if (spec.schedule !== undefined && scheduleToCron(spec.schedule) === undefined) {
+  const recurrence = mode === 'Recurrent' ? recurrenceOfSpec(spec) : undefined;
+  if (spec.tags && recurrence?.kind === 'cron' && recurrence.everyMs === undefined) {
     problems.push({
       field: '/spec/schedule',
-      message: `"${spec.schedule}" is neither a frequency (30s, 15m, 2h, 1d, 1w) nor a five-field cron expression`,
+      message:
+        'Recurrent with a tag selector takes a frequency (15m, 1h30m, 1d), not a cron expression: the reconciler times it',
     });
   }
   for (const p of selectorProblems(spec.tags ?? {}))

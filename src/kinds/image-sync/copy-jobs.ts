@@ -6,7 +6,7 @@
  * annotation (same config → same name), so a re-sync neither prunes a running Job nor starts a second one
  * for the same copies; a failed Job holds its copies (no hot retry loop) until its TTL removes it.
  */
-import type { Settings } from '../../config/settings.js';
+import type { ImageOperatorSide, Settings } from '../../config/settings.js';
 import { contentHash } from '../../core/hash.js';
 import type { KubeObject } from '../../core/kube-object.js';
 import { DOMAIN, nameWithHash } from '../../core/labels.js';
@@ -45,6 +45,8 @@ export interface CopyJobSetup {
   pairFor(sourceRef: string): CopyPair;
   /** One `os/arch[/variant]`; absent copies every platform (`--all`). */
   platform?: string;
+  /** image-operator's global settings for each side (an `Image` manifest only). */
+  sides?: { source?: ImageOperatorSide; destination?: ImageOperatorSide };
 }
 
 export function hasCopyFiles(files: CopyFiles): boolean {
@@ -82,14 +84,14 @@ export function copyArgvsFor(
 ): string[][] {
   return sourceRefs.map((ref) => {
     const pair = setup.pairFor(ref);
-    const side = (host: string) => {
-      const registry = resolveRegistry(host, setup.registries, settings, setup.namespace);
+    const side = (host: string, defaults: ImageOperatorSide | undefined) => {
+      const registry = resolveRegistry(host, setup.registries, settings, setup.namespace, defaults);
       const hasCa = setup.files.cas[registry.host] !== undefined;
       return { tlsVerify: registry.tlsVerify, ...(hasCa ? { certDir: certDirFor(registry.host) } : {}) };
     };
     return skopeoCopyArgs(pair, {
-      source: side(pair.source.registry),
-      destination: side(pair.destination.registry),
+      source: side(pair.source.registry, setup.sides?.source),
+      destination: side(pair.destination.registry, setup.sides?.destination),
       ...(setup.files.authFile ? { authFile: JOB_PATHS.authFile } : {}),
       ...(setup.platform ? { platform: setup.platform } : {}),
     });
@@ -154,6 +156,16 @@ export function renderCopyJobsFor(
   live: readonly KubeObject[],
   pending: readonly PendingCopy[],
 ): KubeObject[] {
+  return planCopyJobs(setup, settings, live, pending).jobs;
+}
+
+/** The Jobs, and how many pending copies found no room in them (they wait for a later sync). */
+export function planCopyJobs(
+  setup: CopyJobSetup,
+  settings: Settings,
+  live: readonly KubeObject[],
+  pending: readonly PendingCopy[],
+): { jobs: KubeObject[]; deferred: number } {
   const kept: KubeObject[] = [];
   const covered = new Set<string>();
   let active = 0;
@@ -173,5 +185,8 @@ export function renderCopyJobsFor(
   const slots = Math.max(0, maxJobsPerManifest - active);
   const todo = pending.filter((c) => !covered.has(`${c.sourceRef}@${c.digest}`));
   const batches = chunk(todo.slice(0, slots * perJob), perJob);
-  return [...kept, ...batches.map((batch) => renderCopyJobFor(setup, settings, batch))];
+  return {
+    jobs: [...kept, ...batches.map((batch) => renderCopyJobFor(setup, settings, batch))],
+    deferred: Math.max(0, todo.length - slots * perJob),
+  };
 }

@@ -26,6 +26,7 @@ export const imageSyncKind: KindDefinition<ImageSyncSpec, ImageSyncObserved> = {
     { apiVersion: 'batch/v1', kind: 'Job' },
     { apiVersion: 'batch/v1', kind: 'CronJob' },
     { apiVersion: 'v1', kind: 'Secret' },
+    { apiVersion: 'v1', kind: 'ConfigMap' },
   ],
   observe: observeImageSync,
   render: renderImageSync,

@@ -3,12 +3,15 @@
  * registries (tag list, manifest HEADs) which selected tags are not yet at the destination with the source's
  * digest. Only those become copies; a steady state yields none.
  */
+
+import type { ImageOperatorSide } from '../../config/settings.js';
 import { mapBounded } from '../../core/concurrency.js';
 import { ImageGitopsError } from '../../core/errors.js';
 import { describeJobFailures, observeJobFailures } from '../../jobs/job-failures.js';
 import type { Manifest } from '../../manifests/types.js';
 import { type Platform, type RegistryAccess, RegistryClient } from '../../registry/client.js';
 import { buildAuthFile, type CredentialsByHost, credentialForHost } from '../../registry/credentials.js';
+import { defaultAwsEcrAccess, describeTruncated, ecrRegistryCredential } from '../../registry/ecr.js';
 import type { ObserveContext } from '../types.js';
 import type { CopyFiles, PendingCopy } from './copy-jobs.js';
 import {
@@ -18,7 +21,21 @@ import {
   singleSourceReference,
   sourceRepository,
 } from './naming.js';
-import { type RegistriesField, type ResolvedRegistry, resolveRegistry } from './registries.js';
+import {
+  decideRun,
+  describeCronJob,
+  describeRun,
+  liveRecord,
+  recordName,
+  type TimedRun,
+  timedFrequency,
+} from './recurrence.js';
+import {
+  imageOperatorSides,
+  type RegistriesField,
+  type ResolvedRegistry,
+  resolveRegistry,
+} from './registries.js';
 import type { ImageSyncSpec } from './spec.js';
 import { selectTags } from './tags.js';
 
@@ -36,6 +53,8 @@ export interface ImageSyncObserved {
   skipped?: string[];
   /** The authfile (hosts with credentials) and CA PEMs by host, rendered into the Job's files Secret. */
   files: CopyFiles;
+  /** A Recurrent sync the reconciler times (recurrence.ts): whether this sync is a run, and its record. */
+  run?: TimedRun;
   message: string;
 }
 
@@ -61,6 +80,8 @@ async function readCa(registry: ResolvedRegistry, context: ObserveContext): Prom
 }
 
 async function readCredential(registry: ResolvedRegistry, context: ObserveContext) {
+  if (registry.awsEcr) return ecrRegistryCredential(registry.host, context.awsEcr, context.signal);
+  if (registry.inlineCredential) return registry.inlineCredential;
   const ref = registry.credentialsSecret;
   if (!ref) return undefined;
   const data = await context.readSecret(ref.namespace, ref.name);
@@ -78,12 +99,13 @@ export async function observeAccessForHosts(
   spec: RegistriesField,
   context: ObserveContext,
   namespace: string,
+  sideOf?: (host: string) => ImageOperatorSide | undefined,
 ): Promise<{ access: Map<string, RegistryAccess>; files: CopyFiles }> {
   const access = new Map<string, RegistryAccess>();
   const credentials: CredentialsByHost = new Map();
   const cas: Record<string, string> = {};
   for (const host of new Set(hosts)) {
-    const registry = resolveRegistry(host, spec, context.settings, namespace);
+    const registry = resolveRegistry(host, spec, context.settings, namespace, sideOf?.(host));
     if (access.has(registry.host)) continue;
     const credential = await readCredential(registry, context);
     const ca = await readCa(registry, context);
@@ -106,9 +128,18 @@ export function observeRegistryAccess(
   spec: ImageSyncSpec,
   context: ObserveContext,
   namespace: string,
+  sides: { source?: ImageOperatorSide; destination?: ImageOperatorSide } = {},
 ): Promise<{ access: Map<string, RegistryAccess>; files: CopyFiles }> {
   const pair = copyPairFor(spec, singleSourceReference(spec));
-  return observeAccessForHosts([pair.source.registry, pair.destination.registry], spec, context, namespace);
+  // The source's settings win when both sides are one registry (one authfile entry per host).
+  const sideOf = (host: string) => (host === pair.source.registry ? sides.source : sides.destination);
+  return observeAccessForHosts(
+    [pair.source.registry, pair.destination.registry],
+    spec,
+    context,
+    namespace,
+    sideOf,
+  );
 }
 
 export type CopyOutcome =
@@ -165,25 +196,45 @@ function platformOf(spec: ImageSyncSpec): Platform | undefined {
   return variant ? { os, architecture, variant } : { os, architecture };
 }
 
-export async function observeImageSync(
+export function observeImageSync(
   manifest: Manifest<ImageSyncSpec>,
   context: ObserveContext,
 ): Promise<ImageSyncObserved> {
+  return observeImageSyncAt(manifest, context, new Date());
+}
+
+/** The observe step at a given time (a timed Recurrent sync decides from it whether a run is due). */
+export async function observeImageSyncAt(
+  manifest: Manifest<ImageSyncSpec>,
+  context: ObserveContext,
+  now: Date,
+): Promise<ImageSyncObserved> {
   const spec = manifest.spec;
   const namespace = manifest.namespace ?? context.namespace;
-  const { access, files } = await observeRegistryAccess(spec, context, namespace);
+  const sides = imageOperatorSides(manifest.origin.apiVersion, context.settings);
+  const { access, files } = await observeRegistryAccess(spec, context, namespace, sides);
   const empty = { matched: 0, upToDate: 0, pending: [], missing: [], files };
-  // A Recurrent sync copies on its CronJob's schedule, whether the reconciler runs or not.
-  if (effectiveMode(spec) === 'Recurrent') return { ...empty, message: 'copied on schedule by a CronJob' };
+  let run: TimedRun | undefined;
+  if (effectiveMode(spec) === 'Recurrent') {
+    const everyMs = timedFrequency(spec);
+    if (everyMs === undefined) return { ...empty, message: describeCronJob(spec) };
+    run = decideRun(liveRecord(context.live, recordName(manifest)), spec, everyMs, now);
+    if (!run.due) {
+      const failures = await observeJobFailures(context.live, context, namespace);
+      return { ...empty, run, message: describeRun(run) + describeJobFailures(failures, 'copy Job') };
+    }
+  }
 
   const client = new RegistryClient({
     access: (host) => access.get(host),
     ...(context.signal ? { signal: context.signal } : {}),
     ...(context.registry ? { policy: context.registry } : {}),
+    tagPaging: (context.awsEcr ?? defaultAwsEcrAccess()).tagPaging,
   });
   const source = sourceRepository(spec);
   let refs: string[];
   let skipped: string[] = [];
+  let truncated = '';
   if (spec.tags) {
     const list = await client.listTagsDetailed(source);
     if (!list)
@@ -192,6 +243,7 @@ export async function observeImageSync(
         `source repository ${source.registry}/${source.repository} not found`,
       );
     skipped = list.skipped;
+    truncated = describeTruncated(source, list);
     refs = selectTags(list.tags, spec.tags);
   } else {
     refs = [singleSourceReference(spec)];
@@ -220,10 +272,12 @@ export async function observeImageSync(
   }
   const { maxJobsPerManifest, tagsPerJob } = context.settings.imageSync;
   const message =
+    (run ? `${describeRun(run)}: ` : '') +
     `${refs.length} selected, ${upToDate} up to date, ${pending.length} to copy` +
     (missing.length ? `, ${missing.length} missing at source` : '') +
     ` (at most ${maxJobsPerManifest} Jobs of ${tagsPerJob} tags at a time)` +
     (skipped.length ? `; ${describeSkipped(skipped)}` : '') +
+    truncated +
     describeJobFailures(await observeJobFailures(context.live, context, namespace), 'copy Job');
   return {
     matched: refs.length,
@@ -231,6 +285,7 @@ export async function observeImageSync(
     pending,
     missing,
     ...(skipped.length ? { skipped } : {}),
+    ...(run ? { run } : {}),
     files,
     message,
   };

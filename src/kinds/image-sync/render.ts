@@ -1,6 +1,7 @@
 /**
- * ImageSync's pure render: the files Secret (merged authfile and CAs), and either a CronJob (Recurrent) or
- * copy Jobs in batches (OneShot, OnceByTag), made by the shared bounded copy-Job machinery of copy-jobs.ts
+ * ImageSync's pure render: the files Secret (merged authfile and CAs), and either a CronJob (Recurrent at a
+ * frequency a CronJob says exactly), the Jobs of a run and its record (Recurrent timed by the reconciler,
+ * recurrence.ts) or copy Jobs in batches (OneShot, OnceByTag), made by the shared bounded copy-Job machinery of copy-jobs.ts
  * (Settings.imageSync bounds, live Jobs kept, no second Job for copies a live Job covers).
  */
 import { contentHash } from '../../core/hash.js';
@@ -13,12 +14,13 @@ import {
   type CopyJobSetup,
   copyJobInput,
   hasCopyFiles,
+  planCopyJobs,
   renderCopyFilesSecret,
-  renderCopyJobsFor,
 } from './copy-jobs.js';
 import { copyPairFor, effectiveMode, singleSourceReference } from './naming.js';
 import type { ImageSyncObserved } from './observe.js';
-import { scheduleToCron } from './schedule.js';
+import { recurrenceOfSpec, renderRecord, timedFrequency } from './recurrence.js';
+import { imageOperatorSides } from './registries.js';
 import type { ImageSyncSpec } from './spec.js';
 
 export { SYNC_COPIES_ANNOTATION } from './copy-jobs.js';
@@ -43,6 +45,7 @@ export function syncCopySetup(
     files: context.observed.files,
     registries: spec,
     pairFor: (ref) => copyPairFor(spec, ref),
+    sides: imageOperatorSides(manifest.origin.apiVersion, context.settings),
     ...(spec.platforms?.[0] ? { platform: spec.platforms[0] } : {}),
   };
 }
@@ -54,7 +57,21 @@ export function renderCopyJobs(
   namespace: string,
 ): KubeObject[] {
   const setup = syncCopySetup(manifest, context, namespace);
-  return renderCopyJobsFor(setup, context.settings, context.live, context.observed.pending);
+  return planCopyJobs(setup, context.settings, context.live, context.observed.pending).jobs;
+}
+
+/** A Recurrent sync timed by the reconciler: the copy Jobs of a due run (live ones kept) and the run record. */
+export function renderTimedRun(
+  manifest: Manifest<ImageSyncSpec>,
+  context: Context,
+  namespace: string,
+): KubeObject[] {
+  const run = context.observed.run;
+  if (!run)
+    throw new Error(`ImageSync ${manifest.key}: no run decided for a Recurrent sync timed by the reconciler`);
+  const setup = syncCopySetup(manifest, context, namespace);
+  const { jobs, deferred } = planCopyJobs(setup, context.settings, context.live, context.observed.pending);
+  return [...jobs, renderRecord(manifest, namespace, run, deferred)];
 }
 
 export function renderCronJob(
@@ -62,7 +79,10 @@ export function renderCronJob(
   context: Context,
   namespace: string,
 ): KubeObject {
-  const schedule = scheduleToCron(manifest.spec.schedule ?? '') ?? '0 0 * * *';
+  const recurrence = recurrenceOfSpec(manifest.spec);
+  if (recurrence?.kind !== 'cron')
+    throw new Error(`ImageSync ${manifest.key}: "${manifest.spec.schedule}" is not a CronJob schedule`);
+  const schedule = recurrence.cron;
   const setup = syncCopySetup(manifest, context, namespace);
   const input = copyJobInput(setup, context.settings, [singleSourceReference(manifest.spec)]);
   return renderSecureCronJob({
@@ -77,7 +97,10 @@ export function renderImageSync(manifest: Manifest<ImageSyncSpec>, context: Cont
   const setup = syncCopySetup(manifest, context, namespace);
   const objects: KubeObject[] = [];
   if (hasCopyFiles(setup.files)) objects.push(renderCopyFilesSecret(setup));
-  if (effectiveMode(manifest.spec) === 'Recurrent') objects.push(renderCronJob(manifest, context, namespace));
-  else objects.push(...renderCopyJobs(manifest, context, namespace));
+  if (effectiveMode(manifest.spec) !== 'Recurrent')
+    objects.push(...renderCopyJobs(manifest, context, namespace));
+  else if (timedFrequency(manifest.spec) !== undefined)
+    objects.push(...renderTimedRun(manifest, context, namespace));
+  else objects.push(renderCronJob(manifest, context, namespace));
   return objects;
 }

@@ -1,40 +1,111 @@
 /**
- * A Recurrent sync's schedule as a CronJob schedule: image-operator's frequencies (`30s`, `15m`, `2h`, `1d`,
- * `1w`) or a five-field cron expression as is. Cron cannot go below a minute: seconds round up to a minute.
+ * A Recurrent sync's `schedule` (image-operator's `frequency`): an elapsed time or a cron expression. Pure.
+ *
+ * A frequency means what image-operator's loop means, "the last execution is older than the frequency":
+ * `600s` is ten minutes, `90m`, `36h`, `2w`, `45d` and Go-style `1h30m` are all valid (units s, m, h, d, w,
+ * decimals as Go's time.ParseDuration takes them). A CronJob can say only some of these at even intervals:
+ * minutes that divide the hour, hours that divide the day, one day, one week. Those run as a CronJob, which
+ * keeps copying while the reconciler is down. Every other frequency is timed by the reconciler itself from
+ * the recorded last run (recurrence.ts): `*\/45 * * * *` would run at :00 and :45, 45 then 15 minutes apart.
+ * Below one minute a CronJob cannot go: such a frequency runs every minute, and the status says so.
+ *
+ * Cron expressions are passed to the API server only when its own parser (`cronScheduleProblem`, robfig/cron's
+ * ParseStandard) accepts them.
  */
-const FREQUENCY = /^(\d+)(s|m|h|d|w)$/;
-const CRON_FIELD = /^[\d*/,\-A-Za-z?LW#]+$/;
+import { cronScheduleProblem } from '../../manifests/cron-schedule.js';
 
-export function isCronExpression(text: string): boolean {
-  const fields = text.trim().split(/\s+/);
-  return fields.length === 5 && fields.every((f) => CRON_FIELD.test(f));
+const UNIT_MS = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as const;
+const FREQUENCY = /^(?:\d+(?:\.\d+)?[smhdw])+$/;
+const FREQUENCY_PART = /(\d+(?:\.\d+)?)([smhdw])/g;
+/** image-operator's CRD default: `frequency: 5m`. */
+export const DEFAULT_FREQUENCY = '5m';
+const MINUTE = UNIT_MS.m;
+const HOUR = UNIT_MS.h;
+const DAY = UNIT_MS.d;
+
+/** `1h30m` → 5 400 000 ms; undefined for a text that is not a positive frequency. */
+export function parseFrequency(text: string): number | undefined {
+  const trimmed = text.trim();
+  if (!FREQUENCY.test(trimmed)) return undefined;
+  let ms = 0;
+  for (const [, amount, unit] of trimmed.matchAll(FREQUENCY_PART))
+    ms += Number(amount) * UNIT_MS[unit as keyof typeof UNIT_MS];
+  ms = Math.round(ms);
+  return ms > 0 ? ms : undefined;
 }
 
-/** The cron schedule for a frequency or cron text; undefined when it is neither. */
-export function scheduleToCron(text: string): string | undefined {
-  const trimmed = text.trim();
-  if (trimmed.startsWith('@'))
-    return /^@(hourly|daily|weekly|monthly|yearly|annually)$/.test(trimmed) ? trimmed : undefined;
-  const match = FREQUENCY.exec(trimmed);
-  if (!match) return isCronExpression(trimmed) ? trimmed.split(/\s+/).join(' ') : undefined;
-  const n = Number(match[1]);
-  if (n <= 0) return undefined;
-  switch (match[2]) {
-    case 's':
-      return '* * * * *';
-    case 'm':
-      if (n === 1) return '* * * * *';
-      if (n < 60) return `*/${n} * * * *`;
-      return n % 60 === 0 ? scheduleToCron(`${n / 60}h`) : undefined;
-    case 'h':
-      if (n === 1) return '0 * * * *';
-      if (n < 24) return `0 */${n} * * *`;
-      return n % 24 === 0 ? scheduleToCron(`${n / 24}d`) : undefined;
-    case 'd':
-      if (n === 1) return '0 0 * * *';
-      if (n === 7) return '0 0 * * 0';
-      return n < 32 ? `0 0 */${n} * *` : undefined;
-    default:
-      return n === 1 ? '0 0 * * 0' : undefined;
+/** `5400000` → `1h30m`: a frequency written back for status messages. */
+export function formatFrequency(ms: number): string {
+  const parts: string[] = [];
+  let rest = ms;
+  for (const [unit, size] of [
+    ['d', DAY],
+    ['h', HOUR],
+    ['m', MINUTE],
+    ['s', 1000],
+  ] as const) {
+    const n = Math.floor(rest / size);
+    if (n > 0) parts.push(`${n}${unit}`);
+    rest -= n * size;
   }
+  return parts.join('') || `${ms}ms`;
+}
+
+/** The cron schedule that runs exactly every `ms`, when there is one. */
+export function exactCronFor(ms: number): string | undefined {
+  if (ms < MINUTE) return '* * * * *';
+  if (ms % MINUTE !== 0) return undefined;
+  const minutes = ms / MINUTE;
+  if (minutes === 1) return '* * * * *';
+  if (minutes < 60) return 60 % minutes === 0 ? `*/${minutes} * * * *` : undefined;
+  if (ms % HOUR !== 0) return undefined;
+  const hours = ms / HOUR;
+  if (hours === 1) return '0 * * * *';
+  if (hours < 24) return 24 % hours === 0 ? `0 */${hours} * * *` : undefined;
+  if (hours === 24) return '0 0 * * *';
+  if (hours === 24 * 7) return '0 0 * * 0';
+  return undefined;
+}
+
+function isCronLike(text: string): boolean {
+  return text.startsWith('@') || text.split(/\s+/).length === 5;
+}
+
+/** How a valid schedule recurs: on a CronJob's schedule, or every `ms` timed by the reconciler. */
+export type Recurrence =
+  | { kind: 'cron'; cron: string /** Set for a frequency: its length. */; everyMs?: number }
+  | { kind: 'interval'; everyMs: number };
+
+export function recurrenceOf(text: string): Recurrence | undefined {
+  const trimmed = text.trim();
+  const ms = parseFrequency(trimmed);
+  if (ms !== undefined) {
+    const cron = exactCronFor(ms);
+    return cron ? { kind: 'cron', cron, everyMs: ms } : { kind: 'interval', everyMs: ms };
+  }
+  if (isCronLike(trimmed) && cronScheduleProblem(trimmed) === undefined)
+    return { kind: 'cron', cron: trimmed.split(/\s+/).join(' ') };
+  return undefined;
+}
+
+/** The CronJob schedule of a text, when a CronJob runs it exactly; undefined otherwise (or invalid). */
+export function scheduleToCron(text: string): string | undefined {
+  const recurrence = recurrenceOf(text);
+  return recurrence?.kind === 'cron' ? recurrence.cron : undefined;
+}
+
+/** Why a text is not a schedule, or undefined when it is one. */
+export function scheduleProblem(text: string): string | undefined {
+  if (recurrenceOf(text)) return undefined;
+  const trimmed = text.trim();
+  // The wording of manifests/load.ts, which refuses the same schedules for every kind.
+  if (isCronLike(trimmed)) return `"${text}" is not a valid cron schedule: ${cronScheduleProblem(trimmed)}`;
+  return `"${text}" is neither a frequency (600s, 90m, 1h30m, 36h, 45d, 2w) nor a five-field cron expression`;
+}
+
+/** A frequency below a CronJob's minute, said in status. */
+export function roundedUpNote(recurrence: Recurrence): string | undefined {
+  return recurrence.kind === 'cron' && recurrence.everyMs !== undefined && recurrence.everyMs < MINUTE
+    ? `${formatFrequency(recurrence.everyMs)} is below a CronJob's one minute: copied every minute`
+    : undefined;
 }

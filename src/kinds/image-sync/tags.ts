@@ -1,7 +1,12 @@
 /**
  * Which tags of a source repository a manifest selects, and in which order (newest first). Pure.
  * - `pattern`: image-operator's `2.x.0`, `v2.13.x`, `4.x.x`: the same number of dot segments, `x` for any
- *   number, the same `v` prefix; suffixes such as `-alpine` do not match.
+ *   number; suffixes such as `-alpine` do not match. The `v` follows image-operator's regex `^v?<pattern>$`:
+ *   a pattern without `v` selects tags with or without it (`2.13.x` selects `2.13.4` and `v2.13.4`, `3.x`
+ *   selects `v3.6`), a pattern with `v` only tags with it.
+ * - `syntax: image-operator` (what an `Image` converts to): the pattern is run as image-operator's own
+ *   regex, `GenerateRegex` in its internal/helpers/list_versions.go: every `.x` becomes `.\d+`, release
+ *   candidates are `-rc` and one digit, `.` is not escaped (it matches any character, as there).
  * - `semver`: a range (`>=1.2 <1.4`, `^2.13`) over tags that are semantic versions (optional `v`).
  * - `include` / `exclude`: regular expressions searched in the tag (anchor them with ^...$ as needed), run by
  *   RE2 (re2js): linear time in the tag's length whatever the pattern (`^(a+)+$` cannot hang the process), so
@@ -14,6 +19,8 @@ import semver from 'semver';
 
 export interface TagSelector {
   pattern?: string;
+  /** `image-operator`: `pattern` means exactly what image-operator's regex means (see above). */
+  syntax?: 'image-operator';
   semver?: string;
   include?: string[];
   exclude?: string[];
@@ -57,9 +64,21 @@ export function patternMatcher(pattern: string): (tag: string) => boolean {
   const segments = (parsed[2] ?? '').split('.');
   return (tag) => {
     const version = parseVersionTag(tag);
-    if (!version || version.prefix !== prefix || version.numbers.length !== segments.length) return false;
+    // image-operator's `^v?`: a pattern without `v` also takes `v`-prefixed tags; one with `v` only those.
+    if (!version || (prefix === 'v' && version.prefix !== 'v')) return false;
+    if (version.numbers.length !== segments.length) return false;
     return segments.every((segment, i) => segment === 'x' || Number(segment) === version.numbers[i]);
   };
+}
+
+/**
+ * image-operator's regex for a version and `allowCandidateRelease`, as its GenerateRegex writes it:
+ * `2.12.x` → `^v?2.12.\d+$`, with candidates `^v?2.12.\d+(-rc\d)?$`; a version without `.x` → `^v?<version>$`.
+ */
+export function imageOperatorRegex(version: string, allowCandidateRelease: boolean): string {
+  if (!version.includes('.x')) return `^v?${version}$`;
+  const regex = version.split('.x').join('.\\d+');
+  return `^v?${regex}${allowCandidateRelease ? '(-rc\\d)?' : ''}$`;
 }
 
 function semverOf(tag: string): semver.SemVer | null {
@@ -140,12 +159,18 @@ export function selectorProblems(selector: TagSelector): Array<{ field: string; 
 
 /** The tags the selector picks from `tags`, newest first, at most `newest`. */
 export function selectTags(tags: readonly string[], selector: TagSelector): string[] {
-  const matchesPattern = selector.pattern ? patternMatcher(selector.pattern) : () => true;
+  const peer = selector.syntax === 'image-operator';
+  const matchesPattern = !selector.pattern
+    ? () => true
+    : peer
+      ? compileTagExpression(imageOperatorRegex(selector.pattern, !!selector.releaseCandidates))
+      : patternMatcher(selector.pattern);
   const include = (selector.include ?? []).map(compileTagExpression);
   const exclude = (selector.exclude ?? []).map(compileTagExpression);
   const range = selector.semver;
   const selected = [...new Set(tags)].filter((tag) => {
-    if (isReleaseCandidate(tag) && !selector.releaseCandidates) return false;
+    // image-operator's regex decides on candidates itself (`-rc` and one digit, only when allowed).
+    if (!peer && isReleaseCandidate(tag) && !selector.releaseCandidates) return false;
     if (!matchesPattern(tag)) return false;
     if (range) {
       const version = semverOf(tag);

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { convertImageOperatorImage } from '../../../src/kinds/image-sync/alias-image-operator.js';
 import { checkImageSync } from '../../../src/kinds/image-sync/check.js';
 import { copyPairFor, digestTag, effectiveMode } from '../../../src/kinds/image-sync/naming.js';
-import { scheduleToCron } from '../../../src/kinds/image-sync/schedule.js';
+import { recurrenceOfSpec, timedFrequency } from '../../../src/kinds/image-sync/recurrence.js';
+import { parseFrequency, scheduleProblem, scheduleToCron } from '../../../src/kinds/image-sync/schedule.js';
 import { formatImageReference } from '../../../src/registry/references.js';
 
 const digest = `sha256:${'c'.repeat(64)}`;
@@ -57,7 +58,7 @@ describe('ImageSync mode and schedule', () => {
     assert.equal(effectiveMode(base), 'OneShot');
   });
 
-  it('turns frequencies into cron schedules and keeps cron expressions', () => {
+  it('turns a frequency into a CronJob schedule only when it runs at even intervals', () => {
     assert.equal(scheduleToCron('15m'), '*/15 * * * *');
     assert.equal(scheduleToCron('1h'), '0 * * * *');
     assert.equal(scheduleToCron('6h'), '0 */6 * * *');
@@ -65,18 +66,61 @@ describe('ImageSync mode and schedule', () => {
     assert.equal(scheduleToCron('1w'), '0 0 * * 0');
     assert.equal(scheduleToCron('30s'), '* * * * *');
     assert.equal(scheduleToCron('120m'), '0 */2 * * *');
+    assert.equal(scheduleToCron('600s'), '*/10 * * * *', '600s is ten minutes, not every minute');
+    // */45 would run at :00 and :45 (45 then 15 minutes apart), 0 */5 at 0,5,...,20 then 0 (4 hours):
+    // these, and what cron cannot say at all, are timed by the reconciler.
+    for (const text of ['45m', '5h', '90m', '1h30m', '36h', '2w', '45d', '2d', '90s'])
+      assert.equal(scheduleToCron(text), undefined, text);
     assert.equal(scheduleToCron('5 4 * * 1-5'), '5 4 * * 1-5');
     assert.equal(scheduleToCron('every day'), undefined);
   });
 
-  it('refuses a Recurrent sync without schedule or with a tag selector', () => {
-    const problems = checkImageSync({
+  it('reads frequencies as elapsed time, Go-style combinations included', () => {
+    assert.equal(parseFrequency('600s'), 600_000);
+    assert.equal(parseFrequency('90m'), 5_400_000);
+    assert.equal(parseFrequency('1h30m'), 5_400_000);
+    assert.equal(parseFrequency('36h'), 129_600_000);
+    assert.equal(parseFrequency('2w'), 14 * 86_400_000);
+    assert.equal(parseFrequency('45d'), 45 * 86_400_000);
+    assert.equal(parseFrequency('1.5h'), 5_400_000);
+    for (const text of ['0m', '1ms', '5', 'h', '-5m', '1h 30m'])
+      assert.equal(parseFrequency(text), undefined, text);
+    for (const text of ['600s', '90m', '1h30m', '36h', '2w', '45d', '45m', '5h'])
+      assert.equal(scheduleProblem(text), undefined, text);
+  });
+
+  it('passes on only the cron expressions the API server accepts', () => {
+    for (const text of ['61 * * * *', '* * * * 7', '0 0 L * *', '0 0 * * 1#2', '* * * * * *', '@reboot'])
+      assert.equal(scheduleToCron(text), undefined, text);
+    for (const text of ['61 * * * *', '0 0 L * *'])
+      assert.match(scheduleProblem(text) ?? '', /not a valid cron schedule/);
+    assert.equal(scheduleToCron('@daily'), '@daily');
+    assert.equal(scheduleToCron('0 0 31 2 *'), '0 0 31 2 *');
+  });
+
+  it('runs a Recurrent sync without schedule every 5m, as the CRD defaults it', () => {
+    const spec = {
       source: { image: 'nginx' },
       destination: { image: 'r.io/nginx' },
-      mode: 'Recurrent',
+      mode: 'Recurrent' as const,
+    };
+    assert.deepEqual(checkImageSync(spec), []);
+    assert.deepEqual(recurrenceOfSpec(spec), { kind: 'cron', cron: '*/5 * * * *', everyMs: 300_000 });
+  });
+
+  it('accepts Recurrent with a tag selector at a frequency (timed by the reconciler), not at a cron expression', () => {
+    const base = {
+      source: { image: 'nginx' },
+      destination: { image: 'r.io/nginx' },
+      mode: 'Recurrent' as const,
       tags: { pattern: '1.x.x' },
-    });
-    assert.deepEqual(problems.map((p) => p.field).sort(), ['/spec/schedule', '/spec/tags']);
+    };
+    assert.deepEqual(checkImageSync({ ...base, schedule: '1d' }), []);
+    assert.equal(timedFrequency({ ...base, schedule: '1d' }), 86_400_000);
+    assert.deepEqual(
+      checkImageSync({ ...base, schedule: '0 3 * * *' }).map((p) => p.field),
+      ['/spec/schedule'],
+    );
   });
 });
 
@@ -116,7 +160,7 @@ describe("image-operator's Image alias", () => {
         destination: { name: 'tchoupinax/argoproj/argocd', version: 'v2.13.x' },
       }),
     );
-    assert.deepEqual(spec.tags, { pattern: 'v2.13.x', releaseCandidates: true });
+    assert.deepEqual(spec.tags, { pattern: 'v2.13.x', releaseCandidates: true, syntax: 'image-operator' });
     assert.equal(spec.mode, 'OnceByTag');
     const pair = copyPairFor(spec, 'v2.13.0-rc1');
     assert.equal(formatImageReference(pair.destination), 'docker.io/tchoupinax/argoproj/argocd:v2.13.0-rc1');

@@ -38,14 +38,25 @@ describe('tag patterns', () => {
     ]);
   });
 
-  it('keeps the v prefix of the pattern: 2.13.x selects only prefix-less tags', () => {
-    assert.deepEqual(selectTags(ARGOCD_TAGS, { pattern: '2.13.x' }), ['2.13.4']);
+  it("takes an optional v as image-operator's ^v? does: 2.13.x also selects v2.13.*, v2.13.x only v-tags", () => {
+    assert.deepEqual(selectTags(ARGOCD_TAGS, { pattern: '2.13.x' }), [
+      'v2.13.10',
+      '2.13.4',
+      'v2.13.2',
+      'v2.13.1',
+      'v2.13.0',
+    ]);
+    assert.deepEqual(selectTags(['v2.13.4', '2.13.5'], { pattern: 'v2.13.x' }), ['v2.13.4']);
+    assert.deepEqual(selectTags(['3.5', 'v3.6', '3.6.1', 'v4.0', '3.7-alpine'], { pattern: '3.x' }), [
+      'v3.6',
+      '3.5',
+    ]);
   });
 
   it('matches 2.x.0 and 4.x.x by segment', () => {
     const tags = ['2.0.0', '2.1.0', '2.1.1', '3.1.0', '4.0.1', '4.2.9', '4.2', '4.2.9.1', 'v4.1.1'];
     assert.deepEqual(selectTags(tags, { pattern: '2.x.0' }), ['2.1.0', '2.0.0']);
-    assert.deepEqual(selectTags(tags, { pattern: '4.x.x' }), ['4.2.9', '4.0.1']);
+    assert.deepEqual(selectTags(tags, { pattern: '4.x.x' }), ['4.2.9', 'v4.1.1', '4.0.1']);
   });
 
   it('leaves release candidates out unless asked, in both -rc1 and -rc.2 spellings', () => {
@@ -137,7 +148,9 @@ describe('ordering and newest N', () => {
   it('counts N after the release-candidate rule', () => {
     // The newest matching tags are candidates: counted first, they would leave no release at all.
     const tags = [...ARGOCD_TAGS, 'v2.14.1-rc1', 'v2.14.1-rc.2', 'v2.14.2-rc.1'];
-    assert.deepEqual(selectTags(tags, { pattern: 'v2.14.x', newest: 1, releaseCandidates: false }), ['v2.14.0']);
+    assert.deepEqual(selectTags(tags, { pattern: 'v2.14.x', newest: 1, releaseCandidates: false }), [
+      'v2.14.0',
+    ]);
     assert.deepEqual(selectTags(tags, { pattern: 'v2.x.x', newest: 2 }), ['v2.14.0', 'v2.13.10']);
     assert.deepEqual(selectTags(tags, { pattern: 'v2.14.x', newest: 1, releaseCandidates: true }), [
       'v2.14.2-rc.1',
