@@ -135,11 +135,15 @@ export async function startContainerd(options: ContainerdOptions): Promise<Conta
   };
 }
 
-/** SIGKILL every container task this containerd runs (their shims outlive containerd otherwise). */
+/**
+ * Kills and deletes every container task this containerd runs: deleting runs `runc delete`, which removes
+ * the container's cgroups and runc's state (outside our folder, under /run/containerd/runc), and lets the
+ * shim exit.
+ */
 async function killTasks(ctr: (args: string[]) => Promise<string>): Promise<void> {
   const list = await ctr(['tasks', 'list', '-q']).catch(() => '');
   for (const id of list.split('\n').filter(Boolean)) {
-    await ctr(['tasks', 'kill', '--signal', 'SIGKILL', id]).catch(() => undefined);
+    await ctr(['tasks', 'delete', '--force', id]).catch(() => undefined);
   }
 }
 
