@@ -130,7 +130,7 @@ export class Reconciler {
       throwIfAborted(options.signal);
       const gate = new SecretGate(this.kube, this.config.settings.manifestSecrets);
       const rendered = await this.guard(
-        await this.renderAll(loaded, live, commit, files, gate, options.signal),
+        await this.renderAll(loaded, live, commit, files, gate, state, options.signal),
         live,
         gate,
       );
@@ -165,7 +165,15 @@ export class Reconciler {
       // The history entry is written with the status, so it is the report as it stands before the write.
       const notSaved = options.dryRun
         ? undefined
-        : await this.saveState(results, statuses, commit.sha, fileProblems, ignored, historyEntry(done()));
+        : await this.saveState(
+            results,
+            statuses,
+            commit.sha,
+            fileProblems,
+            ignored,
+            historyEntry(done()),
+            keptMemory(this.state?.memory, rendered, loaded),
+          );
       const final = done(notSaved);
       return this.finish({ report: final, plan, rendered }, options);
     } catch (error) {
@@ -266,9 +274,11 @@ export class Reconciler {
     commit: CommitInfo,
     files: Map<string, Uint8Array>,
     gate: SecretGate,
+    state: StoredState,
     signal?: AbortSignal,
   ): Promise<RenderedManifest[]> {
     return renderManifests({
+      previous: (key) => state.memory?.[key],
       manifests: loaded.manifests,
       live,
       commit,
@@ -370,6 +380,7 @@ export class Reconciler {
     fileProblems: Problem[],
     ignored: IgnoredFile[],
     entry: SyncHistoryEntry,
+    memory: Record<string, unknown>,
   ): Promise<Problem | undefined> {
     const previous = this.state!;
     const versions: Record<string, string> = {};
@@ -402,6 +413,7 @@ export class Reconciler {
         ? { ignored: bounded(ignored, (n) => ({ file: '...', reason: `and ${n} more ignored files` })) }
         : {}),
       history: appendHistory(previous.history, entry, this.config.observability.historyLimit),
+      ...(Object.keys(memory).length > 0 ? { memory } : {}),
     };
     // This sync's statuses, not the steady ones: only they tell whether something was applied.
     await emitStatusEvents(this.kube, this.store.objectRef, previous.manifests, statuses, this.log);
@@ -426,6 +438,26 @@ export class Reconciler {
       return problem;
     }
   }
+}
+
+/**
+ * The kinds' memory to store: what this sync's observe steps returned, else (nothing returned, observe failed,
+ * manifest invalid) what was stored before, for manifests still in Git; a manifest gone from Git takes its
+ * memory with it.
+ */
+function keptMemory(
+  previous: Record<string, unknown> | undefined,
+  rendered: readonly RenderedManifest[],
+  loaded: LoadedManifests,
+): Record<string, unknown> {
+  const present = new Set<string>([
+    ...loaded.manifests.map((m) => m.key),
+    ...loaded.invalid.flatMap((i) => (i.key ? [i.key] : [])),
+  ]);
+  const memory: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(previous ?? {})) if (present.has(key)) memory[key] = value;
+  for (const r of rendered) if (r.memory?.value !== undefined) memory[r.manifest.key] = r.memory.value;
+  return memory;
 }
 
 /** At most STORED_LIST_MAX entries, the last one saying how many more there were. */

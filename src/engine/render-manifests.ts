@@ -24,6 +24,8 @@ export interface RenderedManifest {
   details?: Record<string, unknown>;
   /** What observe found, for the kind's external effects after apply. */
   observed?: unknown;
+  /** What the kind keeps for this manifest's next observe (KindDefinition.remember), when observe ran. */
+  memory?: { value: unknown };
 }
 
 export interface RenderInput {
@@ -38,6 +40,8 @@ export interface RenderInput {
   concurrency?: number;
   /** Registry deadlines and budgets; read from the environment when absent (see registry/limits.ts). */
   limits?: RegistryLimits;
+  /** What each manifest's kind kept from its last observe (stored state), by manifest key. */
+  previous?: (key: string) => unknown;
 }
 
 /** Thrown when one manifest's observe step outlives its deadline. */
@@ -114,9 +118,16 @@ export async function renderManifests(input: RenderInput): Promise<RenderedManif
       const context = input.observeContext(namespace, live);
       const observe = definition.observe;
       if (context.signal?.aborted) throw abortReason(context.signal, 'sync aborted');
+      const previous = input.previous?.(manifest.key);
       observed = observe
         ? await observeWithin(
-            (signal) => observe(manifest, { ...context, signal, registry: policy }),
+            (signal) =>
+              observe(manifest, {
+                ...context,
+                signal,
+                registry: policy,
+                ...(previous !== undefined ? { previous } : {}),
+              }),
             limits.observeTimeoutMs,
             context.signal,
           )
@@ -124,6 +135,8 @@ export async function renderManifests(input: RenderInput): Promise<RenderedManif
     } catch (error) {
       return { manifest, objects: [], problems: [problemFromError(error, 'OBSERVE_FAILED', location)] };
     }
+    const memory =
+      definition.remember && definition.observe ? { memory: { value: definition.remember(observed) } } : {};
     try {
       const objects = definition.render(manifest, {
         namespace,
@@ -134,13 +147,14 @@ export async function renderManifests(input: RenderInput): Promise<RenderedManif
         files: input.files,
       });
       const stamped = objects.map((o) => stampObject(o, manifest, input.settings.instance, input.commit));
-      return { manifest, objects: stamped, problems: [], details: detailsOf(observed), observed };
+      return { manifest, objects: stamped, problems: [], details: detailsOf(observed), observed, ...memory };
     } catch (error) {
       return {
         manifest,
         objects: [],
         problems: [problemFromError(error, 'RENDER_FAILED', location)],
         details: detailsOf(observed),
+        ...memory,
       };
     }
   });

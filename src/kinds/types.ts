@@ -51,6 +51,11 @@ export interface ObserveContext {
   registry?: RegistryPolicy;
   /** ECR tokens (awsEcr / useAwsIRSA) and public ECR tag paging; default the process-wide one (registry/ecr.ts). */
   awsEcr?: AwsEcrAccess;
+  /**
+   * What the kind's `remember` kept of this manifest's last observe (stored with the status, so it survives a
+   * restart); undefined the first time. Stored data: the kind checks its shape before trusting it.
+   */
+  previous?: unknown;
 }
 
 /**
@@ -96,6 +101,12 @@ export interface KindDefinition<Spec = unknown, Observed = unknown> {
   check?(spec: Spec): Array<{ field: string; message: string }>;
   produces: ObjectType[];
   observe?(manifest: Manifest<Spec>, context: ObserveContext): Promise<Observed>;
+  /**
+   * What to keep of an observe for the next one (`ObserveContext.previous`): plain JSON, compact, and the same
+   * when nothing changed (it is stored with the status, and an unchanged status costs no write). Undefined
+   * keeps what was kept before.
+   */
+  remember?(observed: Observed): unknown;
   render(manifest: Manifest<Spec>, context: RenderContext<Observed>): KubeObject[];
   external?: ExternalEffects<Spec, Observed>;
 }

@@ -32,6 +32,7 @@ import {
   normaliseRegistryHost,
   registryApiHost,
 } from './references.js';
+import { nextPageUrl, type Truncation } from './tag-pages.js';
 
 export const MANIFEST_MEDIA_TYPES = {
   ociIndex: 'application/vnd.oci.image.index.v1+json',
@@ -87,8 +88,8 @@ export interface ManifestInfo {
 export interface TagList {
   tags: string[];
   skipped: string[];
-  /** Set when the listing stopped at `tagPaging`'s page bound with more pages left. */
-  truncated?: { pages: number; pageSize?: number };
+  /** Set when the listing stopped before the registry's last tag, and why (tag-pages.ts). */
+  truncated?: Truncation;
 }
 
 export class RegistryError extends ImageGitopsError {
@@ -125,11 +126,18 @@ export function retryAfterMs(header: string | undefined, now = Date.now()): numb
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
-/** The `next` target of a `Link: </v2/x/tags/list?last=y&n=100>; rel="next"` header. */
+/** The `next` target of a `Link: </v2/x/tags/list?last=y&n=100>; rel="next"` header, as path and query. */
 export function nextLink(header: string | string[] | undefined): string | undefined {
-  const text = Array.isArray(header) ? header.join(',') : header;
-  const match = text ? /<([^>]+)>\s*;\s*rel="?next"?/.exec(text) : null;
-  return match?.[1];
+  const next = nextPageUrl(header, new URL('https://registry.invalid/'));
+  return next && (next.host === 'registry.invalid' ? `${next.pathname}${next.search}` : next.href);
+}
+
+/** Who reads with which access, without the secret itself: tag lists are shared only between equals. */
+function accessFingerprint(access: RegistryAccess): string {
+  const credential = access.credential ? `${access.credential.username}\0${access.credential.password}` : '';
+  return createHash('sha256')
+    .update(`${credential}\0${access.tlsVerify !== false}\0${access.ca ?? ''}`)
+    .digest('hex');
 }
 
 function headerText(value: string | string[] | undefined): string | undefined {
@@ -161,44 +169,90 @@ export class RegistryClient {
   }
 
   /**
-   * Every tag of the repository with the entries skipped because they are not valid tags
+   * The tags of the repository with the entries skipped because they are not valid tags
    * (`[A-Za-z0-9_][A-Za-z0-9._-]{0,127}`); undefined when the repository is unknown. An answer that is not a
-   * tag list at all (`{"tags":"abc"}`) throws.
+   * tag list at all (`{"tags":"abc"}`) throws. Bounded: at most `maxTags` (and REGISTRY_MAX_TAGS) tags, and
+   * pages from the sync's page budget; a list that stopped early says why in `truncated`. Read once per sync
+   * for the same repository, bound and access (credentials, TLS): later calls share the first one's answer.
    */
   async listTagsDetailed(
     image: Pick<ImageReference, 'registry' | 'repository'>,
+    options: { maxTags?: number } = {},
   ): Promise<TagList | undefined> {
-    const tags: string[] = [];
-    const skipped: string[] = [];
-    const paging = this.options.tagPaging?.(normaliseRegistryHost(image.registry));
-    const size = paging?.pageSize ?? this.options.tagPageSize;
-    const what = `list tags of ${image.registry}/${image.repository}`;
-    let path: string | undefined = `/v2/${image.repository}/tags/list${size ? `?n=${size}` : ''}`;
-    const seen = new Set<string>();
-    for (let page = 0; path; page++) {
-      if (paging?.maxPages !== undefined && page >= paging.maxPages)
-        return { tags, skipped, truncated: { pages: page, ...(size ? { pageSize: size } : {}) } };
-      if (page > 10_000 || seen.has(path))
-        throw new RegistryError(`${image.registry}/${image.repository}: endless tag pagination`);
-      seen.add(path);
-      const res = await this.send(image, 'GET', path, { Accept: 'application/json' });
-      if (res.status === 404) return page === 0 ? undefined : { tags, skipped };
-      this.expectOk(res, what, image.registry);
-      const parsed = this.answer('tagList', res, what);
-      for (const tag of parsed.tags ?? []) (isValidTag(tag) ? tags : skipped).push(tag);
-      path = nextLink(res.headers.link);
-      // The next page stays on this registry: a Link to another origin is not followed.
-      if (path && /^[a-z][a-z0-9+.-]*:/i.test(path)) {
-        const next = new URL(path);
-        if (
-          normaliseRegistryHost(next.host) !== normaliseRegistryHost(image.registry) &&
-          next.host !== registryApiHost(normaliseRegistryHost(image.registry))
-        )
-          throw new RegistryError(`${what}: the next page is on another host (${next.host}): refused`);
-        path = `${next.pathname}${next.search}`;
+    const registry = normaliseRegistryHost(image.registry);
+    const maxTags = Math.min(options.maxTags ?? this.policy.limits.maxTags, this.policy.limits.maxTags);
+    const key = `${registry}/${image.repository}\0${maxTags}\0${accessFingerprint(this.access(registry))}`;
+    // Shared only through a sync's policy (the engine's): a client of its own reads afresh each time.
+    if (!this.options.policy) return this.readTagList(image, maxTags);
+    const cache = this.policy.tagLists as Map<string, Promise<TagList | undefined>>;
+    const cached = cache.get(key);
+    if (cached) {
+      try {
+        return await cached;
+      } catch (error) {
+        // Another manifest's read failed (its deadline, say): this one reads for itself.
+        if (this.options.signal?.aborted) throw error;
+        return this.readTagList(image, maxTags);
       }
     }
-    return { tags, skipped };
+    const reading = this.readTagList(image, maxTags);
+    cache.set(key, reading);
+    reading.catch(() => cache.get(key) === reading && cache.delete(key));
+    return reading;
+  }
+
+  private async readTagList(
+    image: Pick<ImageReference, 'registry' | 'repository'>,
+    maxTags: number,
+  ): Promise<TagList | undefined> {
+    const tags = new Set<string>();
+    const skipped: string[] = [];
+    const registry = normaliseRegistryHost(image.registry);
+    const paging = this.options.tagPaging?.(registry);
+    const size = paging?.pageSize ?? this.options.tagPageSize;
+    const what = `list tags of ${image.registry}/${image.repository}`;
+    const origin = new URL(`https://${registryApiHost(registry)}`);
+    let page: URL | undefined = new URL(
+      `/v2/${image.repository}/tags/list${size ? `?n=${size}` : ''}`,
+      origin,
+    );
+    const seen = new Set<string>();
+    const result = (truncated?: Truncation): TagList => ({
+      tags: [...tags],
+      skipped,
+      ...(truncated ? { truncated } : {}),
+    });
+    for (let pages = 0; page; pages++) {
+      const stop = (reason: Truncation['reason']) =>
+        result({ reason, pages, tags: tags.size, ...(size ? { pageSize: size } : {}) });
+      if (paging?.maxPages !== undefined && pages >= paging.maxPages) return stop('awsPages');
+      const path: string = `${page.pathname}${page.search}`;
+      if (seen.has(path))
+        throw new RegistryError(`${image.registry}/${image.repository}: endless tag pagination`);
+      seen.add(path);
+      if (!this.policy.tagPages.take()) return stop('syncPages');
+      const res = await this.send(image, 'GET', path, { Accept: 'application/json' });
+      if (res.status === 404) return pages === 0 ? undefined : result();
+      this.expectOk(res, what, image.registry);
+      const parsed = this.answer('tagList', res, what);
+      for (const tag of parsed.tags ?? []) {
+        if (!isValidTag(tag)) skipped.push(tag);
+        else if (tags.size < maxTags) tags.add(tag);
+        else return stop('maxTags');
+      }
+      page = nextPageUrl(res.headers.link, page);
+      // The next page stays on this registry: a Link to another origin is not followed.
+      if (page && page.host !== origin.host && normaliseRegistryHost(page.host) !== registry)
+        throw new RegistryError(`${what}: the next page is on another host (${page.host}): refused`);
+      if (page && tags.size >= maxTags)
+        return result({
+          reason: 'maxTags',
+          pages: pages + 1,
+          tags: tags.size,
+          ...(size ? { pageSize: size } : {}),
+        });
+    }
+    return result();
   }
 
   private answer<K extends Parameters<typeof parseAnswer>[0]>(kind: K, res: HttpResponse, what: string) {
@@ -219,14 +273,21 @@ export class RegistryClient {
     return digest;
   }
 
-  /** The manifest digest of a tag or digest (HEAD); undefined when there is no such manifest. */
+  /**
+   * The manifest digest of a tag or digest (HEAD); undefined when there is no such manifest. With `known`
+   * (the digest seen last time) the HEAD is conditional (`If-None-Match`): a registry that answers 304
+   * (distribution does) confirms it without a body or a digest to check.
+   */
   async manifestDigest(
     image: Pick<ImageReference, 'registry' | 'repository'>,
     reference: string,
+    known?: string,
   ): Promise<string | undefined> {
     const res = await this.send(image, 'HEAD', `/v2/${image.repository}/manifests/${reference}`, {
       Accept: MANIFEST_ACCEPT,
+      ...(known && isDigest(known) ? { 'If-None-Match': `"${known}"` } : {}),
     });
+    if (res.status === 304 && known) return known;
     if (res.status === 404) return undefined;
     const what = `HEAD ${image.registry}/${image.repository}:${reference}`;
     this.expectOk(res, what, image.registry);

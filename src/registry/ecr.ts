@@ -311,19 +311,6 @@ export async function ecrRegistryCredential(
   return { username: token.username, password: token.password };
 }
 
-/** `; tag list of public.ecr.aws/x read up to 4 pages of 1000 (API_AWS_PAGE_MAX)`, or '' when complete. */
-export function describeTruncated(
-  image: { registry: string; repository: string },
-  list: { truncated?: { pages: number; pageSize?: number } },
-): string {
-  if (!list.truncated) return '';
-  const { pages, pageSize } = list.truncated;
-  return (
-    `; tag list of ${image.registry}/${image.repository} read up to ${pages} page${pages === 1 ? '' : 's'}` +
-    `${pageSize ? ` of ${pageSize}` : ''}, more not read (API_AWS_PAGE_MAX)`
-  );
-}
-
 /**
  * image-operator's `useAwsIRSA: true` on an image (`{name, useAwsIRSA}`) as `registries` entries: that image's
  * registry host with `awsEcr: true`, each host once.

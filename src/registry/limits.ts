@@ -11,6 +11,8 @@
  * | REGISTRY_RETRY_WAIT_BUDGET_SECONDS| 60      | all Retry-After waits of one sync added up                |
  * | OBSERVE_TIMEOUT_SECONDS           | 120     | one manifest's observe step (all its registry calls)      |
  * | REGISTRY_TOKEN_HOSTS              | (none)  | token services allowed to receive credentials, see below  |
+ * | REGISTRY_MAX_TAGS                 | 10000   | tags read of one repository's list (a manifest may ask fewer) |
+ * | REGISTRY_TAG_PAGES_PER_SYNC       | 1000    | tag-list pages read by one sync, all repositories together |
  *
  * REGISTRY_TOKEN_HOSTS is a comma-separated list of `tokenhost[:port]` (allowed for every registry) or
  * `registry=tokenhost[:port]` (for that registry only). Docker Hub's `auth.docker.io` is always allowed for
@@ -27,6 +29,10 @@ export interface RegistryLimits {
   observeTimeoutMs: number;
   /** Extra token hosts by registry host (`*` for every registry). */
   tokenHosts: ReadonlyMap<string, readonly string[]>;
+  /** Tags read of one repository's list; more are not read, and the list says it is truncated. */
+  maxTags: number;
+  /** Tag-list pages one sync reads, over every repository: once spent, lists stop where they are (truncated). */
+  tagPagesPerSync: number;
 }
 
 export const DEFAULT_REGISTRY_LIMITS: RegistryLimits = {
@@ -37,6 +43,8 @@ export const DEFAULT_REGISTRY_LIMITS: RegistryLimits = {
   retryWaitBudgetMs: 60_000,
   observeTimeoutMs: 120_000,
   tokenHosts: new Map(),
+  maxTags: 10_000,
+  tagPagesPerSync: 1000,
 };
 
 function seconds(env: Record<string, string | undefined>, name: string, fallbackMs: number): number {
@@ -54,6 +62,12 @@ function count(env: Record<string, string | undefined>, name: string, fallback: 
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 0)
     throw new ImageGitopsError('CONFIG', `${name} must be a non-negative integer, got "${raw}"`);
+  return value;
+}
+
+function atLeastOne(env: Record<string, string | undefined>, name: string, fallback: number): number {
+  const value = count(env, name, fallback);
+  if (value < 1) throw new ImageGitopsError('CONFIG', `${name} must be at least 1, got "${env[name]}"`);
   return value;
 }
 
@@ -86,6 +100,8 @@ export function registryLimitsFromEnv(env: Record<string, string | undefined>): 
     retryWaitBudgetMs: seconds(env, 'REGISTRY_RETRY_WAIT_BUDGET_SECONDS', d.retryWaitBudgetMs),
     observeTimeoutMs: seconds(env, 'OBSERVE_TIMEOUT_SECONDS', d.observeTimeoutMs),
     tokenHosts: parseTokenHosts(env.REGISTRY_TOKEN_HOSTS),
+    maxTags: atLeastOne(env, 'REGISTRY_MAX_TAGS', d.maxTags),
+    tagPagesPerSync: atLeastOne(env, 'REGISTRY_TAG_PAGES_PER_SYNC', d.tagPagesPerSync),
   };
 }
 
@@ -123,14 +139,39 @@ export class WaitBudget {
   }
 }
 
-/** What one sync's registry calls share: the limits and the wait budget. */
+/** Tag-list pages left to read in one sync. */
+export class PageBudget {
+  private left: number;
+  constructor(readonly total: number) {
+    this.left = total;
+  }
+  /** Takes one page; false when none is left. */
+  take(): boolean {
+    if (this.left <= 0) return false;
+    this.left--;
+    return true;
+  }
+}
+
+/**
+ * What one sync's registry calls share: the limits, the wait budget, the tag-list page budget, and the tag
+ * lists read so far (by repository and by who asked: see RegistryClient.listTagsDetailed), so that manifests
+ * on one repository read its list once per sync.
+ */
 export interface RegistryPolicy {
   limits: RegistryLimits;
   budget: WaitBudget;
+  tagPages: PageBudget;
+  tagLists: Map<string, Promise<unknown>>;
 }
 
 export function registryPolicy(limits: RegistryLimits = DEFAULT_REGISTRY_LIMITS): RegistryPolicy {
-  return { limits, budget: new WaitBudget(limits.retryWaitBudgetMs) };
+  return {
+    limits,
+    budget: new WaitBudget(limits.retryWaitBudgetMs),
+    tagPages: new PageBudget(limits.tagPagesPerSync),
+    tagLists: new Map(),
+  };
 }
 
 /** The abort reason as an Error (AbortSignal.timeout's DOMException included). */

@@ -32,7 +32,8 @@ function rows(value: unknown, fields: readonly string[]): { rows: Row[]; more: n
 }
 
 /**
- * ImageSync and ImageBackup: `pending` copies (source and digest) and `missing` sources; ImageBackup: its
+ * ImageSync and ImageBackup: `pending` copies (source and digest) and `missing` sources; ImageSync: `truncated`
+ * (its source's tag list stopped early) and `unchecked` (immutable tags not asked again); ImageBackup: its
  * `images` (source, backup copy, state, digest); ImageBuild: its `builds` (Job, phase, image, pushed digest,
  * duration, why it failed). Counts where the kind has them. `observed` is the kind's one-line summary.
  */
@@ -41,8 +42,11 @@ export function imageDetails(observed: unknown): Record<string, unknown> | undef
   if (!o) return undefined;
   const details: Record<string, unknown> = {};
   if (typeof o.message === 'string') details.observed = o.message;
-  for (const count of ['matched', 'upToDate'] as const)
+  for (const count of ['matched', 'upToDate', 'unchecked'] as const)
     if (typeof o[count] === 'number') details[count] = o[count];
+  // ImageSync: the source's tag list stopped early (`Truncated`), which repository, why, how much was read.
+  const truncated = rows([o.truncated], ['repository', 'reason', 'tags', 'pages', 'pageSize'])?.rows[0];
+  if (truncated) details.truncated = truncated;
   const lists: Array<[string, readonly string[]]> = [
     ['pending', ['sourceRef', 'digest']],
     ['missing', ['ref']],

@@ -23,6 +23,11 @@ export interface StoredState {
   ignored?: IgnoredFile[];
   /** The last syncs, newest first, bounded (history.ts): only syncs that changed something are added. */
   history?: SyncHistoryEntry[];
+  /**
+   * What kinds keep between syncs, by manifest key (KindDefinition.remember: ImageSync's last seen digests).
+   * Stored in the manifest's own shard; kept by each kind compact and bounded.
+   */
+  memory?: Record<string, unknown>;
 }
 
 const CONFIGMAP = { apiVersion: 'v1', kind: 'ConfigMap' } as const;
@@ -59,6 +64,8 @@ interface Head {
 interface Shard {
   manifests: ManifestStatus[];
   appliedVersions: Record<string, string>;
+  /** Absent when empty, so that a state without memory stores the same text as before memory existed. */
+  memory?: Record<string, unknown>;
 }
 
 /** A stable bucket for a key: the same manifest (or object uid) stays in the same shard. */
@@ -73,6 +80,11 @@ function split(state: StoredState, shards: number): Shard[] {
     buckets[bucketOf(m.key, shards)]!.manifests.push(m);
   for (const uid of Object.keys(state.appliedVersions).sort())
     buckets[bucketOf(uid, shards)]!.appliedVersions[uid] = state.appliedVersions[uid]!;
+  for (const key of Object.keys(state.memory ?? {}).sort()) {
+    const bucket = buckets[bucketOf(key, shards)]!;
+    bucket.memory ??= {};
+    bucket.memory[key] = state.memory![key];
+  }
   return buckets;
 }
 
@@ -167,6 +179,7 @@ export class StatusStore {
       if (!shard) return; // missing or damaged: written again on the next save
       state.manifests.push(...shard.manifests);
       Object.assign(state.appliedVersions, shard.appliedVersions);
+      if (shard.memory) state.memory = { ...state.memory, ...shard.memory };
       const text = canonicalJson(shard);
       saved.set(statusShardName(this.instance, i), { text, size: gzipSync(text).length });
     });

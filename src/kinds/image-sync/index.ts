@@ -29,5 +29,6 @@ export const imageSyncKind: KindDefinition<ImageSyncSpec, ImageSyncObserved> = {
     { apiVersion: 'v1', kind: 'ConfigMap' },
   ],
   observe: observeImageSync,
+  remember: (observed) => observed.memory,
   render: renderImageSync,
 };

@@ -5,15 +5,17 @@
  */
 
 import type { ImageOperatorSide } from '../../config/settings.js';
-import { mapBounded } from '../../core/concurrency.js';
 import { ImageGitopsError } from '../../core/errors.js';
 import { describeJobFailures, observeJobFailures } from '../../jobs/job-failures.js';
 import type { Manifest } from '../../manifests/types.js';
 import { type Platform, type RegistryAccess, RegistryClient } from '../../registry/client.js';
 import { buildAuthFile, type CredentialsByHost, credentialForHost } from '../../registry/credentials.js';
-import { defaultAwsEcrAccess, describeTruncated, ecrRegistryCredential } from '../../registry/ecr.js';
+import { defaultAwsEcrAccess, ecrRegistryCredential } from '../../registry/ecr.js';
+import { describeTruncation, type Truncation } from '../../registry/tag-pages.js';
 import type { ObserveContext } from '../types.js';
+import { compareCopies } from './compare.js';
 import type { CopyFiles, PendingCopy } from './copy-jobs.js';
+import { lastSeen, memoryScope, readMemory, rememberSeen, type SyncMemory } from './memory.js';
 import {
   type CopyPair,
   copyPairFor,
@@ -37,8 +39,9 @@ import {
   resolveRegistry,
 } from './registries.js';
 import type { ImageSyncSpec } from './spec.js';
-import { selectTags } from './tags.js';
+import { compileTagExpression, selectTags } from './tags.js';
 
+export { type CopyOutcome, compareCopies } from './compare.js';
 export type { CopyFiles, PendingCopy } from './copy-jobs.js';
 
 export interface ImageSyncObserved {
@@ -55,10 +58,14 @@ export interface ImageSyncObserved {
   files: CopyFiles;
   /** A Recurrent sync the reconciler times (recurrence.ts): whether this sync is a run, and its record. */
   run?: TimedRun;
+  /** Up to date immutable tags taken from memory, not asked about (part of upToDate). */
+  unchecked?: number;
+  /** The source's tag list stopped early: which repository, why, and how much was read. */
+  truncated?: Truncation & { repository: string };
+  /** The digests seen this sync, for the next (KindDefinition.remember); absent when nothing was compared. */
+  memory?: SyncMemory;
   message: string;
 }
-
-const CONCURRENCY = 8;
 
 async function readCa(registry: ResolvedRegistry, context: ObserveContext): Promise<string | undefined> {
   const ca = registry.ca;
@@ -142,53 +149,6 @@ export function observeRegistryAccess(
   );
 }
 
-export type CopyOutcome =
-  | { pair: CopyPair; state: 'upToDate'; digest: string }
-  | { pair: CopyPair; state: 'pending'; digest: string }
-  | { pair: CopyPair; state: 'missing' }
-  | { pair: CopyPair; state: 'failed'; message: string };
-
-/**
- * Compares each pair's source digest with its destination's (one tag list per destination repository,
- * shared by the concurrent checks): equal is up to date, different or absent is pending, no source is
- * missing. Registry errors throw, unless `tolerateErrors` records them as `failed` for that pair only.
- */
-export async function compareCopies(
-  client: RegistryClient,
-  pairs: readonly CopyPair[],
-  options: { platform?: Platform; tolerateErrors?: boolean } = {},
-): Promise<CopyOutcome[]> {
-  const destinationTags = new Map<string, Promise<Set<string>>>();
-  const tagsAt = (registry: string, repository: string): Promise<Set<string>> => {
-    const key = `${registry}/${repository}`;
-    let tags = destinationTags.get(key);
-    if (!tags) {
-      tags = client.listTags({ registry, repository }).then((list) => new Set(list ?? []));
-      destinationTags.set(key, tags);
-    }
-    return tags;
-  };
-  const compare = async (pair: CopyPair): Promise<CopyOutcome> => {
-    const reference = pair.source.digest ?? pair.source.tag ?? 'latest';
-    const digest = options.platform
-      ? await client.platformDigest(pair.source, reference, options.platform)
-      : await client.manifestDigest(pair.source, reference);
-    if (!digest) return { pair, state: 'missing' };
-    const { registry, repository, tag } = pair.destination;
-    const present = (await tagsAt(registry, repository)).has(tag ?? '');
-    const destinationDigest = present ? await client.manifestDigest(pair.destination, tag ?? '') : undefined;
-    return { pair, state: destinationDigest === digest ? 'upToDate' : 'pending', digest };
-  };
-  return mapBounded(pairs, CONCURRENCY, async (pair) => {
-    if (!options.tolerateErrors) return compare(pair);
-    try {
-      return await compare(pair);
-    } catch (error) {
-      return { pair, state: 'failed', message: error instanceof Error ? error.message : String(error) };
-    }
-  });
-}
-
 function platformOf(spec: ImageSyncSpec): Platform | undefined {
   const text = spec.platforms?.[0];
   if (!text) return undefined;
@@ -234,36 +194,63 @@ export async function observeImageSyncAt(
   const source = sourceRepository(spec);
   let refs: string[];
   let skipped: string[] = [];
-  let truncated = '';
+  let truncated: ImageSyncObserved['truncated'];
   if (spec.tags) {
-    const list = await client.listTagsDetailed(source);
+    const list = await client.listTagsDetailed(
+      source,
+      spec.tags.maxTags !== undefined ? { maxTags: spec.tags.maxTags } : {},
+    );
     if (!list)
       throw new ImageGitopsError(
         'OBSERVE_FAILED',
         `source repository ${source.registry}/${source.repository} not found`,
       );
     skipped = list.skipped;
-    truncated = describeTruncated(source, list);
+    if (list.truncated)
+      truncated = { repository: `${source.registry}/${source.repository}`, ...list.truncated };
     refs = selectTags(list.tags, spec.tags);
   } else {
     refs = [singleSourceReference(spec)];
   }
   const platform = platformOf(spec);
+  const scope = memoryScope(spec);
+  const memory = readMemory(context.previous, scope);
+  const immutable = spec.tags?.immutable ? compileTagExpression(spec.tags.immutable) : undefined;
   const outcomes = await compareCopies(
     client,
     refs.map((ref) => copyPairFor(spec, ref)),
-    platform ? { platform } : {},
+    {
+      ...(platform ? { platform } : {}),
+      known: (pair) => ({
+        ...lastSeen(memory, pair.sourceRef),
+        immutable: !!immutable?.(pair.sourceRef),
+      }),
+    },
   );
 
   const pending: PendingCopy[] = [];
   const missing: string[] = [];
   let upToDate = 0;
+  let unchecked = 0;
   for (const outcome of outcomes) {
     const ref = outcome.pair.sourceRef;
     if (outcome.state === 'pending') pending.push({ sourceRef: ref, digest: outcome.digest });
     else if (outcome.state === 'missing') missing.push(ref);
-    else if (outcome.state === 'upToDate') upToDate++;
+    else if (outcome.state === 'upToDate') {
+      upToDate++;
+      if (outcome.unchecked) unchecked++;
+    }
   }
+  const seen = rememberSeen(
+    scope,
+    outcomes.map((o) => ({
+      tag: o.pair.sourceRef,
+      ...(o.state === 'upToDate' ? { source: o.digest, destination: o.digest } : {}),
+      ...(o.state === 'pending'
+        ? { source: o.digest, ...(o.destinationDigest ? { destination: o.destinationDigest } : {}) }
+        : {}),
+    })),
+  );
   if (!spec.tags && missing.length > 0) {
     throw new ImageGitopsError(
       'OBSERVE_FAILED',
@@ -273,11 +260,13 @@ export async function observeImageSyncAt(
   const { maxJobsPerManifest, tagsPerJob } = context.settings.imageSync;
   const message =
     (run ? `${describeRun(run)}: ` : '') +
-    `${refs.length} selected, ${upToDate} up to date, ${pending.length} to copy` +
+    `${refs.length} selected, ${upToDate} up to date` +
+    (unchecked ? ` (${unchecked} immutable, not asked again)` : '') +
+    `, ${pending.length} to copy` +
     (missing.length ? `, ${missing.length} missing at source` : '') +
     ` (at most ${maxJobsPerManifest} Jobs of ${tagsPerJob} tags at a time)` +
     (skipped.length ? `; ${describeSkipped(skipped)}` : '') +
-    truncated +
+    (truncated ? `; ${describeTruncation(truncated.repository, truncated)}` : '') +
     describeJobFailures(await observeJobFailures(context.live, context, namespace), 'copy Job');
   return {
     matched: refs.length,
@@ -286,6 +275,9 @@ export async function observeImageSyncAt(
     missing,
     ...(skipped.length ? { skipped } : {}),
     ...(run ? { run } : {}),
+    ...(unchecked ? { unchecked } : {}),
+    ...(truncated ? { truncated } : {}),
+    memory: seen,
     files,
     message,
   };

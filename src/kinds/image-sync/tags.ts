@@ -26,6 +26,10 @@ export interface TagSelector {
   exclude?: string[];
   releaseCandidates?: boolean;
   newest?: number;
+  /** Tags that never change once pushed (RE2, searched in the tag): not checked again once copied (memory.ts). */
+  immutable?: string;
+  /** At most this many tags of the source's list are read (tag-pages.ts: truncation is reported). */
+  maxTags?: number;
 }
 
 const RC_SUFFIX = /-rc\.?(\d+)$/i;
@@ -142,17 +146,18 @@ export function selectorProblems(selector: TagSelector): Array<{ field: string; 
       message: `"${selector.semver}" is not a semver range like ">=1.2 <1.4"`,
     });
   }
-  for (const key of ['include', 'exclude'] as const) {
-    (selector[key] ?? []).forEach((expression, i) => {
-      try {
-        compileTagExpression(expression);
-      } catch (error) {
-        problems.push({
-          field: `${key}/${i}`,
-          message: `invalid regular expression: ${(error as Error).message}`,
-        });
-      }
-    });
+  const expressions = [
+    ...(['include', 'exclude'] as const).flatMap((key) =>
+      (selector[key] ?? []).map((expression, i) => ({ field: `${key}/${i}`, expression })),
+    ),
+    ...(selector.immutable !== undefined ? [{ field: 'immutable', expression: selector.immutable }] : []),
+  ];
+  for (const { field, expression } of expressions) {
+    try {
+      compileTagExpression(expression);
+    } catch (error) {
+      problems.push({ field, message: `invalid regular expression: ${(error as Error).message}` });
+    }
   }
   return problems;
 }

@@ -251,7 +251,7 @@ describe('ECR credentials (awsEcr / useAwsIRSA)', () => {
         });
         const list = await client.listTagsDetailed({ registry: host, repository: 'team/app' });
         assert.deepEqual(list?.tags, ['v1.0.0', 'v1.1.0', 'v1.2.0', 'v1.3.0']);
-        assert.deepEqual(list?.truncated, { pages: 2, pageSize: 2 });
+        assert.deepEqual(list?.truncated, { reason: 'awsPages', pages: 2, pageSize: 2, tags: 4 });
         assert.deepEqual(asked, ['/v2/team/app/tags/list?n=2', '/v2/team/app/tags/list?n=2&last=v1.1.0']);
         const unbounded = await new RegistryClient({ access: () => ({ tlsVerify: false }) }).listTagsDetailed(
           {
