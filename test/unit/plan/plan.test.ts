@@ -326,3 +326,79 @@ describe('planSync', () => {
     });
   });
 });
+
+// Rules the mutation run (npm run mutation, test/MUTATION.md) found untested.
+describe('planSync: adoption, reasons and version markers', () => {
+  const tools = manifest('tools');
+  const other = manifest('other');
+
+  it('never deletes an adopted object (image-gitops.io/adopt: "true"), and says why; any other value does not count', () => {
+    const adoptedBy = (value: string) =>
+      live({
+        ...desired(other, object('DaemonSet', `adopted-${value}`)),
+        metadata: {
+          ...desired(other, object('DaemonSet', `adopted-${value}`)).metadata,
+          annotations: { 'image-gitops.io/adopt': value },
+        },
+      });
+    const plan = planSync(input({ live: [adoptedBy('true'), adoptedBy('false')], allowPrune: true }));
+    assert.deepEqual(summary(plan.steps), ['delete DaemonSet/adopted-false', 'kept DaemonSet/adopted-true']);
+    assert.equal(
+      plan.steps.find((s) => s.action === 'kept')?.reason,
+      'adopted (image-gitops.io/adopt), not created by image-gitops: never deleted; delete it by hand if it should go',
+    );
+  });
+
+  it('gives each action its reason: not in the cluster, matches the last apply, finished Job left to its TTL', () => {
+    const fresh = desired(tools, object('DaemonSet', 'fresh'));
+    const same = desired(tools, object('DaemonSet', 'same'));
+    const sameLive = live(same, { generation: 3 });
+    const done = live(desired(tools, object('Job', 'done')), { generation: 1, status: COMPLETE });
+    const plan = planSync(
+      input({
+        desired: new Map([[tools.key, [fresh, same]]]),
+        live: [sameLive, done],
+        presentManifests: new Set([tools.key]),
+        appliedVersions: new Map([[sameLive.metadata.uid!, 'g3']]),
+      }),
+    );
+    assert.deepEqual(
+      plan.steps.map((s) => [s.action, s.object.metadata.name, s.reason]),
+      [
+        ['create', 'fresh', 'not in the cluster'],
+        ['unchanged', 'same', 'matches the last apply'],
+        ['kept', 'done', 'finished Job, left to its TTL'],
+      ],
+    );
+  });
+
+  it('marks a version by generation when there is one (0 included), else by resourceVersion', () => {
+    const meta = (m: Record<string, unknown>) => ({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'x', ...m },
+    });
+    assert.equal(versionMarker(meta({ generation: 4, resourceVersion: '9' })), 'g4');
+    assert.equal(versionMarker(meta({ generation: 0, resourceVersion: '9' })), 'g0');
+    assert.equal(versionMarker(meta({ resourceVersion: '9' })), 'rv9');
+    assert.equal(versionMarker(meta({ generation: null, resourceVersion: '9' })), 'rv9');
+    assert.equal(versionMarker(meta({})), 'rv');
+  });
+});
+
+describe('apply tiers, kind by kind', () => {
+  it('puts each kind the tiers name in its tier', () => {
+    const tiers: Record<string, string[]> = {
+      0: ['Namespace', 'CustomResourceDefinition'],
+      1: ['ServiceAccount', 'Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding'],
+      2: ['Secret', 'ConfigMap', 'PersistentVolumeClaim'],
+      3: ['Service'],
+      4: ['StatefulSet', 'Deployment', 'DaemonSet'],
+      5: ['CronJob', 'Job'],
+    };
+    for (const [tier, kinds] of Object.entries(tiers)) {
+      for (const kind of kinds) assert.equal(applyTier({ kind }), Number(tier), kind);
+    }
+    assert.equal(applyTier({ kind: 'Widget' }), 6);
+  });
+});
