@@ -349,6 +349,13 @@ describe('planSync: adoption, reasons and version markers', () => {
     );
   });
 
+  it('reads an object without any annotation as not adopted', () => {
+    const bare = live(desired(other, object('DaemonSet', 'bare')));
+    delete bare.metadata.annotations;
+    const plan = planSync(input({ live: [bare], allowPrune: true }));
+    assert.deepEqual(summary(plan.steps), ['delete DaemonSet/bare']);
+  });
+
   it('gives each action its reason: not in the cluster, matches the last apply, finished Job left to its TTL', () => {
     const fresh = desired(tools, object('DaemonSet', 'fresh'));
     const same = desired(tools, object('DaemonSet', 'same'));
