@@ -1,65 +1,45 @@
 import type { KubeObject } from '../core/kube-object.js';
+import { type Health, healthOf } from './health/common.js';
+import { persistentVolumeClaimHealth, serviceHealth } from './health/core.js';
+import { daemonSetHealth } from './health/daemonset.js';
+import { deploymentHealth } from './health/deployment.js';
+import { cronJobHealth, jobHealth } from './health/job.js';
+import { podHealth } from './health/pod.js';
+import { statefulSetHealth } from './health/statefulset.js';
 import type { HealthState } from './types.js';
 
-interface Condition {
-  type: string;
-  status: string;
-  reason?: string;
-  message?: string;
+/** Health by group and kind, one file per kind under health/, as gitops-engine's pkg/health. */
+const CHECKS: Record<string, (object: KubeObject) => Health> = {
+  'apps/Deployment': deploymentHealth,
+  'apps/StatefulSet': statefulSetHealth,
+  'apps/DaemonSet': daemonSetHealth,
+  'batch/Job': jobHealth,
+  'batch/CronJob': cronJobHealth,
+  '/PersistentVolumeClaim': persistentVolumeClaimHealth,
+  '/Service': serviceHealth,
+  '/Pod': podHealth,
+};
+
+function groupOf(apiVersion: string): string {
+  return apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
 }
 
-function conditions(object: KubeObject): Condition[] {
-  return ((object.status as { conditions?: Condition[] } | undefined)?.conditions ?? []) as Condition[];
-}
-
-/** Health as Kubernetes reports it, read from the object's status; objects without status are Healthy. */
-export function assessHealth(object: KubeObject | undefined): { health: HealthState; message?: string } {
+/**
+ * Health as Argo CD's gitops-engine judges it, read from the object's status: an object being deleted is
+ * Progressing; kinds without a rule (ConfigMap, Secret...) are Healthy; a missing object is Unknown.
+ */
+export function assessHealth(object: KubeObject | undefined): Health {
   if (!object) return { health: 'Unknown' };
-  const status = (object.status ?? {}) as Record<string, number | undefined>;
-  const generation = object.metadata.generation;
-  switch (object.kind) {
-    case 'Job': {
-      const failed = conditions(object).find((c) => c.type === 'Failed' && c.status === 'True');
-      if (failed)
-        return { health: 'Failed', message: `${failed.reason ?? 'Failed'}: ${failed.message ?? ''}`.trim() };
-      if (conditions(object).some((c) => c.type === 'Complete' && c.status === 'True'))
-        return { health: 'Healthy' };
-      return { health: 'Progressing', message: 'job running' };
-    }
-    case 'StatefulSet':
-    case 'Deployment': {
-      const stalled = conditions(object).find(
-        (c) => c.type === 'Progressing' && c.status === 'False' && c.reason === 'ProgressDeadlineExceeded',
-      );
-      if (stalled) return { health: 'Degraded', message: stalled.message ?? 'progress deadline exceeded' };
-      const want = (object.spec as { replicas?: number } | undefined)?.replicas ?? 1;
-      const observed = status.observedGeneration;
-      if (generation !== undefined && observed !== generation)
-        return { health: 'Progressing', message: 'rollout not observed yet' };
-      const ready = status.readyReplicas ?? 0;
-      const updated = status.updatedReplicas ?? 0;
-      if (ready >= want && updated >= want) return { health: 'Healthy' };
-      return { health: 'Progressing', message: `${ready}/${want} ready, ${updated}/${want} updated` };
-    }
-    case 'DaemonSet': {
-      const observed = status.observedGeneration;
-      if (generation !== undefined && observed !== generation)
-        return { health: 'Progressing', message: 'rollout not observed yet' };
-      const desired = status.desiredNumberScheduled ?? 0;
-      const ready = status.numberReady ?? 0;
-      const updated = status.updatedNumberScheduled ?? 0;
-      if (ready >= desired && updated >= desired) return { health: 'Healthy' };
-      return {
-        health: 'Progressing',
-        message: `${ready}/${desired} nodes ready, ${updated}/${desired} updated`,
-      };
-    }
-    default:
-      return { health: 'Healthy' };
-  }
+  if (object.metadata.deletionTimestamp) return healthOf('Progressing', 'pending deletion');
+  const check = CHECKS[`${groupOf(object.apiVersion)}/${object.kind}`];
+  return check ? check(object) : { health: 'Healthy' };
 }
 
-const ORDER: HealthState[] = ['Failed', 'Degraded', 'Progressing', 'Unknown', 'Healthy'];
+/**
+ * Worst first. Suspended sits just above Healthy, as in gitops-engine's order: paused on purpose, not
+ * broken, so one suspended object does not hide a progressing or failing one.
+ */
+const ORDER: HealthState[] = ['Failed', 'Degraded', 'Progressing', 'Unknown', 'Suspended', 'Healthy'];
 
 /** The worst health of a set of objects (an empty set is Healthy). */
 export function worstHealth(states: HealthState[]): HealthState {

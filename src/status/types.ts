@@ -7,8 +7,8 @@ export type ObjectAction = 'create' | 'update' | 'unchanged' | 'delete' | 'kept'
 
 export type ObjectOutcome = 'applied' | 'unchanged' | 'pruned' | 'kept' | 'failed' | 'planned';
 
-/** Health where it can be read from the object: a Job complete or failed, a workload rolled out. */
-export type HealthState = 'Healthy' | 'Progressing' | 'Degraded' | 'Failed' | 'Unknown';
+/** Health where it can be read from the object (Argo CD's states, plus Failed for a failed Job). */
+export type HealthState = 'Healthy' | 'Progressing' | 'Suspended' | 'Degraded' | 'Failed' | 'Unknown';
 
 export interface ObjectStatus {
   apiVersion: string;

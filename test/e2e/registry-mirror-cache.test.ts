@@ -7,6 +7,7 @@ import { DEFAULT_SETTINGS } from '../../src/config/settings.js';
 import type { KubeObject } from '../../src/core/kube-object.js';
 import { registryMirrorKind } from '../../src/kinds/registry-mirror/index.js';
 import type { RegistryMirrorSpec } from '../../src/kinds/registry-mirror/types.js';
+import { selfSignedCa, signedCertificate } from '../support/certs.js';
 import { pushTestImage } from '../support/oci-image.js';
 import { runCommand, spawnTracked, stopTracked, waitFor } from '../support/processes.js';
 import {
@@ -267,13 +268,28 @@ describe('RegistryMirror node configuration script', function () {
     assert.equal(existsSync(join(certsDir, 'docker.io')), false);
   });
 
-  it("adds and removes the masquerade line in /etc/hosts (mirror-operator's hosts mode)", async () => {
+  it("adds and removes the masquerade line in /etc/hosts and the mirror's CA for Docker and containerd (mirror-operator's hosts mode)", async () => {
     const hostsFile = join(certsDir, 'hosts');
     const original = '127.0.0.1 localhost\n10.0.0.1 node-1\n';
     writeFileSync(hostsFile, original);
-    const run = runScript(nodeContainer({ upstreamUrl: 'registry.my.org', nodeConfig: 'hosts' }).main, {
+    const tlsDir = join(certsDir, 'tls');
+    const dockerCerts = join(certsDir, 'docker-certs.d');
+    const containerdCerts = join(certsDir, 'containerd-certs.d');
+    mkdirSync(tlsDir);
+    mkdirSync(dockerCerts);
+    mkdirSync(containerdCerts);
+    writeFileSync(join(tlsDir, 'tls.crt'), 'CERTIFICATE OF mirror-registry.my.org\n');
+    const spec: RegistryMirrorSpec = {
+      upstreamUrl: 'registry.my.org',
+      nodeConfig: 'hosts',
+      tls: { secretName: 'mirror-tls' },
+    };
+    const run = runScript(nodeContainer(spec).main, {
       HOSTS_FILE: hostsFile,
       MIRROR_ADDRESS: '10.96.0.22',
+      TLS_DIR: tlsDir,
+      DOCKER_CERTS_DIR: dockerCerts,
+      CERTS_DIR: containerdCerts,
     });
     await waitFor(() => run.output().includes('pointed'), {
       what: `hosts line written; output: ${run.output()}`,
@@ -282,8 +298,140 @@ describe('RegistryMirror node configuration script', function () {
       readFileSync(hostsFile, 'utf8'),
       `${original}# BEGIN image-gitops RegistryMirror mirrors/hub\n10.96.0.22 mirror-registry.my.org\n# END image-gitops RegistryMirror mirrors/hub\n`,
     );
+    // Where Docker (certs.d/<name>/*.crt) and containerd (its per-host folder) look for the name's CA.
+    for (const root of [dockerCerts, containerdCerts]) {
+      assert.deepEqual(readdirSync(join(root, 'mirror-registry.my.org')), ['image-gitops-mirrors-hub.crt']);
+      assert.equal(
+        readFileSync(join(root, 'mirror-registry.my.org', 'image-gitops-mirrors-hub.crt'), 'utf8'),
+        'CERTIFICATE OF mirror-registry.my.org\n',
+      );
+    }
     run.child.kill('SIGTERM');
     assert.equal(await run.exit, 0, run.output());
     assert.equal(readFileSync(hostsFile, 'utf8'), original);
+    assert.deepEqual(readdirSync(dockerCerts), []);
+    assert.deepEqual(readdirSync(containerdCerts), []);
   });
 });
+
+describe("mirror-operator's hostess mode, served for real", function () {
+  this.timeout(120_000);
+  let upstream: TestRegistry | undefined;
+  let mirror: ChildProcess | undefined;
+  let root: string;
+
+  before(() => {
+    root = makeTempDir('hostess-e2e');
+  });
+
+  after(async () => {
+    if (mirror) await stopTracked(mirror);
+    await upstream?.stop();
+    removeTempDir(root);
+  });
+
+  it('serves the masquerade name over TLS with the operator certificate, which the node script installs for Docker', async () => {
+    upstream = await startRegistry();
+    const pushed = await pushTestImage(upstream, 'team/app', 'v1');
+    // The operator's DOCKER_CERTIFICATE_SECRET: a certificate for the masquerade name, and its CA.
+    const tlsDir = join(root, 'tls');
+    mkdirSync(tlsDir);
+    selfSignedCa(tlsDir, 'mirror CA');
+    const pair = signedCertificate(
+      tlsDir,
+      'tls',
+      '/CN=mirror-registry.test',
+      'subjectAltName=DNS:mirror-registry.test,IP:127.0.0.1',
+    );
+    const objects = registryMirrorKind.render(
+      {
+        key: 'RegistryMirror/hub',
+        kind: 'RegistryMirror',
+        name: 'hub',
+        namespace: 'mirrors',
+        spec: { upstreamUrl: upstream.url, nodeConfig: 'hosts', masqueradeUrl: 'mirror-registry.test' },
+        origin: { file: 'mirror.yaml', line: 1, apiVersion: 'k8s.osp.tech/v1', kind: 'RegistryMirror' },
+      },
+      {
+        namespace: 'default',
+        settings: { ...DEFAULT_SETTINGS, registryMirror: { tlsSecretName: 'mirror-tls' } },
+        commit: { sha: 'd'.repeat(40), author: 'e2e', date: '2026-01-01T00:00:00Z', message: 'e2e' },
+        live: [],
+        observed: undefined,
+      },
+    ) as Array<KubeObject & Loose>;
+
+    // The registry with the rendered config.yml: only addr, storage, upstream and the Secret's mount made local.
+    const config = parse(objects.find((o) => o.kind === 'ConfigMap')!.data['config.yml']);
+    const port = await freePort();
+    config.http.addr = `127.0.0.1:${port}`;
+    config.http.tls = { certificate: pair.cert, key: pair.key };
+    config.storage.filesystem.rootdirectory = join(root, 'storage');
+    config.proxy.remoteurl = upstream.url;
+    writeFileSync(join(root, 'config.yml'), stringify(config));
+    const output: string[] = [];
+    mirror = spawnTracked('docker-registry', ['serve', join(root, 'config.yml')]);
+    mirror.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+
+    // The node DaemonSet's script, with the Secret mounted as the pod mounts it.
+    const dockerCerts = join(root, 'docker-certs.d');
+    const containerdCerts = join(root, 'containerd-certs.d');
+    mkdirSync(dockerCerts);
+    mkdirSync(containerdCerts);
+    const hostsFile = join(root, 'hosts');
+    writeFileSync(hostsFile, '127.0.0.1 localhost\n');
+    const ds = objects.find((o) => o.kind === 'DaemonSet')!;
+    const run = runScript(ds.spec.template.spec.containers[0].command[2], {
+      HOSTS_FILE: hostsFile,
+      MIRROR_ADDRESS: '127.0.0.1',
+      TLS_DIR: tlsDir,
+      DOCKER_CERTS_DIR: dockerCerts,
+      CERTS_DIR: containerdCerts,
+    });
+    await waitFor(() => run.output().includes('pointed'), { what: `node script; output: ${run.output()}` });
+    assert.match(readFileSync(hostsFile, 'utf8'), /^127\.0\.0\.1 mirror-registry\.test$/m);
+
+    // A client that trusts only what the script installed for the name (Docker's certs.d layout).
+    const certDir = join(dockerCerts, 'mirror-registry.test');
+    const inspect = () =>
+      runCommand('skopeo', [
+        'inspect',
+        '--raw',
+        '--cert-dir',
+        certDir,
+        `docker://127.0.0.1:${port}/team/app:v1`,
+      ]);
+    await waitFor(
+      async () => {
+        try {
+          await inspect();
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      { timeoutMs: 20_000, what: `the mirror over TLS; registry log: ${output.join('')}` },
+    );
+    assert.equal(await manifestDigestOver(port, certDir), pushed);
+    // and without that CA the same client refuses the mirror: it really is TLS, with that certificate.
+    await assert.rejects(
+      runCommand('skopeo', ['inspect', '--raw', `docker://127.0.0.1:${port}/team/app:v1`]),
+    );
+    run.child.kill('SIGTERM');
+    assert.equal(await run.exit, 0, run.output());
+    assert.deepEqual(readdirSync(dockerCerts), []);
+  });
+});
+
+/** The digest skopeo reads through the TLS mirror, trusting only the CA files in certDir. */
+async function manifestDigestOver(port: number, certDir: string): Promise<string> {
+  const out = await runCommand('skopeo', [
+    'inspect',
+    '--format',
+    '{{.Digest}}',
+    '--cert-dir',
+    certDir,
+    `docker://127.0.0.1:${port}/team/app:v1`,
+  ]);
+  return out.stdout.trim();
+}

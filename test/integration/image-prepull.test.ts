@@ -58,9 +58,12 @@ describe('ImagePrepull DaemonSets on a real kube-apiserver', function () {
   it("accepts the DaemonSet of kubernetes-image-puller's configuration, under the puller's name", async () => {
     const namespace = await cp.newNamespace('kip');
     const [doc] = samples('sample-repo/image-prepull/kubernetes-image-puller.yaml');
-    const [object] = render(doc!.metadata.name, namespace, convertKubernetesImagePuller(doc!));
+    // The sample's NAMESPACE is where the DaemonSet goes: here, the test's own namespace.
+    const spec = convertKubernetesImagePuller({ ...doc, data: { ...doc.data, NAMESPACE: namespace } });
+    const [object] = render(doc!.metadata.name, 'elsewhere', spec);
     const stored = (await cp.kubeApi.apply(object!)) as Loose;
     assert.equal(stored.metadata.name, 'kubernetes-image-puller');
+    assert.equal(stored.metadata.namespace, namespace);
     assert.deepEqual(stored.spec.template.spec.tolerations, [{ operator: 'Exists' }]);
     // The server normalizes ".05" CPU to 50m: the same quantity the puller asked for.
     assert.equal(stored.spec.template.spec.containers[0].resources.requests.cpu, '50m');

@@ -139,6 +139,8 @@ describe('a full sync of sample-repo/ as the ServiceAccount of deploy/base', fun
       SYNC_REGISTRIES: JSON.stringify(
         [upstream, destination].map((r) => ({ host: r.host, tlsVerify: false })),
       ),
+      // mirror-operator's files keep its hostess mode, which serves its certificate (sample Secret).
+      DOCKER_CERTIFICATE_SECRET: 'quay-mirror-tls',
     });
     auditMark = cp.auditEvents().length;
     report = await new Reconciler({ config, kube: asServiceAccount }).sync('manual');

@@ -11,7 +11,12 @@ import { type ControlPlane, controlPlane } from '../support/control-plane.js';
 // biome-ignore lint/suspicious/noExplicitAny: tests read nested fields of rendered and stored objects
 type Loose = any;
 
-function render(name: string, namespace: string, spec: RegistryMirrorSpec): KubeObject[] {
+function render(
+  name: string,
+  namespace: string,
+  spec: RegistryMirrorSpec,
+  as: { apiVersion?: string; settings?: typeof DEFAULT_SETTINGS } = {},
+): KubeObject[] {
   return registryMirrorKind.render(
     {
       key: `RegistryMirror/${namespace}/${name}`,
@@ -22,13 +27,13 @@ function render(name: string, namespace: string, spec: RegistryMirrorSpec): Kube
       origin: {
         file: 'mirrors.yaml',
         line: 1,
-        apiVersion: 'image-gitops.io/v1alpha1',
+        apiVersion: as.apiVersion ?? 'image-gitops.io/v1alpha1',
         kind: 'RegistryMirror',
       },
     },
     {
       namespace: 'default',
-      settings: DEFAULT_SETTINGS,
+      settings: as.settings ?? DEFAULT_SETTINGS,
       commit: { sha: 'e'.repeat(40), author: 'it', date: '2026-01-01T00:00:00Z', message: 'it' },
       live: [],
       observed: undefined,
@@ -74,7 +79,15 @@ describe('RegistryMirror objects on a real kube-apiserver', function () {
         podLabels: { tier: 'cache' },
       },
     ],
-    ['hosts masquerade', { upstreamUrl: 'quay.io', nodeConfig: 'hosts', masqueradeUrl: 'local.quay.io' }],
+    [
+      'hosts masquerade',
+      {
+        upstreamUrl: 'quay.io',
+        nodeConfig: 'hosts',
+        masqueradeUrl: 'local.quay.io',
+        tls: { secretName: 'tls' },
+      },
+    ],
     ['no node config', { upstreamUrl: 'ghcr.io', nodeConfig: 'none' }],
   ];
 
@@ -116,19 +129,29 @@ describe('RegistryMirror objects on a real kube-apiserver', function () {
     assert.equal(ds.spec.template.spec.containers[0].env[0].value, ip);
   });
 
-  it("accepts mirror-operator's examples once converted", async () => {
+  it("accepts mirror-operator's examples once converted, with its DOCKER_CERTIFICATE_SECRET", async () => {
     const namespace = await cp.newNamespace('mirror-legacy');
+    const settings = { ...DEFAULT_SETTINGS, registryMirror: { tlsSecretName: 'mirror-tls' } };
     for (const doc of parseAllDocuments(
       readFileSync('sample-repo/registry-mirror/mirror-operator.yaml', 'utf8'),
     )) {
       const legacy = doc.toJSON();
       const stored = await applyAll(
         cp,
-        render(legacy.metadata.name, namespace, convertMirrorOperator(legacy)),
+        render(legacy.metadata.name, namespace, convertMirrorOperator(legacy), {
+          apiVersion: 'k8s.osp.tech/v1',
+          settings,
+        }),
       );
       const sts = stored.find((o) => o.kind === 'StatefulSet') as Loose;
       assert.equal(sts.spec.replicas, 2);
       assert.equal(sts.spec.volumeClaimTemplates[0].spec.resources.requests.storage, '20Gi');
+      assert.ok(sts.spec.template.spec.volumes.some((v: Loose) => v.secret?.secretName === 'mirror-tls'));
+      const ds = stored.find((o) => o.kind === 'DaemonSet') as Loose;
+      assert.deepEqual(
+        ds.spec.template.spec.volumes.filter((v: Loose) => v.hostPath).map((v: Loose) => v.hostPath.path),
+        ['/etc/hosts', '/etc/docker/certs.d', '/etc/containerd/certs.d'],
+      );
     }
   });
 

@@ -4,7 +4,7 @@
  * Pure.
  */
 import { formatImageReference } from '../../registry/references.js';
-import { canonicalImage, isInBackupRegistry, rewrittenImage } from './naming.js';
+import { type BackupTarget, canonicalImage, isInBackupRegistry, rewrittenImage } from './naming.js';
 import type { ContainerImage, WorkloadImages } from './workloads.js';
 
 function safely<T>(fn: () => T): T | undefined {
@@ -19,11 +19,7 @@ function safely<T>(fn: () => T): T | undefined {
 export function originalImage(workload: WorkloadImages, container: ContainerImage): string {
   const recorded = workload.originals[container.name];
   const record = workload.rewrittenBy;
-  if (
-    recorded &&
-    record &&
-    container.image === safely(() => rewrittenImage(record.backupRegistry, recorded))
-  ) {
+  if (recorded && record && container.image === safely(() => rewrittenImage(record, recorded))) {
     return recorded;
   }
   return container.image;
@@ -41,7 +37,10 @@ export interface ImagesToBackUp {
   unreadable: string[];
 }
 
-export function imagesToBackUp(workloads: readonly WorkloadImages[], backupRegistry: string): ImagesToBackUp {
+export function imagesToBackUp(
+  workloads: readonly WorkloadImages[],
+  target: string | BackupTarget,
+): ImagesToBackUp {
   const refs = new Set<string>();
   const unreadable = new Set<string>();
   for (const workload of workloads) {
@@ -50,7 +49,7 @@ export function imagesToBackUp(workloads: readonly WorkloadImages[], backupRegis
       const image = originalImage(workload, container);
       const ref = canonicalRef(image);
       if (!ref) unreadable.add(image);
-      else if (!isInBackupRegistry(backupRegistry, ref)) refs.add(ref);
+      else if (!isInBackupRegistry(target, ref)) refs.add(ref);
     }
   }
   return { sourceRefs: [...refs].sort(), unreadable: [...unreadable].sort() };

@@ -125,8 +125,8 @@ export async function observeImageBackup(
   const namespace = manifest.namespace ?? context.namespace;
   const backup = parseBackupRegistry(spec.backupRegistry);
   const workloads = await observeWorkloads(manifest.key, spec, context);
-  const { sourceRefs, unreadable } = imagesToBackUp(workloads, spec.backupRegistry);
-  const pairs = sourceRefs.map((ref) => backupCopyPair(spec.backupRegistry, ref));
+  const { sourceRefs, unreadable } = imagesToBackUp(workloads, spec);
+  const pairs = sourceRefs.map((ref) => backupCopyPair(spec, ref));
   const hosts = [backup.registry, ...pairs.map((p) => p.source.registry)];
   const { access, files } = await observeAccessForHosts(hosts, spec, context, namespace);
   const client = new RegistryClient({
@@ -144,7 +144,7 @@ export async function observeImageBackup(
   const outcomes = await compareCopies(client, pairs, { tolerateErrors: true });
   const images: ImageBackupStatus[] = outcomes.map((outcome) => ({
     sourceRef: outcome.pair.sourceRef,
-    backup: backupImageName(spec.backupRegistry, outcome.pair.sourceRef),
+    backup: backupImageName(spec, outcome.pair.sourceRef),
     state: outcome.state,
     ...('digest' in outcome ? { digest: outcome.digest } : {}),
     ...(outcome.state === 'failed' ? { message: outcome.message } : {}),

@@ -35,7 +35,7 @@ export function backupCopySetup(
     filesSecretName: nameWithHash(`${manifest.name}-backup-files`, contentHash(manifest.key, 6)),
     files: observed.files,
     registries: spec,
-    pairFor: (ref) => backupCopyPair(spec.backupRegistry, ref),
+    pairFor: (ref) => backupCopyPair(spec, ref),
   };
 }
 

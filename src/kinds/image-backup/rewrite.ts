@@ -60,9 +60,9 @@ function sortedJson(map: Record<string, string>): string {
   return JSON.stringify(Object.fromEntries(Object.entries(map).sort(([a], [b]) => (a < b ? -1 : 1))));
 }
 
-function safeRewrittenImage(backupRegistry: string, image: string): string | undefined {
+function safeRewrittenImage(record: RewriteRecord, image: string): string | undefined {
   try {
-    return rewrittenImage(backupRegistry, image);
+    return rewrittenImage(record, image);
   } catch {
     return undefined;
   }
@@ -112,7 +112,7 @@ function restoreOf(workload: WorkloadImages): WorkloadRewrite | undefined {
   if (!record) return undefined;
   const restored = workload.containers.flatMap((c) => {
     const original = workload.originals[c.name];
-    const ours = original && c.image === safeRewrittenImage(record.backupRegistry, original);
+    const ours = original && c.image === safeRewrittenImage(record, original);
     return ours ? [{ ...c, image: original }] : [];
   });
   return { object: refOf(workload), action: 'restore', patch: rewritePatch(workload, restored) };
@@ -129,9 +129,9 @@ function desiredRewrite(
   for (const c of workload.containers) {
     const original = originalImage(workload, c);
     const ref = canonicalRef(original);
-    if (!ref || isInBackupRegistry(record.backupRegistry, ref)) continue;
+    if (!ref || isInBackupRegistry(record, ref)) continue;
     // Ready: point at the copy. Rewritten before (under any backup registry): keep our value meanwhile.
-    const image = backedUp.has(ref) ? rewrittenImage(record.backupRegistry, original) : c.image;
+    const image = backedUp.has(ref) ? rewrittenImage(record, original) : c.image;
     if (image === original) continue;
     managed.push({ ...c, image });
     originals[c.name] = original;
@@ -159,6 +159,7 @@ function rewriteOf(
     sortedJson(originals) === sortedJson(workload.originals) &&
     workload.rewrittenBy?.manifest === record.manifest &&
     workload.rewrittenBy.backupRegistry === record.backupRegistry &&
+    (workload.rewrittenBy.naming ?? 'nested') === (record.naming ?? 'nested') &&
     workload.rewrittenBy.pullSecret === pullSecret &&
     (!pullSecret || workload.pullSecrets.includes(pullSecret));
   if (unchanged) return undefined;
@@ -170,7 +171,7 @@ function rewriteOf(
   return { object: refOf(workload), action: 'rewrite', patch };
 }
 
-type RewriteSpec = Pick<ImageBackupSpec, 'backupRegistry' | 'rewrite'>;
+type RewriteSpec = Pick<ImageBackupSpec, 'backupRegistry' | 'rewrite' | 'naming'>;
 
 /** What this manifest writes on the workloads it rewrites, and the sources whose copies are ready. */
 function rewriteInputs(
@@ -179,6 +180,7 @@ function rewriteInputs(
 ): { record: RewriteRecord; backedUp: Set<string> } {
   const backedUp = new Set(observed.images.filter((i) => i.state === 'upToDate').map((i) => i.sourceRef));
   const record: RewriteRecord = { manifest: observed.manifestKey, backupRegistry: spec.backupRegistry };
+  if (spec.naming === 'flat') record.naming = 'flat';
   if (observed.pullAuth) record.pullSecret = pullSecretName(observed.manifestKey);
   return { record, backedUp };
 }

@@ -4,6 +4,12 @@ import type { RegistrySettings } from '../image-sync/spec.js';
 export interface ImageBackupSpec {
   /** Where copies go, with an optional path: `registry.example.com/backup`, `10.96.0.11:5001`. */
   backupRegistry: string;
+  /**
+   * How copies are named: `nested` (default, image-clone-controller's `<backup>/index_docker_io/library/nginx`)
+   * or `flat` (`<backup>/index_docker_io_library_nginx`), for registries that hold one repository level under
+   * an organisation (Docker Hub, some quay.io setups).
+   */
+  naming?: 'nested' | 'flat';
   /** Namespaces whose workloads are backed up; absent means every namespace. */
   namespaces?: string[];
   /** Namespaces left alone, besides `kube-system` (unless listed in `namespaces`) and labelled ones. */

@@ -6,6 +6,7 @@
 import type { KubeObject } from '../../core/kube-object.js';
 import { DOMAIN, LABELS, MANAGER_NAME } from '../../core/labels.js';
 import type { ObjectType } from '../types.js';
+import type { BackupNaming } from './naming.js';
 
 export interface WorkloadType extends ObjectType {
   /** Where the pod spec is inside the object. */
@@ -35,8 +36,13 @@ export const ORIGINAL_IMAGES_ANNOTATION = `${DOMAIN}/original-images`;
  * `"pullSecret": "<Secret name>"` when the rewrite added that entry to the pod's imagePullSecrets.
  */
 export const REWRITTEN_BY_ANNOTATION = `${DOMAIN}/backup-rewrite`;
-/** A namespace with this label set to `disabled` is left alone (image-cloner's validate-backups label). */
+/** A namespace with this label set to `disabled` is left alone. */
 export const NAMESPACE_BACKUP_LABEL = `${DOMAIN}/backup`;
+/**
+ * image-cloner-controller's opt-out: its webhooks skipped namespaces labelled
+ * `validate-backups.image-cloner.io=disable`; such a namespace is left alone here too.
+ */
+export const IMAGE_CLONER_OPT_OUT_LABEL = 'validate-backups.image-cloner.io';
 export const DEFAULT_IGNORED_NAMESPACES = ['kube-system'] as const;
 
 export interface ContainerImage {
@@ -48,6 +54,8 @@ export interface ContainerImage {
 export interface RewriteRecord {
   manifest: string;
   backupRegistry: string;
+  /** How the copies are named (absent: nested, image-clone-controller's scheme). */
+  naming?: BackupNaming;
   /** The pull Secret (in the workload's namespace) the rewrite added to imagePullSecrets. */
   pullSecret?: string;
 }
@@ -138,6 +146,7 @@ function readRewrittenBy(object: KubeObject): RewriteRecord | undefined {
   const parsed = parseJson<Partial<RewriteRecord>>(object.metadata.annotations?.[REWRITTEN_BY_ANNOTATION]);
   if (typeof parsed?.manifest !== 'string' || typeof parsed.backupRegistry !== 'string') return undefined;
   const record: RewriteRecord = { manifest: parsed.manifest, backupRegistry: parsed.backupRegistry };
+  if (parsed.naming === 'flat') record.naming = 'flat';
   if (typeof parsed.pullSecret === 'string') record.pullSecret = parsed.pullSecret;
   return record;
 }
@@ -184,6 +193,7 @@ export function isNamespaceSelected(
   labels: Record<string, string> | undefined,
 ): boolean {
   if (labels?.[NAMESPACE_BACKUP_LABEL] === 'disabled') return false;
+  if (labels?.[IMAGE_CLONER_OPT_OUT_LABEL] === 'disable') return false;
   if ((selection.ignoreNamespaces ?? []).includes(namespace)) return false;
   if (selection.namespaces) return selection.namespaces.includes(namespace);
   return !(DEFAULT_IGNORED_NAMESPACES as readonly string[]).includes(namespace);

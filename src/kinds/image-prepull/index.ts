@@ -1,6 +1,7 @@
 import type { KindDefinition } from '../types.js';
 import { convertKubernetesImagePuller } from './kubernetes-image-puller.js';
 import { normalizePrepull } from './normalize.js';
+import { observeImagePrepull } from './observe.js';
 import { renderImagePrepull } from './render.js';
 import type { ImagePrepullSpec } from './types.js';
 
@@ -20,5 +21,6 @@ export const imagePrepullKind: KindDefinition<ImagePrepullSpec> = {
   ],
   check: (spec) => normalizePrepull(spec).problems,
   produces: [{ apiVersion: 'apps/v1', kind: 'DaemonSet' }],
+  observe: (manifest, context) => observeImagePrepull(manifest, context),
   render: (manifest, context) => renderImagePrepull(manifest, context),
 };

@@ -24,7 +24,14 @@ export interface NormalizedPrepull {
   imagePullSecrets: string[];
   imagePullPolicy: 'Always' | 'IfNotPresent' | 'Never';
   sleepImage?: string;
+  namespace?: string;
+  annotations?: Record<string, string>;
+  /** Milliseconds an unhealthy DaemonSet is left alone before its pods are re-created; undefined: never. */
+  recreateUnhealthyAfterMs?: number;
 }
+
+/** kubernetes-image-puller's CACHING_INTERVAL_HOURS default. */
+export const DEFAULT_RECREATE_UNHEALTHY_AFTER = '1h';
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -89,6 +96,31 @@ function tolerations(spec: ImagePrepullSpec, problems: SpecProblem[]): Record<st
   return raw.length > 0 ? raw : undefined;
 }
 
+function annotations(spec: ImagePrepullSpec, problems: SpecProblem[]): Record<string, string> | undefined {
+  const field = '/spec/daemonSetAnnotations';
+  const raw =
+    typeof spec.daemonSetAnnotations === 'string'
+      ? parseJsonSetting(spec.daemonSetAnnotations, field, 'DAEMONSET_ANNOTATIONS', problems)
+      : spec.daemonSetAnnotations;
+  if (raw === undefined) return undefined;
+  if (!isPlainObject(raw) || !Object.values(raw).every((v) => typeof v === 'string')) {
+    problems.push({
+      field,
+      message: 'DAEMONSET_ANNOTATIONS must be a JSON object of strings, e.g. {"team":"tools"}',
+    });
+    return undefined;
+  }
+  return Object.keys(raw).length > 0 ? (raw as Record<string, string>) : undefined;
+}
+
+/** `30m`, `2h` or `never` (schema-checked) as milliseconds. */
+export function recreateBoundMs(text: string | undefined): number | undefined {
+  const value = text ?? DEFAULT_RECREATE_UNHEALTHY_AFTER;
+  const match = /^([0-9]+)(m|h)$/.exec(value);
+  if (!match) return undefined;
+  return Number(match[1]) * (match[2] === 'h' ? 3_600_000 : 60_000);
+}
+
 const SECRET_NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 
 function pullSecrets(spec: ImagePrepullSpec, problems: SpecProblem[]): string[] {
@@ -136,5 +168,10 @@ export function normalizePrepull(spec: ImagePrepullSpec): {
   if (toleration) prepull.tolerations = toleration;
   if (spec.daemonSetName) prepull.daemonSetName = spec.daemonSetName;
   if (spec.sleepImage) prepull.sleepImage = spec.sleepImage;
+  if (spec.namespace) prepull.namespace = spec.namespace;
+  const daemonSetAnnotations = annotations(spec, problems);
+  if (daemonSetAnnotations) prepull.annotations = daemonSetAnnotations;
+  const bound = recreateBoundMs(spec.recreateUnhealthyAfter);
+  if (bound !== undefined) prepull.recreateUnhealthyAfterMs = bound;
   return { prepull, problems };
 }

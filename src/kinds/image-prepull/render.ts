@@ -4,6 +4,8 @@ import type { Manifest } from '../../manifests/types.js';
 import type { RenderContext } from '../types.js';
 import { COPY_SLEEP_CONTAINER } from './images.js';
 import { type NormalizedPrepull, normalizePrepull } from './normalize.js';
+import type { PrepullObserved } from './observe.js';
+import { decideRecreate } from './recreate.js';
 import type { ImagePrepullSpec } from './types.js';
 
 const KIP_VOLUME = 'kip';
@@ -65,10 +67,32 @@ function podSpec(prepull: NormalizedPrepull, sleepImage: string): Record<string,
   };
 }
 
+function observedTime(observed: unknown, field: 'now' | 'unreadySince'): string | undefined {
+  const value = (observed as PrepullObserved | undefined)?.[field];
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** Where the DaemonSet goes: NAMESPACE, else metadata.namespace, else the reconciler's namespace. */
+export function prepullNamespace(
+  spec: ImagePrepullSpec,
+  manifest: Manifest<ImagePrepullSpec>,
+  fallback: string,
+) {
+  return spec.namespace ?? manifest.namespace ?? fallback;
+}
+
+/** The live DaemonSet this manifest renders now (same name and namespace), if any. */
+export function liveDaemonSet(live: KubeObject[], name: string, namespace: string): KubeObject | undefined {
+  return live.find(
+    (o) =>
+      o.kind === 'DaemonSet' && o.metadata.name === name && (o.metadata.namespace ?? namespace) === namespace,
+  );
+}
+
 /**
- * One DaemonSet that keeps the listed images on every selected node. kubernetes-image-puller watched its
- * DaemonSet and recreated it every CACHING_INTERVAL_HOURS; here the engine repairs drift on each sync
- * interval (a deleted or edited DaemonSet is re-applied), so render only describes it.
+ * One DaemonSet that keeps the listed images on every selected node. The engine repairs drift on each sync
+ * (a deleted or edited DaemonSet is re-applied); a DaemonSet unhealthy for longer than
+ * recreateUnhealthyAfter has its pods re-created, as kubernetes-image-puller re-created it (recreate.ts).
  */
 export function renderImagePrepull(
   manifest: Manifest<ImagePrepullSpec>,
@@ -83,20 +107,34 @@ export function renderImagePrepull(
     });
   }
   const selector = prepullSelector(manifest.name);
+  const name = prepull.daemonSetName ?? manifest.name;
+  const namespace = prepullNamespace(manifest.spec, manifest, context.namespace);
+  const recreate = decideRecreate(
+    liveDaemonSet(context.live, name, namespace),
+    prepull.recreateUnhealthyAfterMs,
+    observedTime(context.observed, 'now'),
+    observedTime(context.observed, 'unreadySince'),
+  );
+  const annotations = { ...prepull.annotations };
+  const templateAnnotations = { ...prepull.annotations, ...recreate.template };
   return [
     {
       apiVersion: 'apps/v1',
       kind: 'DaemonSet',
       metadata: {
-        name: prepull.daemonSetName ?? manifest.name,
-        namespace: manifest.namespace ?? context.namespace,
+        name,
+        namespace,
         labels: selector,
+        ...(Object.keys(annotations).length ? { annotations } : {}),
       },
       spec: {
         selector: { matchLabels: selector },
         updateStrategy: { type: 'RollingUpdate' },
         template: {
-          metadata: { labels: selector },
+          metadata: {
+            labels: selector,
+            ...(Object.keys(templateAnnotations).length ? { annotations: templateAnnotations } : {}),
+          },
           spec: podSpec(prepull, prepull.sleepImage ?? context.settings.images.sleep),
         },
       },

@@ -24,4 +24,15 @@ export interface ImagePrepullSpec {
   imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never';
   /** KIP_IMAGE: image holding /bin/sleep and a shell to copy it; default Settings.images.sleep. */
   sleepImage?: string;
+  /** NAMESPACE: where the DaemonSet goes; default metadata.namespace, then the reconciler's. */
+  namespace?: string;
+  /** DAEMONSET_ANNOTATIONS: annotations of the DaemonSet and its pods (an object or its JSON string). */
+  daemonSetAnnotations?: Record<string, string> | string;
+  /**
+   * How long the DaemonSet may stay unhealthy before its pods are re-created (`30m`, `2h`; `never`), as the
+   * puller re-created its DaemonSet (CACHING_INTERVAL_HOURS). Default 1h.
+   */
+  recreateUnhealthyAfter?: string;
+  /** Set by the KubernetesImagePuller conversion: keys the puller does not read, reported and ignored. */
+  ignoredSettings?: string[];
 }

@@ -1,5 +1,6 @@
 import type { KindDefinition } from '../types.js';
 import { convertMirrorOperator } from './mirror-operator.js';
+import { observeRegistryMirror } from './observe.js';
 import { renderRegistryMirror } from './render.js';
 import { checkMirrorSpec } from './resolve.js';
 import type { RegistryMirrorSpec } from './types.js';
@@ -25,5 +26,6 @@ export const registryMirrorKind: KindDefinition<RegistryMirrorSpec> = {
     { apiVersion: 'apps/v1', kind: 'StatefulSet' },
     { apiVersion: 'apps/v1', kind: 'DaemonSet' },
   ],
+  observe: (manifest, context) => observeRegistryMirror(manifest, context),
   render: (manifest, context) => renderRegistryMirror(manifest, context),
 };

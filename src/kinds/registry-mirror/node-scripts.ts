@@ -13,7 +13,8 @@ import { containerdHostsToml } from './hosts-toml.js';
  *
  * Environment the scripts read (set by the DaemonSet, or by a test): MIRROR_ADDRESS (the mirror's address
  * as nodes reach it; a literal `$(...)` means Kubernetes could not expand the Service variable), CERTS_DIR
- * or HOSTS_FILE (where the host's file is mounted), TLS_DIR (the mirror's certificate, TLS only).
+ * or HOSTS_FILE (where the host's file is mounted), TLS_DIR (the mirror's certificate, TLS only), and in
+ * hosts mode with TLS DOCKER_CERTS_DIR and CERTS_DIR (where Docker's and containerd's certs.d are mounted).
  */
 
 const CHECK_ADDRESS = `case "\${MIRROR_ADDRESS:-}" in
@@ -111,13 +112,23 @@ export interface HostsFileScriptOptions {
   masqueradeHost: string;
   /** Text after `# BEGIN ` / `# END ` around our line, unique per mirror. */
   marker: string;
+  /**
+   * With TLS: the mirror's CA is copied as `<dir>/<masqueradeHost>/<caFileName>` into each of `caDirVars`,
+   * names of environment variables holding where the host's folders are mounted.
+   */
+  caFileName?: string;
+  caDirVars?: string[];
 }
 
 function hostsPrelude(options: HostsFileScriptOptions): string {
+  const caFiles = (options.caDirVars ?? []).map(
+    (v) => `$${v}/${options.masqueradeHost}/${options.caFileName}`,
+  );
   return `set -eu
 hosts="$HOSTS_FILE"
 begin='# BEGIN ${options.marker}'
 end='# END ${options.marker}'
+ca_files="${caFiles.join(' ')}"
 without_block() {
   awk -v b="$begin" -v e="$end" '$0 == b { skip = 1; next } $0 == e { skip = 0; next } !skip' "$hosts"
 }
@@ -125,15 +136,28 @@ cleanup() {
   rest=$(without_block)
   # Written in place: /etc/hosts is a bind mount, a rename would not reach the node's file.
   printf '%s\\n' "$rest" > "$hosts"
+  for f in $ca_files; do rm -f "$f"; rmdir "$(dirname "$f")" 2>/dev/null || true; done
   echo "removed ${options.masqueradeHost} from $hosts"
 }`;
 }
 
-/** mirror-operator's "hostess" mode: `<mirror address> <masquerade name>` in the node's /etc/hosts. */
+/** The mirror's CA (ca.crt, else its own tls.crt) into each folder where runtimes look for the name's CA. */
+const INSTALL_CA = `for f in $ca_files; do
+  mkdir -p "$(dirname "$f")"
+  if [ -f "$TLS_DIR/ca.crt" ]; then cp "$TLS_DIR/ca.crt" "$f.tmp"; else cp "$TLS_DIR/tls.crt" "$f.tmp"; fi
+  mv "$f.tmp" "$f"
+  echo "installed the mirror's CA as $f"
+done`;
+
+/**
+ * mirror-operator's "hostess" mode: `<mirror address> <masquerade name>` in the node's /etc/hosts and, with
+ * TLS, the mirror's CA where Docker and containerd look for that name's CA.
+ */
 export function hostsFileNodeScript(options: HostsFileScriptOptions): string {
   return `${hostsPrelude(options)}
 ${CHECK_ADDRESS}
 ${TRAP_TERM}
+${INSTALL_CA}
 rest=$(without_block)
 printf '%s\\n%s\\n%s %s\\n%s\\n' "$rest" "$begin" "$MIRROR_ADDRESS" '${options.masqueradeHost}' "$end" > "$hosts"
 echo "pointed ${options.masqueradeHost} at $MIRROR_ADDRESS in $hosts"

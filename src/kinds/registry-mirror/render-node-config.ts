@@ -13,7 +13,10 @@ import type { ResolvedMirror } from './resolve.js';
 import type { RegistryMirrorSpec } from './types.js';
 
 const HOST_CERTS_MOUNT = '/host/certs.d';
+const HOST_DOCKER_CERTS_MOUNT = '/host/docker-certs.d';
 const HOST_HOSTS_MOUNT = '/host/etc/hosts';
+/** Where Docker reads the CA of a registry host: `<dir>/<host>/*.crt` (mirror-operator wrote its tls.crt there). */
+export const DOCKER_CERTS_DIR = '/etc/docker/certs.d';
 
 export interface NodeConfigTarget {
   name: string;
@@ -64,17 +67,50 @@ function containerdScripts(target: NodeConfigTarget, mirror: ResolvedMirror): No
   };
 }
 
+/**
+ * mirror-operator's hostess mode: the masquerade name in /etc/hosts, and the mirror's certificate where the
+ * runtimes look for that name's CA: Docker's /etc/docker/certs.d/<name>/ and containerd's per-host folder
+ * <CONTAINERD_CONFIG_PATH>/<name>/ (containerd reads `*.crt` there as CAs when the folder has no hosts.toml).
+ */
 function hostsScripts(target: NodeConfigTarget, mirror: ResolvedMirror): NodeScripts {
   const options = {
     masqueradeHost: mirror.masqueradeHost,
     marker: `image-gitops RegistryMirror ${target.namespace}/${target.name}`,
+    ...(mirror.tlsSecret
+      ? {
+          caFileName: `image-gitops-${target.namespace}-${target.name}.crt`,
+          caDirVars: ['DOCKER_CERTS_DIR', 'CERTS_DIR'],
+        }
+      : {}),
   };
+  const env: Record<string, unknown>[] = [{ name: 'HOSTS_FILE', value: HOST_HOSTS_MOUNT }];
+  const volumes: Record<string, unknown>[] = [
+    { name: 'etc-hosts', hostPath: { path: '/etc/hosts', type: 'File' } },
+  ];
+  const mounts: Record<string, unknown>[] = [{ name: 'etc-hosts', mountPath: HOST_HOSTS_MOUNT }];
+  if (mirror.tlsSecret) {
+    env.push(
+      { name: 'TLS_DIR', value: TLS_DIR },
+      { name: 'DOCKER_CERTS_DIR', value: HOST_DOCKER_CERTS_MOUNT },
+      { name: 'CERTS_DIR', value: HOST_CERTS_MOUNT },
+    );
+    volumes.push(
+      { name: 'tls', secret: { secretName: mirror.tlsSecret } },
+      { name: 'docker-certs-d', hostPath: { path: DOCKER_CERTS_DIR, type: 'DirectoryOrCreate' } },
+      { name: 'certs-d', hostPath: { path: mirror.certsDir, type: 'DirectoryOrCreate' } },
+    );
+    mounts.push(
+      { name: 'tls', mountPath: TLS_DIR, readOnly: true },
+      { name: 'docker-certs-d', mountPath: HOST_DOCKER_CERTS_MOUNT },
+      { name: 'certs-d', mountPath: HOST_CERTS_MOUNT },
+    );
+  }
   return {
     main: hostsFileNodeScript(options),
     cleanup: hostsFileCleanupScript(options),
-    env: [{ name: 'HOSTS_FILE', value: HOST_HOSTS_MOUNT }],
-    volumes: [{ name: 'etc-hosts', hostPath: { path: '/etc/hosts', type: 'File' } }],
-    mounts: [{ name: 'etc-hosts', mountPath: HOST_HOSTS_MOUNT }],
+    env,
+    volumes,
+    mounts,
   };
 }
 
@@ -98,18 +134,18 @@ export function renderNodeConfigDaemonSet(
     metadata: {
       name: mirrorNames(target.name).daemonSet,
       namespace: target.namespace,
-      labels: { ...spec.labels, ...mirrorLabels(target.name, 'node-config') },
+      labels: { ...mirror.labels, ...mirrorLabels(target.name, 'node-config') },
     },
     spec: {
       selector: { matchLabels: mirrorSelector(target.name, 'node-config') },
       updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1 } },
       template: {
         metadata: {
-          labels: { ...spec.podLabels, ...mirrorLabels(target.name, 'node-config') },
+          labels: { ...mirror.podLabels, ...mirrorLabels(target.name, 'node-config') },
           annotations: { [CONFIG_HASH_ANNOTATION]: contentHash({ scripts, env }) },
         },
         spec: {
-          ...commonPodFields(spec),
+          ...commonPodFields(spec, mirror),
           ...(mirror.nodeSelector ? { nodeSelector: mirror.nodeSelector } : {}),
           ...(mirror.nodeTolerations ? { tolerations: mirror.nodeTolerations } : {}),
           // Service links give the mirror's ClusterIP as an environment variable.

@@ -7,6 +7,11 @@ import type { ResolvedMirror } from './resolve.js';
 import type { RegistryMirrorSpec } from './types.js';
 
 export const CONFIG_HASH_ANNOTATION = `${DOMAIN}/config-hash`;
+/**
+ * A slow, salted hash of the upstream credentials the registry reads (never the values): a password changed
+ * inside the same Secret changes it, so the registry pods roll and read the new one.
+ */
+export const CREDENTIALS_HASH_ANNOTATION = `${DOMAIN}/credentials-hash`;
 const UPSTREAM_CA_DIR = '/etc/registry/upstream-ca';
 
 export interface MirrorTarget {
@@ -93,10 +98,10 @@ function registryVolumes(target: MirrorTarget, mirror: ResolvedMirror) {
 }
 
 /** Pod fields the registry and the node-config pods share. */
-export function commonPodFields(spec: RegistryMirrorSpec): Record<string, unknown> {
+export function commonPodFields(spec: RegistryMirrorSpec, mirror: ResolvedMirror): Record<string, unknown> {
   return {
-    ...(spec.imagePullSecrets?.length
-      ? { imagePullSecrets: spec.imagePullSecrets.map((name) => ({ name })) }
+    ...(mirror.imagePullSecrets.length
+      ? { imagePullSecrets: mirror.imagePullSecrets.map((name) => ({ name })) }
       : {}),
     ...(spec.priorityClassName ? { priorityClassName: spec.priorityClassName } : {}),
   };
@@ -107,6 +112,7 @@ export function renderStatefulSet(
   spec: RegistryMirrorSpec,
   mirror: ResolvedMirror,
   configYaml: string,
+  credentialsHash?: string,
 ): KubeObject {
   const names = mirrorNames(target.name);
   const { volumes, mounts } = registryVolumes(target, mirror);
@@ -123,7 +129,7 @@ export function renderStatefulSet(
     metadata: {
       name: names.statefulSet,
       namespace: target.namespace,
-      labels: { ...spec.labels, ...mirrorLabels(target.name, 'registry') },
+      labels: { ...mirror.labels, ...mirrorLabels(target.name, 'registry') },
     },
     spec: {
       replicas: mirror.replicas,
@@ -133,12 +139,19 @@ export function renderStatefulSet(
       updateStrategy: { type: 'RollingUpdate' },
       template: {
         metadata: {
-          labels: { ...spec.podLabels, ...mirrorLabels(target.name, 'registry') },
-          // A new config (or TLS/credential reference) changes the template, so the pods roll.
-          annotations: { [CONFIG_HASH_ANNOTATION]: contentHash({ configYaml, env, volumes }) },
+          labels: { ...mirror.podLabels, ...mirrorLabels(target.name, 'registry') },
+          // A new config (or TLS/credential reference) changes the template, so the pods roll; so does a
+          // new password in the same Secret (its hash, read by observe.ts).
+          annotations: {
+            [CONFIG_HASH_ANNOTATION]: contentHash({ configYaml, env, volumes }),
+            ...(credentialsHash ? { [CREDENTIALS_HASH_ANNOTATION]: credentialsHash } : {}),
+          },
         },
         spec: {
-          ...commonPodFields(spec),
+          ...commonPodFields(spec, mirror),
+          // docker-registry takes every REGISTRY_* variable as configuration, and the Service links of a
+          // Service named registry-mirror-<name> are such variables: none here.
+          enableServiceLinks: false,
           // The registry needs no root; fsGroup makes the claimed volume writable for this user.
           securityContext: {
             runAsNonRoot: true,
@@ -150,7 +163,7 @@ export function renderStatefulSet(
           },
           ...(spec.nodeSelector ? { nodeSelector: spec.nodeSelector } : {}),
           ...(spec.affinity ? { affinity: spec.affinity } : {}),
-          ...(spec.tolerations ? { tolerations: spec.tolerations } : {}),
+          ...(mirror.tolerations ? { tolerations: mirror.tolerations } : {}),
           terminationGracePeriodSeconds: 30,
           containers: [
             {

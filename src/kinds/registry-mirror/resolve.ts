@@ -1,3 +1,4 @@
+import type { MirrorOperatorSettings } from '../../config/mirror-operator-settings.js';
 import type { ResourceSpec } from '../../config/settings.js';
 import type { NodeConfigMode, RegistryMirrorSpec } from './types.js';
 import { defaultMasqueradeUrl, parseUpstream, type Upstream } from './upstream.js';
@@ -25,7 +26,24 @@ export interface ResolvedMirror {
   certsDir: string;
   mirrorAddress?: string;
   nodeSelector?: Record<string, string>;
+  /** The registry pods' tolerations: the manifest's, else the operator's SS_DS_TOLERATIONS. */
+  tolerations?: Record<string, unknown>[];
+  /** The node pods' tolerations: those of the registry pods (as mirror-operator gave both) plus nodes.tolerations. */
   nodeTolerations?: Record<string, unknown>[];
+  /** Labels of the StatefulSet and DaemonSet, and of their pods: the operator's, then the manifest's. */
+  labels: Record<string, string>;
+  podLabels: Record<string, string>;
+  imagePullSecrets: string[];
+}
+
+/** What resolve takes besides the spec: the operator's settings, never the repo's. */
+export interface MirrorDefaults {
+  /** containerd's config_path on the nodes (CONTAINERD_CONFIG_PATH). */
+  certsDir?: string;
+  /** mirror-operator's operator-wide settings (config/mirror-operator-settings.ts). */
+  operator?: MirrorOperatorSettings;
+  /** The addressing when neither the manifest nor ADDRESSING_SCHEME gives one. */
+  nodeConfig?: NodeConfigMode;
 }
 
 /** Problems a JSON schema cannot express, with the field they are about. */
@@ -81,12 +99,29 @@ function credentials(spec: RegistryMirrorSpec): ResolvedMirror['credentials'] {
   };
 }
 
-/** Fills in defaults; throws only on an upstream that checkMirrorSpec already reports. */
-export function resolveMirror(spec: RegistryMirrorSpec, certsDir = DEFAULT_CERTS_DIR): ResolvedMirror {
+function uniqueTolerations(lists: Array<Record<string, unknown>[] | undefined>): Record<string, unknown>[] {
+  const seen = new Set<string>();
+  return lists
+    .flatMap((l) => l ?? [])
+    .filter((t) => {
+      const key = JSON.stringify(t);
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
+}
+
+/**
+ * Fills in defaults: the manifest's fields first, then the operator's settings (mirror-operator's
+ * environment), then ours. Throws only on an upstream that checkMirrorSpec already reports.
+ */
+export function resolveMirror(spec: RegistryMirrorSpec, defaults: MirrorDefaults = {}): ResolvedMirror {
   const upstream = parseUpstream(spec.upstreamUrl);
   if (!upstream) throw new Error(checkMirrorSpec(spec)[0]?.message ?? 'invalid upstreamUrl');
-  const nodeConfig = spec.nodeConfig ?? 'containerd';
-  const tlsSecret = spec.tls?.secretName;
+  const operator = defaults.operator ?? {};
+  const certsDir = defaults.certsDir ?? DEFAULT_CERTS_DIR;
+  const nodeConfig = spec.nodeConfig ?? operator.nodeConfig ?? defaults.nodeConfig ?? 'containerd';
+  const tlsSecret = spec.tls?.secretName ?? operator.tlsSecretName;
   const resolved: ResolvedMirror = {
     upstream,
     masqueradeHost: spec.masqueradeUrl ?? defaultMasqueradeUrl(spec.upstreamUrl),
@@ -98,14 +133,21 @@ export function resolveMirror(spec: RegistryMirrorSpec, certsDir = DEFAULT_CERTS
     nodeConfig,
     // containerd's config_path on the nodes: an operator setting (CONTAINERD_CONFIG_PATH), never the repo's.
     certsDir,
+    labels: { ...operator.labels, ...spec.labels },
+    podLabels: { ...operator.podLabels, ...spec.podLabels },
+    imagePullSecrets: spec.imagePullSecrets ?? operator.imagePullSecrets ?? [],
   };
   const creds = credentials(spec);
   if (creds) resolved.credentials = creds;
-  if (spec.upstreamCaConfigMap) resolved.upstreamCaConfigMap = spec.upstreamCaConfigMap;
+  const ca = spec.upstreamCaConfigMap ?? operator.upstreamCaConfigMap;
+  if (ca) resolved.upstreamCaConfigMap = ca;
   if (spec.service?.clusterIP) resolved.clusterIP = spec.service.clusterIP;
   if (tlsSecret) resolved.tlsSecret = tlsSecret;
   if (spec.nodes?.mirrorAddress) resolved.mirrorAddress = spec.nodes.mirrorAddress;
   if (spec.nodes?.nodeSelector) resolved.nodeSelector = spec.nodes.nodeSelector;
-  if (spec.nodes?.tolerations) resolved.nodeTolerations = spec.nodes.tolerations;
+  const tolerations = spec.tolerations ?? operator.tolerations;
+  if (tolerations) resolved.tolerations = tolerations;
+  const nodeTolerations = uniqueTolerations([tolerations, spec.nodes?.tolerations]);
+  if (nodeTolerations.length) resolved.nodeTolerations = nodeTolerations;
   return resolved;
 }

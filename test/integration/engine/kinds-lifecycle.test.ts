@@ -62,7 +62,22 @@ describe('each cluster-side kind through the engine: accepted, drift repaired, p
   it('RegistryMirror (mirror-operator format): StatefulSet, Services, config and node DaemonSet', async () => {
     const mirror =
       'apiVersion: k8s.osp.tech/v1\nkind: RegistryMirror\nmetadata:\n  name: hub\nspec:\n  upstreamUrl: hub.docker.io\n';
-    h = await startEngine({ ...keeper, 'mirror.yaml': mirror }, { MAX_PRUNE_SHARE: '0.9' });
+    // As mirror-operator required it: the certificate its hostess mode serves, named by the operator.
+    h = await startEngine(
+      { ...keeper, 'mirror.yaml': mirror },
+      { MAX_PRUNE_SHARE: '0.9', DOCKER_CERTIFICATE_SECRET: 'mirror-tls' },
+    );
+    await h.cp.kubeApi.apply({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: {
+        name: 'mirror-tls',
+        namespace: h.namespace,
+        labels: { 'image-gitops.io/usable-by-manifests': 'true' },
+      },
+      type: 'kubernetes.io/tls',
+      stringData: { 'tls.crt': 'cert', 'tls.key': 'key' },
+    });
     const objects = await lifecycle(h, 'RegistryMirror/hub', 'mirror.yaml', {
       apiVersion: 'apps/v1',
       kind: 'DaemonSet',

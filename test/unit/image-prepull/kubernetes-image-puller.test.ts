@@ -64,6 +64,7 @@ describe("kubernetes-image-puller's configuration", () => {
       tolerations: '[{"operator":"Exists"}]',
       imagePullSecrets: 's1;s2',
       sleepImage: 'quay.io/eclipse/kubernetes-image-puller:next',
+      recreateUnhealthyAfter: '1h',
       imagePullPolicy: 'Always',
     });
     assert.deepEqual(imagePrepullKind.check?.(spec), []);

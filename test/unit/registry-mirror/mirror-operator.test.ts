@@ -45,7 +45,7 @@ describe("mirror-operator's RegistryMirror (k8s.osp.tech/v1)", () => {
     assert.equal(validate.errors?.[0]?.params && 'additionalProperty' in validate.errors[0].params, true);
   });
 
-  it('converts to the /etc/hosts masquerade with two replicas, keeping credentials and the claim template', () => {
+  it('converts with two replicas, keeping credentials and the claim template (addressing: see render)', () => {
     const spec = convertMirrorOperator({
       apiVersion: 'k8s.osp.tech/v1',
       kind: 'RegistryMirror',
@@ -59,7 +59,6 @@ describe("mirror-operator's RegistryMirror (k8s.osp.tech/v1)", () => {
     });
     assert.deepEqual(spec, {
       upstreamUrl: 'hub.docker.io',
-      nodeConfig: 'hosts',
       replicas: 2,
       credentialsSecret: 'internal-mirror',
       volumeClaimTemplate: { spec: { resources: { requests: { storage: '20Gi' } } } },
@@ -89,7 +88,8 @@ describe("mirror-operator's RegistryMirror (k8s.osp.tech/v1)", () => {
         },
         {
           namespace: 'default',
-          settings: DEFAULT_SETTINGS,
+          // mirror-operator required DOCKER_CERTIFICATE_SECRET: so does its hostess mode here.
+          settings: { ...DEFAULT_SETTINGS, registryMirror: { tlsSecretName: 'mirror-tls' } },
           commit: { sha: 'b'.repeat(40), author: 't', date: '2026-01-01T00:00:00Z', message: 'm' },
           live: [],
           observed: undefined,

@@ -42,6 +42,12 @@ function find(objects: KubeObject[], kind: string, name: string): KubeObject & L
 }
 
 describe('RegistryMirror render', () => {
+  it('gives the registry pod no Service-link variables: docker-registry reads every REGISTRY_* variable as its configuration', () => {
+    const statefulSet = find(render({ upstreamUrl: 'docker.io' }), 'StatefulSet', 'registry-mirror-hub');
+    // The mirror's own Service (registry-mirror-hub) would otherwise inject REGISTRY_MIRROR_HUB_* variables.
+    assert.equal(statefulSet.spec.template.spec.enableServiceLinks, false);
+  });
+
   it('names objects as mirror-operator did and labels them all mirror=<name>', () => {
     const objects = render({ upstreamUrl: 'docker.io' });
     assert.deepEqual(
@@ -223,12 +229,12 @@ describe('RegistryMirror render', () => {
 
   it("masquerades mirror-<upstream> in /etc/hosts in mirror-operator's hosts mode", () => {
     const ds = find(
-      render({ upstreamUrl: 'hub.docker.io', nodeConfig: 'hosts' }),
+      render({ upstreamUrl: 'hub.docker.io', nodeConfig: 'hosts', tls: { secretName: 'hub-tls' } }),
       'DaemonSet',
       'registry-mirror-hub-utils',
     );
     const pod = ds.spec.template.spec;
-    assert.deepEqual(pod.volumes, [{ name: 'etc-hosts', hostPath: { path: '/etc/hosts', type: 'File' } }]);
+    assert.deepEqual(pod.volumes[0], { name: 'etc-hosts', hostPath: { path: '/etc/hosts', type: 'File' } });
     assert.match(pod.containers[0].command[2], /'mirror-hub\.docker\.io'/);
     assert.match(pod.containers[0].command[2], /# BEGIN image-gitops RegistryMirror mirrors\/hub/);
   });

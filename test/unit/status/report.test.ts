@@ -32,7 +32,13 @@ function ds(name: string, status?: unknown): KubeObject {
   };
 }
 
-const READY = { observedGeneration: 1, desiredNumberScheduled: 1, numberReady: 1, updatedNumberScheduled: 1 };
+const READY = {
+  observedGeneration: 1,
+  desiredNumberScheduled: 1,
+  numberReady: 1,
+  numberAvailable: 1,
+  updatedNumberScheduled: 1,
+};
 
 function result(
   action: PlanAction,

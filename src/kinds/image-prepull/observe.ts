@@ -1,0 +1,55 @@
+import type { Manifest } from '../../manifests/types.js';
+import { assessHealth } from '../../status/health.js';
+import type { ObserveContext } from '../types.js';
+import { normalizePrepull } from './normalize.js';
+import { decideRecreate, unreadySince } from './recreate.js';
+import { liveDaemonSet, prepullNamespace, prepullSelector } from './render.js';
+import type { ImagePrepullSpec } from './types.js';
+
+export interface PrepullObserved {
+  /** The clock, read here so that render stays pure. */
+  now: string;
+  /** Since when the earliest of the DaemonSet's pods has not been ready, if one is not. */
+  unreadySince?: string;
+  /** For the manifest's status: settings ignored, pods not ready and their re-creation. */
+  message?: string;
+}
+
+/**
+ * Reads the clock and, only when the live DaemonSet is not Healthy, its pods (one LIST by its labels): how
+ * long they have not been ready decides a re-creation (recreate.ts).
+ */
+export async function observeImagePrepull(
+  manifest: Manifest<ImagePrepullSpec>,
+  context: ObserveContext,
+): Promise<PrepullObserved> {
+  const now = new Date().toISOString();
+  const notes: string[] = [];
+  const ignored = manifest.spec.ignoredSettings ?? [];
+  if (ignored.length > 0)
+    notes.push(`ignored (kubernetes-image-puller does not read them either): ${ignored.join(', ')}`);
+  const { prepull } = normalizePrepull(manifest.spec);
+  const namespace = prepullNamespace(manifest.spec, manifest, context.namespace);
+  const live = liveDaemonSet(context.live, prepull.daemonSetName ?? manifest.name, namespace);
+  const observed: PrepullObserved = { now };
+  // Pods are listed only for a DaemonSet that is not Healthy: a healthy one costs no request.
+  const unhealthy = live && !['Healthy', 'Suspended'].includes(assessHealth(live).health);
+  if (live && unhealthy && prepull.recreateUnhealthyAfterMs !== undefined) {
+    const selector = Object.entries(prepullSelector(manifest.name))
+      .map(([k, v]) => `${k}=${v}`)
+      .join(',');
+    const pods = await context.listObjects({ apiVersion: 'v1', kind: 'Pod' }, namespace, selector);
+    const since = unreadySince(pods);
+    if (since) {
+      observed.unreadySince = since;
+      const decision = decideRecreate(live, prepull.recreateUnhealthyAfterMs, now, since);
+      notes.push(
+        decision.recreatedAt
+          ? `a pod not ready since ${since}: re-creating the DaemonSet's pods`
+          : `a pod not ready since ${since}`,
+      );
+    }
+  }
+  if (notes.length > 0) observed.message = notes.join('; ');
+  return observed;
+}
