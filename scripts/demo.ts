@@ -31,7 +31,7 @@ function demoRepo(upstream: string, mirror: string): Record<string, string> {
   const root = packageRoot();
   const files: Record<string, string> = {};
   for (const [path, text] of Object.entries(readFolder(join(root, 'scripts', 'demo-repo')))) {
-    files[path] = text.replaceAll('${UPSTREAM}', upstream).replaceAll('${MIRROR}', mirror);
+    files[path] = text.replaceAll('<upstream>', upstream).replaceAll('<mirror>', mirror);
   }
   for (const name of ['Dockerfile', 'greeting.txt']) {
     files[`image-build/app/${name}`] = readFileSync(

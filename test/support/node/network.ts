@@ -4,7 +4,6 @@
 // default route and the host drops anything it would forward from it, so no packet from a pod leaves this
 // machine; its iptables (kube-proxy's, kubelet's) vanish with it.
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 
 export interface NodeNetwork {
   /** `/var/run/netns/<name>`, for `nsenter --net=`. */
