@@ -223,34 +223,29 @@ export class RegistryClient {
       ...(truncated ? { truncated } : {}),
     });
     for (let pages = 0; page; pages++) {
-      const stop = (reason: Truncation['reason']) =>
-        result({ reason, pages, tags: tags.size, ...(size ? { pageSize: size } : {}) });
-      if (paging?.maxPages !== undefined && pages >= paging.maxPages) return stop('awsPages');
+      /** Truncated after `read` pages. */
+      const stop = (reason: Truncation['reason'], read: number) =>
+        result({ reason, pages: read, tags: tags.size, ...(size ? { pageSize: size } : {}) });
+      if (paging?.maxPages !== undefined && pages >= paging.maxPages) return stop('awsPages', pages);
       const path: string = `${page.pathname}${page.search}`;
       if (seen.has(path))
         throw new RegistryError(`${image.registry}/${image.repository}: endless tag pagination`);
       seen.add(path);
-      if (!this.policy.tagPages.take()) return stop('syncPages');
+      if (!this.policy.tagPages.take()) return stop('syncPages', pages);
       const res = await this.send(image, 'GET', path, { Accept: 'application/json' });
       if (res.status === 404) return pages === 0 ? undefined : result();
       this.expectOk(res, what, image.registry);
       const parsed = this.answer('tagList', res, what);
       for (const tag of parsed.tags ?? []) {
         if (!isValidTag(tag)) skipped.push(tag);
-        else if (tags.size < maxTags) tags.add(tag);
-        else return stop('maxTags');
+        else if (tags.size < maxTags || tags.has(tag)) tags.add(tag);
+        else return stop('maxTags', pages + 1);
       }
       page = nextPageUrl(res.headers.link, page);
       // The next page stays on this registry: a Link to another origin is not followed.
       if (page && page.host !== origin.host && normaliseRegistryHost(page.host) !== registry)
         throw new RegistryError(`${what}: the next page is on another host (${page.host}): refused`);
-      if (page && tags.size >= maxTags)
-        return result({
-          reason: 'maxTags',
-          pages: pages + 1,
-          tags: tags.size,
-          ...(size ? { pageSize: size } : {}),
-        });
+      if (page && tags.size >= maxTags) return stop('maxTags', pages + 1);
     }
     return result();
   }
