@@ -47,7 +47,18 @@ const manifest = {
         },
       },
     },
+    config: {
+      type: 'object',
+      required: ['digest'],
+      properties: { digest: { type: 'string', pattern: DIGEST_PATTERN } },
+    },
   },
+};
+
+/** An image's config blob, for what is read of it: when it was made. */
+const imageConfig = {
+  type: 'object',
+  properties: { created: { type: 'string', maxLength: 64 } },
 };
 
 const token = {
@@ -72,6 +83,10 @@ export interface ManifestAnswer {
     mediaType?: string;
     platform?: { os?: string; architecture?: string; variant?: string };
   }>;
+  config?: { digest: string };
+}
+export interface ImageConfigAnswer {
+  created?: string;
 }
 export interface TokenAnswer {
   token?: string;
@@ -84,18 +99,21 @@ const validators = {
   tagList: ajv.compile(tagList),
   manifest: ajv.compile(manifest),
   token: ajv.compile(token),
+  imageConfig: ajv.compile(imageConfig),
 } satisfies Record<string, ValidateFunction>;
 
 interface Answers {
   tagList: TagListAnswer;
   manifest: ManifestAnswer;
   token: TokenAnswer;
+  imageConfig: ImageConfigAnswer;
 }
 
 const NAMES: Record<keyof Answers, string> = {
   tagList: 'tag list',
   manifest: 'manifest',
   token: 'token response',
+  imageConfig: 'image config',
 };
 
 function describe(errors: ErrorObject[] | null | undefined): string {

@@ -21,7 +21,7 @@
  */
 import { createHash } from 'node:crypto';
 import { ImageGitopsError } from '../core/errors.js';
-import { isDigest, parseAnswer } from './answers.js';
+import { isDigest, type ManifestAnswer, parseAnswer } from './answers.js';
 import type { RegistryCredential } from './credentials.js';
 import { type HttpResponse, httpRequest, isTlsHandshakeFailure } from './http.js';
 import { DEFAULT_REGISTRY_LIMITS, type RegistryPolicy, registryPolicy, sleep } from './limits.js';
@@ -307,6 +307,37 @@ export class RegistryClient {
     const body = this.answer('manifest', res, what);
     const mediaType = headerText(res.headers['content-type'])?.split(';')[0] ?? body.mediaType ?? '';
     return { digest, mediaType, body };
+  }
+
+  /**
+   * When the image of a manifest digest was made: its config's `created` (of the platform given, else
+   * linux/amd64, else the first, for an index). Undefined when the image says nothing or is not found.
+   * Costs a manifest GET or two and a blob GET: callers keep the answer (a digest never changes).
+   */
+  async imageCreated(
+    image: Pick<ImageReference, 'registry' | 'repository'>,
+    digest: string,
+    platform?: Platform,
+  ): Promise<string | undefined> {
+    let manifest = await this.getManifest(image, digest);
+    // Checked by schema in getManifest.
+    const children = (manifest?.body as ManifestAnswer | undefined)?.manifests;
+    if (children?.length) {
+      const wanted = platform ?? { os: 'linux', architecture: 'amd64' };
+      const child =
+        children.find(
+          (m) => m.platform?.os === wanted.os && m.platform?.architecture === wanted.architecture,
+        ) ?? children[0]!;
+      manifest = await this.getManifest(image, child.digest);
+    }
+    const config = (manifest?.body as ManifestAnswer | undefined)?.config?.digest;
+    if (!config) return undefined;
+    const what = `GET ${image.registry}/${image.repository}@${config}`;
+    const res = await this.send(image, 'GET', `/v2/${image.repository}/blobs/${config}`, {});
+    if (res.status === 404) return undefined;
+    this.expectOk(res, what, image.registry);
+    const created = this.answer('imageConfig', res, what).created;
+    return created !== undefined && !Number.isNaN(Date.parse(created)) ? created : undefined;
   }
 
   /**

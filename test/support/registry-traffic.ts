@@ -1,6 +1,7 @@
 // What a test registry was asked, from its access log (docker-registry writes one combined-log line per
 // request to stdout, whatever its log level), and cheap ways to give a repository many tags: PUT an existing
 // manifest under more tags through the registry HTTP API (its blobs are already there).
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
@@ -75,21 +76,21 @@ export async function addTags(
       const body = options.distinct
         ? JSON.stringify({ ...JSON.parse(got.body), annotations: { 'test.tag': tag } })
         : got.body;
-      const res = await putManifest(registry, repo, tag, mediaType, body);
+      const res = await send(registry, 'PUT', `/v2/${repo}/manifests/${tag}`, mediaType, body);
       if (res !== 201) throw new Error(`PUT ${repo}:${tag} answered ${res}`);
     }
   };
   await Promise.all(Array.from({ length: options.concurrency ?? 8 }, put));
 }
 
-function putManifest(
+function send(
   registry: TestRegistry,
-  repo: string,
-  reference: string,
+  method: string,
+  path: string,
   mediaType: string,
-  body: string,
+  body: string | Buffer,
 ): Promise<number> {
-  const target = new URL(`/v2/${repo}/manifests/${reference}`, registry.url);
+  const target = new URL(path, registry.url);
   const headers: Record<string, string> = { 'Content-Type': mediaType };
   if (registry.auth) {
     const basic = Buffer.from(`${registry.auth.username}:${registry.auth.password}`).toString('base64');
@@ -101,8 +102,8 @@ function putManifest(
       res.on('end', () => resolve(res.statusCode ?? 0));
     };
     const req = registry.caFile
-      ? https.request(target, { method: 'PUT', headers, ca: readFileSync(registry.caFile) }, onResponse)
-      : http.request(target, { method: 'PUT', headers }, onResponse);
+      ? https.request(target, { method, headers, ca: readFileSync(registry.caFile) }, onResponse)
+      : http.request(target, { method, headers }, onResponse);
     req.on('error', reject);
     req.end(body);
   });
@@ -118,4 +119,46 @@ export async function deleteTagged(registry: TestRegistry, repo: string, tag: st
     throw new Error(`HEAD ${repo}:${tag} answered ${head.status}`);
   const res = await registryRequest(registry, 'DELETE', `/v2/${repo}/manifests/${digest}`);
   if (res.status !== 202) throw new Error(`DELETE ${repo}@${digest} answered ${res.status}`);
+}
+
+/**
+ * Pushes `repo:tag` as the single-platform image `repo:from` with its config's `created` (and history)
+ * changed to `created`: a new config blob (monolithic upload), the same layers, a new manifest.
+ */
+export async function pushCreatedAt(
+  registry: TestRegistry,
+  repo: string,
+  from: string,
+  tag: string,
+  created: string,
+): Promise<string> {
+  const got = await registryRequest(registry, 'GET', `/v2/${repo}/manifests/${from}`, {
+    Accept: MANIFEST_ACCEPT,
+  });
+  const manifest = JSON.parse(got.body) as { config: { digest: string; size: number } };
+  const blob = await registryRequest(registry, 'GET', `/v2/${repo}/blobs/${manifest.config.digest}`);
+  const config = { ...(JSON.parse(blob.body) as Record<string, unknown>), created, history: [{ created }] };
+  const body = Buffer.from(JSON.stringify(config));
+  const digest = `sha256:${createHash('sha256').update(body).digest('hex')}`;
+  const started = await registryRequest(registry, 'POST', `/v2/${repo}/blobs/uploads/`);
+  const location = new URL(String(started.headers.location), registry.url);
+  location.searchParams.set('digest', digest);
+  const put = await send(
+    registry,
+    'PUT',
+    `${location.pathname}${location.search}`,
+    'application/octet-stream',
+    body,
+  );
+  if (put !== 201) throw new Error(`PUT blob ${digest} answered ${put}`);
+  const next = JSON.stringify({ ...manifest, config: { ...manifest.config, digest, size: body.length } });
+  const status = await send(
+    registry,
+    'PUT',
+    `/v2/${repo}/manifests/${tag}`,
+    String(got.headers['content-type']),
+    next,
+  );
+  if (status !== 201) throw new Error(`PUT ${repo}:${tag} answered ${status}`);
+  return `sha256:${createHash('sha256').update(next).digest('hex')}`;
 }

@@ -25,6 +25,8 @@ export interface CompareOptions {
   tolerateErrors?: boolean;
   /** What was seen of a pair last time, and whether its tag is declared immutable. */
   known?: (pair: CopyPair) => LastSeen & { immutable?: boolean };
+  /** Source digests already asked this sync, by source reference (not with `platform`). */
+  sourceDigests?: ReadonlyMap<string, string>;
 }
 
 const CONCURRENCY = 8;
@@ -61,7 +63,8 @@ export async function compareCopies(
     const reference = pair.source.digest ?? pair.source.tag ?? 'latest';
     const digest = options.platform
       ? await client.platformDigest(pair.source, reference, options.platform)
-      : await client.manifestDigest(pair.source, reference, known.source);
+      : (options.sourceDigests?.get(pair.sourceRef) ??
+        (await client.manifestDigest(pair.source, reference, known.source)));
     if (!digest) return { pair, state: 'missing' };
     // A tag absent from a truncated list may be past its end: asked.
     const destinationDigest =

@@ -20,6 +20,8 @@ export interface SyncMemory {
   scope: string;
   /** By source tag: the digest both sides had, or [source, destination] ("" when that side had none). */
   tags: Record<string, string | [string, string]>;
+  /** `newest: {by: created}`: each source digest's image `created` ("" if it has none), read once for good. */
+  created?: Record<string, string>;
 }
 
 export interface LastSeen {
@@ -53,7 +55,17 @@ export function readMemory(previous: unknown, scope: string): SyncMemory {
     else if (Array.isArray(value) && value.length === 2 && value.every(digestOrNone))
       tags[tag] = [value[0], value[1]] as [string, string];
   }
-  return { scope, tags };
+  const created: Record<string, string> = {};
+  const storedCreated = stored.created && typeof stored.created === 'object' ? stored.created : {};
+  for (const [digest, time] of Object.entries(storedCreated))
+    if (
+      isDigest(digest) &&
+      typeof time === 'string' &&
+      time.length <= 64 &&
+      (time === '' || !Number.isNaN(Date.parse(time)))
+    )
+      created[digest] = time;
+  return { scope, tags, ...(Object.keys(created).length ? { created } : {}) };
 }
 
 export function lastSeen(memory: SyncMemory, tag: string): LastSeen {
@@ -71,8 +83,15 @@ export function settledImmutable(seen: LastSeen, immutable: boolean, listedAtDes
   return immutable && listedAtDestination && seen.source !== undefined && seen.source === seen.destination;
 }
 
-/** The memory to keep: the tags seen this sync, in selection order (newest first), at most MEMORY_MAX_TAGS. */
-export function rememberSeen(scope: string, seen: ReadonlyArray<{ tag: string } & LastSeen>): SyncMemory {
+/**
+ * The memory to keep: the tags seen this sync, in selection order (newest first), at most MEMORY_MAX_TAGS,
+ * and the creation times of the digests the selection still has (at most as many).
+ */
+export function rememberSeen(
+  scope: string,
+  seen: ReadonlyArray<{ tag: string } & LastSeen>,
+  created: ReadonlyMap<string, string> = new Map(),
+): SyncMemory {
   const tags: SyncMemory['tags'] = {};
   let kept = 0;
   for (const { tag, source, destination } of seen) {
@@ -81,5 +100,7 @@ export function rememberSeen(scope: string, seen: ReadonlyArray<{ tag: string } 
     tags[tag] = source && source === destination ? source : [source ?? '', destination ?? ''];
     kept++;
   }
-  return { scope, tags };
+  const times: Record<string, string> = {};
+  for (const [digest, time] of [...created].slice(0, MEMORY_MAX_TAGS)) times[digest] = time;
+  return { scope, tags, ...(created.size ? { created: times } : {}) };
 }

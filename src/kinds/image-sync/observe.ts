@@ -15,14 +15,9 @@ import { describeTruncation, type Truncation } from '../../registry/tag-pages.js
 import type { ObserveContext } from '../types.js';
 import { compareCopies } from './compare.js';
 import type { CopyFiles, PendingCopy } from './copy-jobs.js';
+import { type NewestByCreated, selectNewestByCreated } from './created.js';
 import { lastSeen, memoryScope, readMemory, rememberSeen, type SyncMemory } from './memory.js';
-import {
-  type CopyPair,
-  copyPairFor,
-  effectiveMode,
-  singleSourceReference,
-  sourceRepository,
-} from './naming.js';
+import { copyPairFor, effectiveMode, singleSourceReference, sourceRepository } from './naming.js';
 import {
   decideRun,
   describeCronJob,
@@ -39,7 +34,7 @@ import {
   resolveRegistry,
 } from './registries.js';
 import type { ImageSyncSpec } from './spec.js';
-import { compileTagExpression, selectTags } from './tags.js';
+import { compileTagExpression, newestRule, selectTags } from './tags.js';
 
 export { type CopyOutcome, compareCopies } from './compare.js';
 export type { CopyFiles, PendingCopy } from './copy-jobs.js';
@@ -216,15 +211,24 @@ export async function observeImageSyncAt(
   const scope = memoryScope(spec);
   const memory = readMemory(context.previous, scope);
   const immutable = spec.tags?.immutable ? compileTagExpression(spec.tags.immutable) : undefined;
+  const known = (tag: string) => ({ ...lastSeen(memory, tag), immutable: !!immutable?.(tag) });
+  const newest = newestRule(spec.tags?.newest);
+  let byCreated: NewestByCreated | undefined;
+  if (newest?.by === 'created') {
+    byCreated = await selectNewestByCreated(client, source, refs, newest.count, {
+      known,
+      created: memory.created ?? {},
+      ...(platform ? { platform } : {}),
+    });
+    refs = byCreated.tags;
+  }
   const outcomes = await compareCopies(
     client,
     refs.map((ref) => copyPairFor(spec, ref)),
     {
       ...(platform ? { platform } : {}),
-      known: (pair) => ({
-        ...lastSeen(memory, pair.sourceRef),
-        immutable: !!immutable?.(pair.sourceRef),
-      }),
+      ...(byCreated && !platform ? { sourceDigests: byCreated.digests } : {}),
+      known: (pair) => known(pair.sourceRef),
     },
   );
 
@@ -243,13 +247,21 @@ export async function observeImageSyncAt(
   }
   const seen = rememberSeen(
     scope,
-    outcomes.map((o) => ({
-      tag: o.pair.sourceRef,
-      ...(o.state === 'upToDate' ? { source: o.digest, destination: o.digest } : {}),
-      ...(o.state === 'pending'
-        ? { source: o.digest, ...(o.destinationDigest ? { destination: o.destinationDigest } : {}) }
-        : {}),
-    })),
+    outcomes
+      .map((o) => ({
+        tag: o.pair.sourceRef,
+        ...(o.state === 'upToDate' ? { source: o.digest, destination: o.digest } : {}),
+        ...(o.state === 'pending'
+          ? { source: o.digest, ...(o.destinationDigest ? { destination: o.destinationDigest } : {}) }
+          : {}),
+      }))
+      .concat(
+        // By creation time, the matched tags left out were asked too: their digests spare a request next time.
+        [...(byCreated?.digests ?? [])]
+          .filter(([tag]) => !refs.includes(tag))
+          .map(([tag, digest]) => ({ tag, source: digest })),
+      ),
+    byCreated?.created,
   );
   if (!spec.tags && missing.length > 0) {
     throw new ImageGitopsError(

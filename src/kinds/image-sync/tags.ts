@@ -25,11 +25,42 @@ export interface TagSelector {
   include?: string[];
   exclude?: string[];
   releaseCandidates?: boolean;
-  newest?: number;
+  /** The N newest by version order; `{count, by: created}` by the images' creation time (created.ts). */
+  newest?: number | NewestRule;
   /** Tags that never change once pushed (RE2, searched in the tag): not checked again once copied (memory.ts). */
   immutable?: string;
   /** At most this many tags of the source's list are read (tag-pages.ts: truncation is reported). */
   maxTags?: number;
+}
+
+export interface NewestRule {
+  count: number;
+  /** `version` (the default): by tag; `created`: by the image config's `created`. */
+  by?: 'version' | 'created';
+}
+
+/** How many to keep and by what, whichever way `newest` is written. */
+export function newestRule(newest: TagSelector['newest']): NewestRule | undefined {
+  if (newest === undefined) return undefined;
+  return typeof newest === 'number' ? { count: newest, by: 'version' } : { by: 'version', ...newest };
+}
+
+/**
+ * The `count` tags made last, by each one's image `created` (newest first); tags whose time is unknown come
+ * after those with one, in version order (`tags` is already in it, and the sort is stable).
+ */
+export function newestByCreated(
+  tags: readonly string[],
+  createdOf: (tag: string) => string | undefined,
+  count: number,
+): string[] {
+  const time = (tag: string) => {
+    const created = createdOf(tag);
+    const ms = created === undefined ? Number.NaN : Date.parse(created);
+    return Number.isNaN(ms) ? Number.NEGATIVE_INFINITY : ms;
+  };
+  const times = new Map(tags.map((tag) => [tag, time(tag)]));
+  return [...tags].sort((a, b) => times.get(b)! - times.get(a)! || 0).slice(0, count);
 }
 
 const RC_SUFFIX = /-rc\.?(\d+)$/i;
@@ -162,7 +193,10 @@ export function selectorProblems(selector: TagSelector): Array<{ field: string; 
   return problems;
 }
 
-/** The tags the selector picks from `tags`, newest first, at most `newest`. */
+/**
+ * The tags the selector picks from `tags`, newest first, at most `newest`; with `newest: {by: created}`
+ * every match in version order (the caller keeps the newest by creation time: newestByCreated).
+ */
 export function selectTags(tags: readonly string[], selector: TagSelector): string[] {
   const peer = selector.syntax === 'image-operator';
   const matchesPattern = !selector.pattern
@@ -190,5 +224,6 @@ export function selectTags(tags: readonly string[], selector: TagSelector): stri
     return !exclude.some((matches) => matches(tag));
   });
   selected.sort(compareTagsNewestFirst);
-  return selector.newest !== undefined ? selected.slice(0, selector.newest) : selected;
+  const newest = newestRule(selector.newest);
+  return newest && newest.by !== 'created' ? selected.slice(0, newest.count) : selected;
 }
