@@ -4,6 +4,7 @@
 // tags are asked with If-None-Match (docker-registry answers 304). Requests are counted from the registries'
 // access logs.
 import assert from 'node:assert/strict';
+import { StatusStore } from '../../src/status/store.js';
 import { type EngineHarness, startEngine } from '../support/engine-harness.js';
 import { pushTestImage } from '../support/oci-image.js';
 import { runCommand } from '../support/processes.js';
@@ -169,5 +170,14 @@ describe('ImageSync steady state (stored digests, immutable tags, conditional re
       immutable.objects.some((o) => o.kind === 'Job'),
       'a copy Job for it',
     );
+  });
+
+  it('keeps the digests in the stored status, and forgets those of a manifest removed from Git', async () => {
+    const stored = () => new StatusStore(h!.kube, h!.namespace, h!.namespace).load();
+    const keys = Object.keys((await stored())?.memory ?? {}).sort();
+    assert.deepEqual(keys, ['ImageSync/immutable', 'ImageSync/mutable']);
+    await h!.git.commitFiles(h!.repo, { 'mutable.yaml': null }, 'remove the mutable copy');
+    await h!.reconciler.sync('manual');
+    assert.deepEqual(Object.keys((await stored())?.memory ?? {}), ['ImageSync/immutable']);
   });
 });
