@@ -134,19 +134,22 @@ async function startNodeCluster(): Promise<NodeCluster> {
     controlPlane = await startControlPlane({ address: net.hostAddress, serviceAccounts: true });
     const cp = controlPlane;
     const kubeconfig = cp.kubeconfigPath;
+    // Both talk to the API server as the admin, serve nothing (port 0) and run alone (no election).
+    const controllerArgs = [
+      ...['--kubeconfig', '--authentication-kubeconfig', '--authorization-kubeconfig'].flatMap((f) => [
+        f,
+        kubeconfig,
+      ]),
+      '--bind-address',
+      '127.0.0.1',
+      '--secure-port',
+      '0',
+      '--leader-elect=false',
+    ];
     components.push(
       startComponent('kube-controller-manager', join(bin, 'kube-controller-manager'), [
-        '--kubeconfig',
-        kubeconfig,
-        '--authentication-kubeconfig',
-        kubeconfig,
-        '--authorization-kubeconfig',
-        kubeconfig,
-        '--bind-address',
-        '127.0.0.1',
-        '--secure-port',
-        '0',
-        '--leader-elect=false',
+        ...controllerArgs,
+        // nodelifecycle stays: without it the node keeps its not-ready taint and nothing schedules.
         '--controllers',
         '*,-nodeipam,-service-lb-controller,-cloud-node-lifecycle',
         '--service-account-private-key-file',
@@ -155,19 +158,7 @@ async function startNodeCluster(): Promise<NodeCluster> {
         cp.files.caCert,
         '--use-service-account-credentials=false',
       ]),
-      startComponent('kube-scheduler', join(bin, 'kube-scheduler'), [
-        '--kubeconfig',
-        kubeconfig,
-        '--authentication-kubeconfig',
-        kubeconfig,
-        '--authorization-kubeconfig',
-        kubeconfig,
-        '--bind-address',
-        '127.0.0.1',
-        '--secure-port',
-        '0',
-        '--leader-elect=false',
-      ]),
+      startComponent('kube-scheduler', join(bin, 'kube-scheduler'), controllerArgs),
     );
 
     containerd = await startContainerd({
