@@ -1,16 +1,18 @@
 import { mapBounded } from '../core/concurrency.js';
 import type { KubeObject } from '../core/kube-object.js';
 import { KubeApiError } from '../kube/errors.js';
-import type { KubeApi } from '../kube/types.js';
 import { byTier } from '../plan/order.js';
 import type { Plan, PlanStep } from '../plan/plan.js';
 import { applyRetryBudgetMs, DEFAULT_RETRY, RetryBudget, type RetryOptions, withRetries } from './retry.js';
+import type { Writer } from './writer.js';
 
 export interface StepResult {
   step: PlanStep;
   ok: boolean;
-  /** The object as the server stored it after apply. */
+  /** The object as the server stored it after apply (or, with a dry-run writer, would store it). */
   applied?: KubeObject;
+  /** A Job whose template is immutable was (or, in a dry-run, would be) deleted and created again. */
+  replaced?: boolean;
   message?: string;
 }
 
@@ -31,7 +33,7 @@ function isImmutableJobChange(error: unknown, object: KubeObject): boolean {
 }
 
 /**
- * Carries out a plan: server-side apply tier by tier (config before workloads before Jobs), deletes in
+ * Carries out a plan through a writer (the cluster's, or a server-side dry-run's: the same steps either way): server-side apply tier by tier (config before workloads before Jobs), deletes in
  * reverse order, bounded parallelism within a tier, retries with backoff. A failing object does not stop
  * the others; its error is in its result.
  *
@@ -40,7 +42,7 @@ function isImmutableJobChange(error: unknown, object: KubeObject): boolean {
  * not started fail with "not attempted" and the reason, so that the sync ends and its status says why.
  */
 export async function executePlan(
-  kube: KubeApi,
+  writer: Writer,
   plan: Plan,
   options: ExecuteOptions = {},
 ): Promise<StepResult[]> {
@@ -58,9 +60,9 @@ export async function executePlan(
     results.push(
       ...(await mapBounded(tier, concurrency, async (step) => {
         try {
-          const applied = await withRetries(() => applyOrReplace(kube, step.object), retry);
+          const { applied, replaced } = await withRetries(() => applyOrReplace(writer, step.object), retry);
           options.onApplied?.(applied);
-          return { step, ok: true, applied };
+          return { step, ok: true, applied, ...(replaced ? { replaced } : {}) };
         } catch (error) {
           return { step, ok: false, message: describe(error) };
         }
@@ -70,15 +72,8 @@ export async function executePlan(
   for (const tier of byTier(deletes, (s) => s.object.kind, true)) {
     results.push(
       ...(await mapBounded(tier, concurrency, async (step) => {
-        const { metadata } = step.object;
         try {
-          await withRetries(
-            () =>
-              kube.delete(step.object, metadata.namespace, metadata.name, {
-                propagationPolicy: 'Background',
-              }),
-            retry,
-          );
+          await withRetries(() => writer.delete(step.object), retry);
           return { step, ok: true };
         } catch (error) {
           return { step, ok: false, message: describe(error) };
@@ -92,18 +87,26 @@ export async function executePlan(
   return results;
 }
 
-/** A Job's pod template is immutable: when it changed under the same name, replace the Job. */
-async function applyOrReplace(kube: KubeApi, object: KubeObject): Promise<KubeObject> {
+/**
+ * A Job's pod template is immutable: when it changed under the same name, replace the Job. A dry-run writer
+ * asks the server whether the delete would be allowed; the create that follows cannot be dry-run while the
+ * old Job exists, so the desired object stands for the server's answer.
+ */
+async function applyOrReplace(
+  writer: Writer,
+  object: KubeObject,
+): Promise<{ applied: KubeObject; replaced: boolean }> {
   try {
-    return await kube.apply(object);
+    return { applied: await writer.apply(object), replaced: false };
   } catch (error) {
     if (!isImmutableJobChange(error, object)) throw error;
+    await writer.delete(object);
+    if (writer.dryRun) return { applied: object, replaced: true };
     const { namespace, name } = object.metadata;
-    await kube.delete(object, namespace, name, { propagationPolicy: 'Background' });
-    for (let i = 0; i < 50 && (await kube.get(object, namespace, name)); i++) {
+    for (let i = 0; i < 50 && (await writer.kube.get(object, namespace, name)); i++) {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    return kube.apply(object);
+    return { applied: await writer.apply(object), replaced: true };
   }
 }
 

@@ -90,8 +90,12 @@ export function unifiedDiff(
 ): string {
   const live = hideSecretValues(liveObject, desiredObject, '(hidden)');
   const desired = hideSecretValues(desiredObject, liveObject, '(hidden, changed)');
-  const before = live ? stringify(normalizeForDiff(live), { sortMapEntries: true }) : '';
-  const after = desired ? stringify(normalizeForDiff(desired), { sortMapEntries: true }) : '';
+  const before = live
+    ? stringify(normalizeForDiff(live), { sortMapEntries: true, aliasDuplicateObjects: false })
+    : '';
+  const after = desired
+    ? stringify(normalizeForDiff(desired), { sortMapEntries: true, aliasDuplicateObjects: false })
+    : '';
   return createTwoFilesPatch(`live/${name}`, `git/${name}`, before, after, undefined, undefined, {
     context: 3,
   });

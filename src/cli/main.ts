@@ -20,7 +20,9 @@ Usage:
   image-gitops validate <dir> [--output json]
       Check every manifest under <dir> (no cluster needed). Exit 1 when any is invalid.
   image-gitops diff [--dir <dir>] [--output json]
-      What a sync would do against the cluster in the kubeconfig, as a readable diff.
+      What a sync would do against the cluster in the kubeconfig (the sync's pipeline, every write a
+      server-side dry-run). Exit 0 no change, 1 changes, 2 an error (cluster unreachable, invalid
+      manifest, a dry-run the server refused).
   image-gitops sync --once [--dir <dir>] [--allow-mass-prune] [--output json]
       Run one sync now and print what was applied.
   image-gitops status [--output json]
@@ -91,33 +93,54 @@ async function validate(
   return all.length === 0 ? 0 : 1;
 }
 
+/**
+ * The sync's own pipeline with a dry-run writer: each change is the one a sync would make, its "after" the
+ * API server's answer to a server-side dry-run, its refusal an error. Exit codes as `kubectl diff`: 0 no
+ * change, 1 changes, 2 an error (cluster unreachable, invalid manifest, a dry-run the server refused).
+ */
 async function diff(values: Record<string, unknown>, output: Output): Promise<number> {
   const config = loadConfig(values);
   const { reconciler, kube } = makeReconciler(config, values);
   try {
     const outcome = await reconciler.run('cli', { dryRun: true });
-    const changes = (outcome.plan?.steps ?? []).filter(
-      (s) => s.action !== 'unchanged' && s.action !== 'kept',
-    );
-    const diffs: { ref: string; action: string; reason: string; diff: string }[] = [];
-    for (const step of changes) {
-      let after = step.action === 'delete' ? undefined : step.object;
-      if (after) after = await kube.apply(after, { dryRun: true }).catch(() => step.object);
+    const { report } = outcome;
+    const diffs: {
+      ref: string;
+      manifest: string;
+      action: string;
+      reason: string;
+      error?: string;
+      diff: string;
+    }[] = [];
+    for (const { step, ok, applied, replaced, message } of outcome.results ?? []) {
+      if (ok && (step.action === 'unchanged' || step.action === 'kept')) continue;
+      const ref = objectRef(step.object);
+      const after = step.action === 'delete' ? undefined : (applied ?? step.object);
       const live = step.action === 'create' ? undefined : (step.live ?? step.object);
       diffs.push({
-        ref: objectRef(step.object),
-        action: step.action,
+        ref,
+        manifest: step.manifestKey,
+        action: replaced ? 'replace' : step.action,
         reason: step.reason,
-        diff: unifiedDiff(objectRef(step.object).replace(/ /g, '_'), live, after),
+        ...(ok ? {} : { error: message ?? 'refused' }),
+        diff: unifiedDiff(ref.replace(/ /g, '_'), live, after),
       });
     }
+    const refused = diffs.filter((d) => d.error);
+    const failing = report.manifests.filter((m) => m.result === 'Invalid' || m.result === 'Failed');
+    const errors = refused.length + failing.length + report.fileProblems.length + (report.error ? 1 : 0);
     const text = [
-      ...outcome.report.manifests.filter((m) => m.problems.length > 0).map((m) => formatManifest(m)),
-      ...diffs.map((d) => `### ${d.action} ${d.ref} (${d.reason})\n${d.diff}`),
-      `${diffs.length} change(s)${outcome.report.error ? `; ${formatProblem(outcome.report.error)}` : ''}`,
+      ...(report.fileProblems.length > 0 ? ['file problems:', formatProblems(report.fileProblems)] : []),
+      ...report.manifests.filter((m) => m.problems.length > 0).map((m) => formatManifest(m)),
+      ...diffs.map((d) =>
+        d.error
+          ? `### ${d.action} ${d.ref} REFUSED by the API server: ${d.error}`
+          : `### ${d.action} ${d.ref} (${d.reason})\n${d.diff}`,
+      ),
+      `${diffs.length - refused.length} change(s), ${refused.length} refused, ${failing.length} failing manifest(s)${report.error ? `; ERROR ${formatProblem(report.error)}` : ''}`,
     ].join('\n');
-    print(output, { report: outcome.report, changes: diffs }, text);
-    return outcome.report.result === 'Failed' ? 2 : 0;
+    print(output, { report, changes: diffs }, text);
+    return errors > 0 || report.result === 'Failed' ? 2 : diffs.length > 0 ? 1 : 0;
   } finally {
     kube.close();
   }

@@ -1,6 +1,7 @@
 import type { StepResult } from '../apply/executor.js';
 import { executePlan } from '../apply/executor.js';
 import { DEFAULT_RETRY } from '../apply/retry.js';
+import { clusterWriter, dryRunWriter, type Writer } from '../apply/writer.js';
 import type { ReconcilerConfig } from '../config/reconciler-config.js';
 import { type Problem, problemFromError } from '../core/errors.js';
 import type { KubeObject } from '../core/kube-object.js';
@@ -41,7 +42,10 @@ export interface ReconcilerOptions {
 }
 
 export interface SyncOptions {
-  /** Plan only: nothing is written (the `diff` command). */
+  /**
+   * Every write a server-side dry-run (the `diff` command): the same pipeline with a dry-run writer, so the
+   * server validates and admits each object as in a sync; nothing is stored, no status or history written.
+   */
   dryRun?: boolean;
   /** Allow a prune over the configured share (an intended mass removal). */
   allowMassPrune?: boolean;
@@ -52,6 +56,8 @@ export interface SyncOptions {
 export interface SyncOutcome {
   report: SyncReport;
   plan?: Plan;
+  /** Each planned step with what the writer answered (the server's object, or its refusal). */
+  results?: StepResult[];
   rendered: RenderedManifest[];
 }
 
@@ -136,9 +142,8 @@ export class Reconciler {
       );
       const plan = this.planChanges(rendered, loaded, live, fileProblems, state, options);
       throwIfAborted(options.signal);
-      const results = options.dryRun
-        ? plan.steps.map((step): StepResult => ({ step, ok: true }))
-        : await this.applyPlan(plan, rendered, loaded, options.signal);
+      const writer = options.dryRun ? dryRunWriter(this.kube) : clusterWriter(this.kube);
+      const results = await this.applyPlan(writer, plan, rendered, loaded, options.signal);
       const statuses = buildManifestStatuses({
         rendered,
         invalid: loaded.invalid,
@@ -175,7 +180,7 @@ export class Reconciler {
             keptMemory(this.state?.memory, rendered, loaded),
           );
       const final = done(notSaved);
-      return this.finish({ report: final, plan, rendered }, options);
+      return this.finish({ report: final, plan, results, rendered }, options);
     } catch (error) {
       const problem = problemFromError(error, 'KUBE_API');
       this.log.error('sync failed', { error: problem.message });
@@ -357,17 +362,22 @@ export class Reconciler {
     return plan;
   }
 
-  /** 6. Apply and prune, then the kinds' effects on objects we do not own. */
+  /**
+   * 6. Apply and prune through the writer, then the kinds' effects on objects we do not own (not yet planned
+   * changes: a dry-run leaves them out).
+   */
   private async applyPlan(
+    writer: Writer,
     plan: Plan,
     rendered: RenderedManifest[],
     loaded: LoadedManifests,
     signal?: AbortSignal,
   ): Promise<StepResult[]> {
-    const results = await executePlan(this.kube, plan, {
+    const results = await executePlan(writer, plan, {
       concurrency: this.config.applyConcurrency,
       retry: { ...DEFAULT_RETRY, ...(signal ? { signal } : {}) },
     });
+    if (writer.dryRun) return results;
     await runExternalEffects(this.kube, rendered, loaded, this.state, this.log);
     return results;
   }

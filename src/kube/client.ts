@@ -121,7 +121,7 @@ export class KubeClient implements KubeApi {
     type: ObjectType,
     namespace: string | undefined,
     name: string,
-    options: { propagationPolicy?: 'Background' | 'Foreground' | 'Orphan' } = {},
+    options: { propagationPolicy?: 'Background' | 'Foreground' | 'Orphan'; dryRun?: boolean } = {},
   ): Promise<void> {
     const body = {
       apiVersion: 'v1',
@@ -129,7 +129,8 @@ export class KubeClient implements KubeApi {
       propagationPolicy: options.propagationPolicy ?? 'Background',
     };
     try {
-      await this.request('DELETE', await this.objectPath(type, namespace, name), body);
+      const path = await this.objectPath(type, namespace, name);
+      await this.request('DELETE', options.dryRun ? `${path}?dryRun=All` : path, body);
     } catch (error) {
       if (error instanceof KubeApiError && error.status === 404) return; // already gone is what we wanted
       throw error;

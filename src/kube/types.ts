@@ -17,7 +17,7 @@ export interface KubeApi {
     type: ObjectType,
     namespace: string | undefined,
     name: string,
-    options?: { propagationPolicy?: 'Background' | 'Foreground' | 'Orphan' },
+    options?: { propagationPolicy?: 'Background' | 'Foreground' | 'Orphan'; dryRun?: boolean },
   ): Promise<void>;
   create(object: KubeObject): Promise<KubeObject>;
   /** Writes the status subresource (tests use it to play the Job controller's part). */

@@ -21,7 +21,8 @@ async function cli(h: EngineHarness, args: string[]): Promise<{ code: number; st
   } catch (error) {
     const message = (error as Error).message;
     const code = Number(/ exited (\d+)/.exec(message)?.[1] ?? 99);
-    return { code, stdout: message };
+    // runCommand's message is the command, its code, then stderr or, when that is empty, stdout.
+    return { code, stdout: message.replace(/^[\s\S]*? exited \d+: /, '') };
   }
 }
 
@@ -33,7 +34,7 @@ describe('the CLI against a real cluster', () => {
     h = await startEngine({ 'tools.yaml': prepullManifest('tools', { busybox: 'busybox:1.36' }) });
     const mark = h.auditMark();
     const diff = await cli(h, ['diff']);
-    assert.equal(diff.code, 0, diff.stdout);
+    assert.equal(diff.code, 1, `changes: exit 1, as kubectl diff\n${diff.stdout}`);
     assert.match(diff.stdout, /### create apps\/v1 DaemonSet .*\/tools/);
     assert.match(diff.stdout, /\+\s+image: busybox:1\.36/);
     const writes = h.cp
@@ -72,6 +73,7 @@ describe('the CLI against a real cluster', () => {
       'bump',
     );
     const second = await cli(h, ['diff', '--output', 'json']);
+    assert.equal(second.code, 1);
     const parsed = JSON.parse(second.stdout) as { changes: { action: string; diff: string }[] };
     assert.equal(parsed.changes.length, 1);
     assert.equal(parsed.changes[0]?.action, 'update');

@@ -7,6 +7,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { executePlan } from '../../../src/apply/executor.js';
 import { DEFAULT_RETRY, RetryBudget } from '../../../src/apply/retry.js';
+import { clusterWriter } from '../../../src/apply/writer.js';
 import { DEFAULT_SETTINGS } from '../../../src/config/settings.js';
 import type { KubeObject } from '../../../src/core/kube-object.js';
 import { renderManifests } from '../../../src/engine/render-manifests.js';
@@ -153,7 +154,7 @@ describe('sync bounds', function () {
 
     it('stops retrying once the budget is spent, and says so in the failures it cut short', async () => {
       const kube = stopped();
-      const results = await executePlan(kube, plan, {
+      const results = await executePlan(clusterWriter(kube), plan, {
         concurrency: 4,
         retry: { ...DEFAULT_RETRY, baseDelayMs: 200, maxDelayMs: 400, budget: new RetryBudget(500) },
       });
@@ -172,7 +173,7 @@ describe('sync bounds', function () {
       const kube = stopped();
       const controller = new AbortController();
       controller.abort(new Error('the sync deadline of 600 s passed (SYNC_DEADLINE_SECONDS)'));
-      const results = await executePlan(kube, plan, {
+      const results = await executePlan(clusterWriter(kube), plan, {
         retry: { ...DEFAULT_RETRY, signal: controller.signal },
       });
       assert.equal(kube.calls, 0);

@@ -1,0 +1,43 @@
+import type { KubeObject } from '../core/kube-object.js';
+import type { KubeApi } from '../kube/types.js';
+
+/**
+ * Where a plan's writes go. The pipeline is the same for `sync` and `diff`: only the writer differs, so a
+ * diff shows exactly what a sync would do, the API server's refusals included (a server-side dry-run is
+ * validated and admitted as a real write is, then not stored).
+ */
+export interface Writer {
+  /** True when nothing is stored: the server answers what it would store. */
+  readonly dryRun: boolean;
+  /** Server-side apply; the answer is the object as the server stores it (or would). */
+  apply(object: KubeObject): Promise<KubeObject>;
+  delete(object: KubeObject): Promise<void>;
+  /** Reads, which both writers make for real (waiting for a replaced Job to go). */
+  readonly kube: KubeApi;
+}
+
+export function clusterWriter(kube: KubeApi): Writer {
+  return {
+    dryRun: false,
+    kube,
+    apply: (object) => kube.apply(object),
+    delete: (object) =>
+      kube.delete(object, object.metadata.namespace, object.metadata.name, {
+        propagationPolicy: 'Background',
+      }),
+  };
+}
+
+/** Every write a server-side dry-run (`dryRun=All`): validated and admitted, never stored. */
+export function dryRunWriter(kube: KubeApi): Writer {
+  return {
+    dryRun: true,
+    kube,
+    apply: (object) => kube.apply(object, { dryRun: true }),
+    delete: (object) =>
+      kube.delete(object, object.metadata.namespace, object.metadata.name, {
+        propagationPolicy: 'Background',
+        dryRun: true,
+      }),
+  };
+}

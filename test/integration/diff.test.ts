@@ -1,0 +1,144 @@
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import type { SyncReport } from '../../src/status/types.js';
+import { type EngineHarness, prepullManifest, startEngine } from '../support/engine-harness.js';
+import { cliCommand, spawnTracked } from '../support/processes.js';
+import { makeTempDir } from '../support/tmp.js';
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** The CLI in a process of its own, its exit code and both outputs kept whatever the code. */
+function cli(h: EngineHarness, args: string[], env: Record<string, string> = {}): Promise<Run> {
+  const child = spawnTracked(...cliCommand(...args), {
+    env: {
+      ...process.env,
+      GIT_URL: h.config.git.url,
+      NAMESPACE: h.namespace,
+      KUBECONFIG: h.cp.kubeconfigPath,
+      GIT_CACHE_DIR: join(makeTempDir('cli-git'), 'repo'),
+      IMAGE_GITOPS_INSTANCE: h.config.settings.instance,
+      LOG_LEVEL: 'error',
+      ...env,
+    },
+  });
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  child.stdout?.on('data', (chunk: Buffer) => out.push(chunk));
+  child.stderr?.on('data', (chunk: Buffer) => err.push(chunk));
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code) =>
+      resolve({
+        code: code ?? -1,
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+      }),
+    );
+  });
+}
+
+/** What happened to each object, as `kind namespace/name action → changed|unchanged|kept|failed`. */
+function byObject(report: SyncReport): string[] {
+  const settled: Record<string, string> = { applied: 'changed', pruned: 'changed', planned: 'changed' };
+  return report.manifests
+    .flatMap((m) =>
+      m.objects.map(
+        (o) => `${o.kind} ${o.namespace ?? ''}/${o.name} ${o.action} → ${settled[o.outcome] ?? o.outcome}`,
+      ),
+    )
+    .sort();
+}
+
+/** A port nothing listens on: taken from the kernel, then let go. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+describe('diff: the sync pipeline with a dry-run writer', () => {
+  let h: EngineHarness;
+  afterEach(async () => h?.close());
+
+  it('diff then sync on one commit agree object by object, a dry-run the server refuses included', async () => {
+    h = await startEngine({
+      'tools.yaml': prepullManifest('tools', { busybox: 'busybox:1.36' }),
+      // A namespace that does not exist: the API server refuses the apply, dry-run or not.
+      'elsewhere.yaml': prepullManifest('elsewhere', { busybox: 'busybox:1.36' }, '').replace(
+        'metadata:\n  name: elsewhere',
+        'metadata:\n  name: elsewhere\n  namespace: no-such-namespace',
+      ),
+    });
+    const diff = await cli(h, ['diff', '--output', 'json']);
+    assert.equal(diff.code, 2, `a refused dry-run is an error:\n${diff.stdout}\n${diff.stderr}`);
+    const planned = JSON.parse(diff.stdout) as {
+      report: SyncReport;
+      changes: { ref: string; action: string; error?: string }[];
+    };
+    const refused = planned.changes.filter((c) => c.error);
+    assert.ok(refused.length > 0, JSON.stringify(planned.changes, null, 2));
+    assert.ok(
+      refused.every((c) => c.ref.includes('no-such-namespace') && /not ?found/i.test(c.error ?? '')),
+      JSON.stringify(refused, null, 2),
+    );
+    assert.ok(planned.changes.some((c) => !c.error && c.ref.includes(`${h.namespace}/tools`)));
+
+    const text = await cli(h, ['diff']);
+    assert.equal(text.code, 2);
+    assert.match(text.stdout, /REFUSED by the API server: 404/);
+
+    const sync = await cli(h, ['sync', '--once', '--output', 'json']);
+    const done = JSON.parse(sync.stdout) as SyncReport;
+    assert.deepEqual(byObject(planned.report), byObject(done));
+    assert.ok(byObject(done).some((o) => o.endsWith('→ failed')));
+    assert.ok(byObject(done).some((o) => o.endsWith('→ changed')));
+  });
+
+  it('exits 0 with no change, 1 with changes, 2 for an invalid manifest', async () => {
+    h = await startEngine({ 'tools.yaml': prepullManifest('tools', { busybox: 'busybox:1.36' }) });
+    const before = await cli(h, ['diff']);
+    assert.equal(before.code, 1, before.stdout);
+    assert.match(before.stdout, /### create apps\/v1 DaemonSet .*\/tools/);
+    assert.match(before.stdout, /^1 change\(s\), 0 refused, 0 failing manifest\(s\)$/m);
+
+    const sync = await cli(h, ['sync', '--once']);
+    assert.equal(sync.code, 0, sync.stdout);
+    const after = await cli(h, ['diff']);
+    assert.equal(after.code, 0, after.stdout);
+    assert.match(after.stdout, /^0 change\(s\)/m);
+
+    await h.git.commitFiles(
+      h.repo,
+      {
+        'broken.yaml':
+          'apiVersion: image-gitops.io/v1alpha1\nkind: ImagePrepull\nmetadata:\n  name: broken\nspec: {}\n',
+      },
+      'an invalid manifest',
+    );
+    const invalid = await cli(h, ['diff']);
+    assert.equal(invalid.code, 2, invalid.stdout);
+    assert.match(invalid.stdout, /ImagePrepull\/.*broken.*Invalid/);
+  });
+
+  it('exits 2 when the cluster cannot be reached (a closed port)', async () => {
+    h = await startEngine({ 'tools.yaml': prepullManifest('tools', { busybox: 'busybox:1.36' }) });
+    const kubeconfig = join(makeTempDir('closed-kubeconfig'), 'kubeconfig');
+    const port = await closedPort();
+    const config = JSON.parse(readFileSync(h.cp.kubeconfigPath, 'utf8')) as {
+      clusters: { cluster: { server: string } }[];
+    };
+    for (const c of config.clusters) c.cluster.server = `https://127.0.0.1:${port}`;
+    writeFileSync(kubeconfig, JSON.stringify(config));
+    const diff = await cli(h, ['diff'], { KUBECONFIG: kubeconfig, APPLY_RETRY_BUDGET_SECONDS: '1' });
+    assert.equal(diff.code, 2, `${diff.stdout}\n${diff.stderr}`);
+    assert.match(diff.stdout, /ERROR .*ECONNREFUSED/);
+  });
+});
