@@ -1,5 +1,6 @@
 import { mapBounded } from '../core/concurrency.js';
 import type { KubeObject } from '../core/kube-object.js';
+import { maskSecretValuesIn } from '../core/secret-mask.js';
 import { KubeApiError } from '../kube/errors.js';
 import { byTier } from '../plan/order.js';
 import type { Plan, PlanStep } from '../plan/plan.js';
@@ -64,7 +65,7 @@ export async function executePlan(
           options.onApplied?.(applied);
           return { step, ok: true, applied, ...(replaced ? { replaced } : {}) };
         } catch (error) {
-          return { step, ok: false, message: describe(error) };
+          return { step, ok: false, message: maskSecretValuesIn(describe(error), step.object) };
         }
       })),
     );

@@ -2,6 +2,7 @@ import { createTwoFilesPatch } from 'diff';
 import { stringify } from 'yaml';
 import { formatProblem, type Problem } from '../core/errors.js';
 import type { KubeObject } from '../core/kube-object.js';
+import { isSecret, maskSecret } from '../core/secret-mask.js';
 import type { IgnoredFile, ManifestStatus, SyncReport } from '../status/types.js';
 
 const RESULT_MARK: Record<string, string> = {
@@ -68,28 +69,15 @@ export function normalizeForDiff(object: KubeObject | undefined): unknown {
   return { ...rest, metadata };
 }
 
-/** A Secret's values never reach a diff: each shows as a marker, `(hidden, changed)` where the sides differ. */
-function hideSecretValues(object: KubeObject | undefined, other: KubeObject | undefined, changed: string) {
-  if (object?.kind !== 'Secret') return object;
-  const hidden: KubeObject = { ...object };
-  for (const field of ['data', 'stringData']) {
-    const values = object[field] as Record<string, unknown> | undefined;
-    const others = (other?.[field] ?? {}) as Record<string, unknown>;
-    if (!values) continue;
-    hidden[field] = Object.fromEntries(
-      Object.entries(values).map(([k, v]) => [k, k in others && others[k] !== v ? changed : '(hidden)']),
-    );
-  }
-  return hidden;
-}
-
 export function unifiedDiff(
   name: string,
   liveObject: KubeObject | undefined,
   desiredObject: KubeObject | undefined,
 ): string {
-  const live = hideSecretValues(liveObject, desiredObject, '(hidden)');
-  const desired = hideSecretValues(desiredObject, liveObject, '(hidden, changed)');
+  // A Secret's values never reach a diff: its keys do, marked changed or added against the other side.
+  const live = liveObject && isSecret(liveObject) ? maskSecret(liveObject) : liveObject;
+  const desired =
+    desiredObject && isSecret(desiredObject) ? maskSecret(desiredObject, liveObject) : desiredObject;
   const before = live
     ? stringify(normalizeForDiff(live), { sortMapEntries: true, aliasDuplicateObjects: false })
     : '';

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { configFromEnv, type ReconcilerConfig } from '../config/reconciler-config.js';
 import { formatProblem } from '../core/errors.js';
 import { objectRef } from '../core/kube-object.js';
+import { maskSecrets } from '../core/secret-mask.js';
 import { Reconciler } from '../engine/reconciler.js';
 import { KubeClient } from '../kube/client.js';
 import { loadManifests } from '../manifests/load.js';
@@ -39,8 +40,9 @@ setting. --kubeconfig <path> and --namespace <ns> override KUBECONFIG and NAMESP
 
 type Output = 'text' | 'json';
 
+/** Every command's output goes through here: JSON with any Secret in it masked (src/core/secret-mask.ts). */
 function print(output: Output, json: unknown, text: string): void {
-  process.stdout.write(output === 'json' ? `${JSON.stringify(json, null, 2)}\n` : `${text}\n`);
+  process.stdout.write(output === 'json' ? `${JSON.stringify(maskSecrets(json), null, 2)}\n` : `${text}\n`);
 }
 
 function loadConfig(values: Record<string, unknown>): ReconcilerConfig {

@@ -4,7 +4,7 @@ import { DEFAULT_RETRY } from '../apply/retry.js';
 import { clusterWriter, dryRunWriter, type Writer } from '../apply/writer.js';
 import type { ReconcilerConfig } from '../config/reconciler-config.js';
 import { type Problem, problemFromError } from '../core/errors.js';
-import type { KubeObject } from '../core/kube-object.js';
+import { type KubeObject, objectRef } from '../core/kube-object.js';
 import type { CommitInfo } from '../kinds/types.js';
 import type { KubeApi } from '../kube/types.js';
 import { loadManifests } from '../manifests/load.js';
@@ -377,6 +377,17 @@ export class Reconciler {
       concurrency: this.config.applyConcurrency,
       retry: { ...DEFAULT_RETRY, ...(signal ? { signal } : {}) },
     });
+    for (const { step, ok, message } of results) {
+      if (step.action === 'unchanged') continue;
+      this.log.debug(writer.dryRun ? 'change (dry-run)' : 'change', {
+        manifest: step.manifestKey,
+        object: objectRef(step.object),
+        action: step.action,
+        reason: step.reason,
+        ok,
+        ...(message ? { message } : {}),
+      });
+    }
     if (writer.dryRun) return results;
     await runExternalEffects(this.kube, rendered, loaded, this.state, this.log);
     return results;

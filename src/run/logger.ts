@@ -1,3 +1,5 @@
+import { isSecret, maskSecret } from '../core/secret-mask.js';
+
 /**
  * A tiny JSON-lines logger: one object per line with time, level, msg and fields. Fields whose names
  * look like secrets are replaced, and credentials in URLs (`https://user:token@host`) are masked, so that
@@ -34,7 +36,7 @@ export function redactText(text: string): string {
   return text.replace(URL_USERINFO, `$1${REDACTED}@`);
 }
 
-/** A copy of `value` safe to log: secret-looking keys replaced, URL credentials masked, errors flattened. */
+/** A copy of `value` safe to log: Secrets masked (src/core/secret-mask.ts), secret-looking keys replaced, URL credentials masked, errors flattened. */
 export function redact(value: unknown, depth = 0): unknown {
   if (depth > 6) return '[nested]';
   if (typeof value === 'string') return redactText(value);
@@ -50,7 +52,7 @@ export function redact(value: unknown, depth = 0): unknown {
   if (value instanceof Date) return value.toISOString();
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value)) {
+    for (const [key, item] of Object.entries(isSecret(value) ? maskSecret(value) : value)) {
       out[key] = SECRET_KEY.test(key) ? REDACTED : redact(item, depth + 1);
     }
     return out;
