@@ -2,20 +2,11 @@ import { mapBounded } from '../core/concurrency.js';
 import type { KubeObject } from '../core/kube-object.js';
 import { maskSecretValuesIn } from '../core/secret-mask.js';
 import { KubeApiError } from '../kube/errors.js';
+import type { Change, ObjectOutcome } from '../plan/change.js';
 import { byTier } from '../plan/order.js';
-import type { Plan, PlanStep } from '../plan/plan.js';
+import type { Plan } from '../plan/plan.js';
 import { applyRetryBudgetMs, DEFAULT_RETRY, RetryBudget, type RetryOptions, withRetries } from './retry.js';
 import type { Writer } from './writer.js';
-
-export interface StepResult {
-  step: PlanStep;
-  ok: boolean;
-  /** The object as the server stored it after apply (or, with a dry-run writer, would store it). */
-  applied?: KubeObject;
-  /** A Job whose template is immutable was (or, in a dry-run, would be) deleted and created again. */
-  replaced?: boolean;
-  message?: string;
-}
 
 export interface ExecuteOptions {
   concurrency?: number;
@@ -34,9 +25,11 @@ function isImmutableJobChange(error: unknown, object: KubeObject): boolean {
 }
 
 /**
- * Carries out a plan through a writer (the cluster's, or a server-side dry-run's: the same steps either way): server-side apply tier by tier (config before workloads before Jobs), deletes in
- * reverse order, bounded parallelism within a tier, retries with backoff. A failing object does not stop
- * the others; its error is in its result.
+ * Carries out a plan's changes through a writer (the cluster's, or a server-side dry-run's: the same steps
+ * either way): server-side apply tier by tier (config before workloads before Jobs), deletes in reverse
+ * order, bounded parallelism within a tier, retries with backoff. Each change comes back with its outcome
+ * (a Job whose immutable template changed comes back as a `replace`); a failing object does not stop the
+ * others, its error is in its outcome.
  *
  * Bounded in time: all retries of one plan share a backoff budget (`retry.budget`, else
  * APPLY_RETRY_BUDGET_SECONDS, default 30 s), and once the signal aborts (sync deadline, shutdown) the steps
@@ -46,44 +39,59 @@ export async function executePlan(
   writer: Writer,
   plan: Plan,
   options: ExecuteOptions = {},
-): Promise<StepResult[]> {
+): Promise<Change[]> {
   const concurrency = options.concurrency ?? 8;
   const base = options.retry ?? DEFAULT_RETRY;
   const retry: RetryOptions = {
     ...base,
     budget: base.budget ?? new RetryBudget(applyRetryBudgetMs(process.env)),
   };
-  const results: StepResult[] = [];
-  const writes = plan.steps.filter((s) => s.action === 'create' || s.action === 'update');
-  const deletes = plan.steps.filter((s) => s.action === 'delete');
+  const done = (result: ObjectOutcome): ObjectOutcome => (writer.dryRun ? 'planned' : result);
+  const results: Change[] = [];
+  const writes = plan.changes.filter((s) => s.action === 'create' || s.action === 'update');
+  const deletes = plan.changes.filter((s) => s.action === 'delete');
 
   for (const tier of byTier(writes, (s) => s.object.kind)) {
     results.push(
-      ...(await mapBounded(tier, concurrency, async (step) => {
+      ...(await mapBounded(tier, concurrency, async (change): Promise<Change> => {
         try {
-          const { applied, replaced } = await withRetries(() => applyOrReplace(writer, step.object), retry);
+          const { applied, replaced } = await withRetries(() => applyOrReplace(writer, change.object), retry);
           options.onApplied?.(applied);
-          return { step, ok: true, applied, ...(replaced ? { replaced } : {}) };
+          return {
+            ...change,
+            ...(replaced
+              ? {
+                  action: 'replace' as const,
+                  reason: {
+                    code: 'ImmutableJobTemplate' as const,
+                    message: `${change.reason.message}; the Job's pod template is immutable: deleted and created again`,
+                  },
+                }
+              : {}),
+            outcome: { result: done('applied'), applied },
+          };
         } catch (error) {
-          return { step, ok: false, message: maskSecretValuesIn(describe(error), step.object) };
+          const message = maskSecretValuesIn(describe(error), change.object);
+          return { ...change, outcome: { result: 'failed', message } };
         }
       })),
     );
   }
   for (const tier of byTier(deletes, (s) => s.object.kind, true)) {
     results.push(
-      ...(await mapBounded(tier, concurrency, async (step) => {
+      ...(await mapBounded(tier, concurrency, async (change): Promise<Change> => {
         try {
-          await withRetries(() => writer.delete(step.object), retry);
-          return { step, ok: true };
+          await withRetries(() => writer.delete(change.object), retry);
+          return { ...change, outcome: { result: done('pruned') } };
         } catch (error) {
-          return { step, ok: false, message: describe(error) };
+          return { ...change, outcome: { result: 'failed', message: describe(error) } };
         }
       })),
     );
   }
-  for (const step of plan.steps) {
-    if (step.action === 'unchanged' || step.action === 'kept') results.push({ step, ok: true });
+  for (const change of plan.changes) {
+    if (change.action === 'unchanged') results.push({ ...change, outcome: { result: 'unchanged' } });
+    if (change.action === 'keep') results.push({ ...change, outcome: { result: 'kept' } });
   }
   return results;
 }

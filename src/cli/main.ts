@@ -111,20 +111,24 @@ async function diff(values: Record<string, unknown>, output: Output): Promise<nu
       manifest: string;
       action: string;
       reason: string;
+      reasonCode: string;
       error?: string;
       diff: string;
     }[] = [];
-    for (const { step, ok, applied, replaced, message } of outcome.results ?? []) {
-      if (ok && (step.action === 'unchanged' || step.action === 'kept')) continue;
-      const ref = objectRef(step.object);
-      const after = step.action === 'delete' ? undefined : (applied ?? step.object);
-      const live = step.action === 'create' ? undefined : (step.live ?? step.object);
+    for (const change of outcome.changes ?? []) {
+      const { action, object, outcome: done } = change;
+      const failed = done?.result === 'failed';
+      if (!failed && (action === 'unchanged' || action === 'keep')) continue;
+      const ref = objectRef(object);
+      const after = action === 'delete' ? undefined : (done?.applied ?? object);
+      const live = action === 'create' ? undefined : (change.live ?? object);
       diffs.push({
         ref,
-        manifest: step.manifestKey,
-        action: replaced ? 'replace' : step.action,
-        reason: step.reason,
-        ...(ok ? {} : { error: message ?? 'refused' }),
+        manifest: change.manifestKey,
+        action,
+        reason: change.reason.message,
+        reasonCode: change.reason.code,
+        ...(failed ? { error: done?.message ?? 'refused' } : {}),
         diff: unifiedDiff(ref.replace(/ /g, '_'), live, after),
       });
     }

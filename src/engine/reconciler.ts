@@ -1,4 +1,3 @@
-import type { StepResult } from '../apply/executor.js';
 import { executePlan } from '../apply/executor.js';
 import { DEFAULT_RETRY } from '../apply/retry.js';
 import { clusterWriter, dryRunWriter, type Writer } from '../apply/writer.js';
@@ -10,6 +9,7 @@ import type { KubeApi } from '../kube/types.js';
 import { loadManifests } from '../manifests/load.js';
 import { SchemaValidator } from '../manifests/schema-validator.js';
 import type { LoadedManifests } from '../manifests/types.js';
+import { type Change, failed } from '../plan/change.js';
 import { type Plan, planSync, versionMarker } from '../plan/plan.js';
 import { type Logger, silentLogger } from '../run/logger.js';
 import { GitSource, type SourceSnapshot } from '../source/git-source.js';
@@ -56,8 +56,8 @@ export interface SyncOptions {
 export interface SyncOutcome {
   report: SyncReport;
   plan?: Plan;
-  /** Each planned step with what the writer answered (the server's object, or its refusal). */
-  results?: StepResult[];
+  /** The plan's changes, each with what the writer answered (the server's object, or its refusal). */
+  changes?: Change[];
   rendered: RenderedManifest[];
 }
 
@@ -180,7 +180,7 @@ export class Reconciler {
             keptMemory(this.state?.memory, rendered, loaded),
           );
       const final = done(notSaved);
-      return this.finish({ report: final, plan, results, rendered }, options);
+      return this.finish({ report: final, plan, changes: results, rendered }, options);
     } catch (error) {
       const problem = problemFromError(error, 'KUBE_API');
       this.log.error('sync failed', { error: problem.message });
@@ -372,20 +372,20 @@ export class Reconciler {
     rendered: RenderedManifest[],
     loaded: LoadedManifests,
     signal?: AbortSignal,
-  ): Promise<StepResult[]> {
+  ): Promise<Change[]> {
     const results = await executePlan(writer, plan, {
       concurrency: this.config.applyConcurrency,
       retry: { ...DEFAULT_RETRY, ...(signal ? { signal } : {}) },
     });
-    for (const { step, ok, message } of results) {
-      if (step.action === 'unchanged') continue;
+    for (const change of results) {
+      if (change.action === 'unchanged') continue;
       this.log.debug(writer.dryRun ? 'change (dry-run)' : 'change', {
-        manifest: step.manifestKey,
-        object: objectRef(step.object),
-        action: step.action,
-        reason: step.reason,
-        ok,
-        ...(message ? { message } : {}),
+        manifest: change.manifestKey,
+        object: objectRef(change.object),
+        action: change.action,
+        reason: change.reason,
+        outcome: change.outcome?.result,
+        ...(change.outcome?.message ? { message: change.outcome.message } : {}),
       });
     }
     if (writer.dryRun) return results;
@@ -395,7 +395,7 @@ export class Reconciler {
 
   /** Stores what this sync did; a status that cannot be saved is the sync's failure (returned, and logged). */
   private async saveState(
-    results: StepResult[],
+    results: Change[],
     statuses: ManifestStatus[],
     sha: string,
     fileProblems: Problem[],
@@ -407,11 +407,12 @@ export class Reconciler {
     const versions: Record<string, string> = {};
     const namespaces = new Set<string>(previous.namespaces);
     for (const r of results) {
-      if (!r.ok) continue;
-      const { action, live } = r.step;
-      if ((action === 'create' || action === 'update') && r.applied?.metadata.uid) {
-        versions[r.applied.metadata.uid] = versionMarker(r.applied);
-        if (r.applied.metadata.namespace) namespaces.add(r.applied.metadata.namespace);
+      if (failed(r)) continue;
+      const { action, live } = r;
+      const applied = r.outcome?.applied;
+      if ((action === 'create' || action === 'update' || action === 'replace') && applied?.metadata.uid) {
+        versions[applied.metadata.uid] = versionMarker(applied);
+        if (applied.metadata.namespace) namespaces.add(applied.metadata.namespace);
       } else if (action === 'unchanged' && live?.metadata.uid) {
         versions[live.metadata.uid] = previous.appliedVersions[live.metadata.uid] ?? versionMarker(live);
       }

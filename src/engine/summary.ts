@@ -1,5 +1,5 @@
-import type { StepResult } from '../apply/executor.js';
 import type { Problem } from '../core/errors.js';
+import { type Change, failed } from '../plan/change.js';
 import type { Plan } from '../plan/plan.js';
 import type { ManifestStatus, SyncReport, SyncResult } from '../status/types.js';
 
@@ -20,7 +20,7 @@ export function steadyStatus(status: ManifestStatus): ManifestStatus {
         kind: o.kind,
         ...(o.namespace ? { namespace: o.namespace } : {}),
         name: o.name,
-        action: o.action === 'kept' ? 'kept' : 'unchanged',
+        action: o.action === 'keep' ? 'keep' : 'unchanged',
         outcome: o.outcome === 'failed' || o.outcome === 'kept' ? o.outcome : 'unchanged',
         ...(o.health ? { health: o.health } : {}),
       })),
@@ -28,21 +28,21 @@ export function steadyStatus(status: ManifestStatus): ManifestStatus {
 }
 
 export function countResults(
-  results: StepResult[],
+  results: Change[],
 ): Pick<SyncReport, 'counts' | 'appliedByKind' | 'prunedByKind'> {
   const counts = { applied: 0, unchanged: 0, pruned: 0, failed: 0, kept: 0 };
   const appliedByKind: Record<string, number> = {};
   const prunedByKind: Record<string, number> = {};
   for (const r of results) {
-    const kind = r.step.object.kind;
-    if (!r.ok) counts.failed++;
-    else if (r.step.action === 'create' || r.step.action === 'update') {
+    const kind = r.object.kind;
+    if (failed(r)) counts.failed++;
+    else if (r.action === 'create' || r.action === 'update' || r.action === 'replace') {
       counts.applied++;
       appliedByKind[kind] = (appliedByKind[kind] ?? 0) + 1;
-    } else if (r.step.action === 'delete') {
+    } else if (r.action === 'delete') {
       counts.pruned++;
       prunedByKind[kind] = (prunedByKind[kind] ?? 0) + 1;
-    } else if (r.step.action === 'kept') counts.kept++;
+    } else if (r.action === 'keep') counts.kept++;
     else counts.unchanged++;
   }
   return { counts, appliedByKind, prunedByKind };
@@ -50,15 +50,15 @@ export function countResults(
 
 export function overallResult(
   statuses: ManifestStatus[],
-  results: StepResult[],
+  results: Change[],
   fileProblems: Problem[],
   plan: Plan,
 ): SyncResult {
   const failing =
     statuses.some((s) => s.result === 'Failed' || s.result === 'Invalid') || fileProblems.length > 0;
   if (plan.pruneRefused) return 'PartiallyFailed';
-  if (failing || results.some((r) => !r.ok)) return 'PartiallyFailed';
-  if (results.every((r) => r.step.action === 'unchanged' || r.step.action === 'kept')) return 'NoChange';
+  if (failing || results.some(failed)) return 'PartiallyFailed';
+  if (results.every((r) => r.action === 'unchanged' || r.action === 'keep')) return 'NoChange';
   return 'Succeeded';
 }
 

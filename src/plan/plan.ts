@@ -1,6 +1,9 @@
 import { type KubeObject, objectKey } from '../core/kube-object.js';
 import { appliedHashOf, manifestKeyOf, sourceFileOf } from '../render/stamp.js';
 import { assessHealth } from '../status/health.js';
+import type { Change, ChangeReason, ChangeReasonCode } from './change.js';
+
+export type { Change, ChangeAction, ChangeReason } from './change.js';
 
 /**
  * Set by an object's owner (never by the config repo) to hand an existing object over to image-gitops. An
@@ -12,16 +15,7 @@ function adopted(object: KubeObject): boolean {
   return object.metadata.annotations?.[ADOPT_ANNOTATION] === 'true';
 }
 
-export type PlanAction = 'create' | 'update' | 'unchanged' | 'delete' | 'kept';
-
-export interface PlanStep {
-  action: PlanAction;
-  /** The desired object for create/update/unchanged, the live one for delete/kept. */
-  object: KubeObject;
-  live?: KubeObject;
-  manifestKey: string;
-  reason: string;
-}
+const because = (code: ChangeReasonCode, message: string): ChangeReason => ({ code, message });
 
 export interface PlanInput {
   /** Stamped desired objects, by manifest key. */
@@ -44,8 +38,8 @@ export interface PlanInput {
 }
 
 export interface Plan {
-  steps: PlanStep[];
-  /** Set when the prune was refused: the deletes became 'kept'. */
+  changes: Change[];
+  /** Set when the prune was refused: the deletes became 'keep'. */
   pruneRefused?: { wouldDelete: number; owned: number; maxShare: number };
 }
 
@@ -67,7 +61,7 @@ function isFinishedJob(object: KubeObject): boolean {
 
 /** Desired against live: a pure decision, so that every rule here is unit tested with plain data. */
 export function planSync(input: PlanInput): Plan {
-  const steps: PlanStep[] = [];
+  const changes: Change[] = [];
   const liveByKey = new Map(input.live.map((o) => [objectKey(o), o]));
   const desiredKeys = new Set<string>();
 
@@ -77,80 +71,110 @@ export function planSync(input: PlanInput): Plan {
       desiredKeys.add(key);
       const live = liveByKey.get(key);
       if (!live) {
-        steps.push({ action: 'create', object, manifestKey, reason: 'not in the cluster' });
+        changes.push({
+          action: 'create',
+          object,
+          manifestKey,
+          reason: because('NotInCluster', 'not in the cluster'),
+        });
         continue;
       }
       const sameHash = appliedHashOf(live) === appliedHashOf(object);
       const uid = live.metadata.uid ?? '';
       const untouched = input.appliedVersions.get(uid) === versionMarker(live);
       if (sameHash && untouched) {
-        steps.push({ action: 'unchanged', object, live, manifestKey, reason: 'matches the last apply' });
+        changes.push({
+          action: 'unchanged',
+          object,
+          live,
+          manifestKey,
+          reason: because('MatchesLastApply', 'matches the last apply'),
+        });
       } else {
-        const reason = !sameHash ? 'rendered content changed' : 'changed in the cluster since our last apply';
-        steps.push({ action: 'update', object, live, manifestKey, reason });
+        const reason = !sameHash
+          ? because('RenderedChanged', 'rendered content changed')
+          : because('ChangedInCluster', 'changed in the cluster since our last apply');
+        changes.push({ action: 'update', object, live, manifestKey, reason });
       }
     }
   }
 
-  const prunes: PlanStep[] = [];
+  const prunes: Change[] = [];
   for (const live of input.live) {
     if (desiredKeys.has(objectKey(live))) continue;
     const manifestKey = manifestKeyOf(live) ?? '';
     const file = sourceFileOf(live) ?? '';
     if (input.protectedManifests.has(manifestKey)) {
-      steps.push({
-        action: 'kept',
+      changes.push({
+        action: 'keep',
         object: live,
         manifestKey,
-        reason: 'its manifest fails; keeping the last good objects',
+        reason: because('ManifestFailing', 'its manifest fails; keeping the last good objects'),
       });
     } else if (input.protectedFiles.has(file)) {
-      steps.push({
-        action: 'kept',
+      changes.push({
+        action: 'keep',
         object: live,
         manifestKey,
-        reason: `its file ${file} has errors; keeping the last good objects`,
+        reason: because('FileBroken', `its file ${file} has errors; keeping the last good objects`),
       });
     } else if (adopted(live)) {
-      steps.push({
-        action: 'kept',
+      changes.push({
+        action: 'keep',
         object: live,
         manifestKey,
-        reason: `adopted (${ADOPT_ANNOTATION}), not created by image-gitops: never deleted; delete it by hand if it should go`,
+        reason: because(
+          'Adopted',
+          `adopted (${ADOPT_ANNOTATION}), not created by image-gitops: never deleted; delete it by hand if it should go`,
+        ),
       });
     } else if (input.presentManifests.has(manifestKey)) {
       if (isFinishedJob(live)) {
-        steps.push({ action: 'kept', object: live, manifestKey, reason: 'finished Job, left to its TTL' });
+        changes.push({
+          action: 'keep',
+          object: live,
+          manifestKey,
+          reason: because('FinishedJob', 'finished Job, left to its TTL'),
+        });
       } else {
-        steps.push({
+        changes.push({
           action: 'delete',
           object: live,
           manifestKey,
-          reason: 'no longer rendered by its manifest',
+          reason: because('NoLongerRendered', 'no longer rendered by its manifest'),
         });
       }
     } else {
-      prunes.push({ action: 'delete', object: live, manifestKey, reason: 'its manifest left Git' });
+      prunes.push({
+        action: 'delete',
+        object: live,
+        manifestKey,
+        reason: because('ManifestLeftGit', 'its manifest left Git'),
+      });
     }
   }
 
   if (input.pruneEnabled === false) {
-    for (const step of prunes)
-      steps.push({ ...step, action: 'kept', reason: 'pruning is disabled (PRUNE=false)' });
-    return { steps };
+    for (const change of prunes)
+      changes.push({
+        ...change,
+        action: 'keep',
+        reason: because('PruneDisabled', 'pruning is disabled (PRUNE=false)'),
+      });
+    return { changes };
   }
   const owned = input.live.length;
   const share = owned === 0 ? 0 : prunes.length / owned;
   if (prunes.length > 0 && share > input.maxPruneShare && !input.allowPrune) {
-    for (const step of prunes) {
-      steps.push({
-        ...step,
-        action: 'kept',
-        reason: 'prune refused: it would delete too much of what is owned',
+    for (const change of prunes) {
+      changes.push({
+        ...change,
+        action: 'keep',
+        reason: because('PruneRefused', 'prune refused: it would delete too much of what is owned'),
       });
     }
-    return { steps, pruneRefused: { wouldDelete: prunes.length, owned, maxShare: input.maxPruneShare } };
+    return { changes, pruneRefused: { wouldDelete: prunes.length, owned, maxShare: input.maxPruneShare } };
   }
-  steps.push(...prunes);
-  return { steps };
+  changes.push(...prunes);
+  return { changes };
 }

@@ -1,41 +1,32 @@
-import type { StepResult } from '../apply/executor.js';
 import type { Problem } from '../core/errors.js';
-import type { RenderedManifest } from '../engine/render-manifests.js';
 import type { CommitInfo } from '../kinds/types.js';
 import type { InvalidManifest } from '../manifests/types.js';
+import type { Change } from '../plan/change.js';
 import { sourceFileOf } from '../render/stamp.js';
 import { assessHealth, worstHealth } from './health.js';
-import type { HealthState, ManifestResult, ManifestStatus, ObjectOutcome, ObjectStatus } from './types.js';
+import type {
+  HealthState,
+  ManifestResult,
+  ManifestStatus,
+  ObjectStatus,
+  RenderedForStatus,
+} from './types.js';
 
-function outcomeOf(result: StepResult, dryRun: boolean): ObjectOutcome {
-  if (!result.ok) return 'failed';
-  switch (result.step.action) {
-    case 'create':
-    case 'update':
-      return dryRun ? 'planned' : 'applied';
-    case 'delete':
-      return dryRun ? 'planned' : 'pruned';
-    case 'kept':
-      return 'kept';
-    default:
-      return 'unchanged';
-  }
-}
-
-function objectStatus(result: StepResult, dryRun: boolean): ObjectStatus {
-  const { object, live } = result.step;
-  const seen = result.applied ?? live ?? (result.step.action === 'kept' ? object : undefined);
+function objectStatus(change: Change): ObjectStatus {
+  const { object, live, outcome } = change;
+  const seen = outcome?.applied ?? live ?? (change.action === 'keep' ? object : undefined);
   const { health, message } =
-    result.step.action === 'delete' ? { health: undefined, message: undefined } : assessHealth(seen);
+    change.action === 'delete' ? { health: undefined, message: undefined } : assessHealth(seen);
   const text =
-    result.message ?? message ?? (result.step.action !== 'unchanged' ? result.step.reason : undefined);
+    outcome?.message ?? message ?? (change.action !== 'unchanged' ? change.reason.message : undefined);
   return {
     apiVersion: object.apiVersion,
     kind: object.kind,
     ...(object.metadata.namespace ? { namespace: object.metadata.namespace } : {}),
     name: object.metadata.name,
-    action: result.step.action,
-    outcome: outcomeOf(result, dryRun),
+    action: change.action,
+    reason: change.reason.code,
+    outcome: outcome?.result ?? 'planned',
     ...(health ? { health } : {}),
     ...(text ? { message: text } : {}),
   };
@@ -49,22 +40,23 @@ function healthOf(objects: ObjectStatus[], failing: boolean): HealthState {
 
 /** Per-manifest status from what was rendered, what failed to load and what the apply did. Pure. */
 export function buildManifestStatuses(input: {
-  rendered: RenderedManifest[];
+  rendered: RenderedForStatus[];
   invalid: InvalidManifest[];
-  results: StepResult[];
+  /** The plan's changes with their outcomes. */
+  results: Change[];
   commit: CommitInfo;
   dryRun: boolean;
   /** Problems of files: a manifest of a file that no longer parses is invalid, not gone. */
   fileProblems?: Problem[];
 }): ManifestStatus[] {
-  const byManifest = new Map<string, StepResult[]>();
+  const byManifest = new Map<string, Change[]>();
   for (const result of input.results) {
-    const key = result.step.manifestKey;
+    const key = result.manifestKey;
     byManifest.set(key, [...(byManifest.get(key) ?? []), result]);
   }
   const statuses: ManifestStatus[] = [];
   for (const r of input.rendered) {
-    const objects = (byManifest.get(r.manifest.key) ?? []).map((x) => objectStatus(x, input.dryRun));
+    const objects = (byManifest.get(r.manifest.key) ?? []).map(objectStatus);
     byManifest.delete(r.manifest.key);
     const failed = objects.filter((o) => o.outcome === 'failed');
     const changed = objects.filter(
@@ -104,7 +96,7 @@ export function buildManifestStatuses(input: {
   for (const invalid of input.invalid) {
     const key =
       invalid.key ?? `${invalid.origin.kind || 'Unknown'}/${invalid.origin.file}:${invalid.origin.line}`;
-    const objects = (byManifest.get(key) ?? []).map((x) => objectStatus(x, input.dryRun));
+    const objects = (byManifest.get(key) ?? []).map(objectStatus);
     byManifest.delete(key);
     statuses.push({
       key,
@@ -123,11 +115,11 @@ export function buildManifestStatuses(input: {
   }
   // Objects of manifests that left Git (pruned, or kept by a refused prune) are reported under their old key.
   for (const [key, results] of byManifest) {
-    const objects = results.map((x) => objectStatus(x, input.dryRun));
+    const objects = results.map(objectStatus);
     // ... unless their file is still there but does not parse: the manifest may well be in it, unreadable.
-    const file = results.map((r) => sourceFileOf(r.step.object)).find(Boolean) ?? '';
+    const file = results.map((r) => sourceFileOf(r.object)).find(Boolean) ?? '';
     const broken = (input.fileProblems ?? []).filter((p) => file && p.location?.file === file);
-    if (broken.length > 0 && results.every((r) => r.step.action === 'kept')) {
+    if (broken.length > 0 && results.every((r) => r.action === 'keep')) {
       statuses.push({
         key,
         kind: key.split('/')[0] ?? '',
@@ -144,7 +136,7 @@ export function buildManifestStatuses(input: {
       continue;
     }
     const kept = objects.some((o) => o.outcome === 'kept');
-    const adoptedOnly = results.every((r) => r.step.action === 'kept' && /adopted/.test(r.step.reason));
+    const adoptedOnly = results.every((r) => r.action === 'keep' && r.reason.code === 'Adopted');
     statuses.push({
       key,
       kind: key.split('/')[0] ?? '',

@@ -1,11 +1,10 @@
 import type { Problem } from '../core/errors.js';
 import type { CommitInfo } from '../kinds/types.js';
 import type { IgnoredFile } from '../manifests/types.js';
+import type { ChangeAction, ChangeReasonCode, ObjectOutcome } from '../plan/change.js';
 
-/** What happened to one object in a sync. */
-export type ObjectAction = 'create' | 'update' | 'unchanged' | 'delete' | 'kept';
-
-export type ObjectOutcome = 'applied' | 'unchanged' | 'pruned' | 'kept' | 'failed' | 'planned';
+/** What happened to one object in a sync: the change type shared with plan and apply (src/plan/change.ts). */
+export type { ChangeAction as ObjectAction, ChangeReasonCode, ObjectOutcome } from '../plan/change.js';
 
 /** Health where it can be read from the object (Argo CD's states, plus Failed for a failed Job). */
 export type HealthState = 'Healthy' | 'Progressing' | 'Suspended' | 'Degraded' | 'Failed' | 'Unknown';
@@ -15,7 +14,9 @@ export interface ObjectStatus {
   kind: string;
   namespace?: string;
   name: string;
-  action: ObjectAction;
+  action: ChangeAction;
+  /** Why this pass did what it did (absent in the stored, steady status). */
+  reason?: ChangeReasonCode;
   outcome: ObjectOutcome;
   health?: HealthState;
   message?: string;
@@ -50,6 +51,13 @@ export interface ManifestStatus {
 }
 
 export type { IgnoredFile } from '../manifests/types.js';
+
+/** What status needs of a rendered manifest (src/engine's RenderedManifest is one). */
+export interface RenderedForStatus {
+  manifest: { key: string; kind: string; name: string; origin: { file: string; line: number } };
+  problems: Problem[];
+  details?: Record<string, unknown>;
+}
 
 export type SyncResult = 'Succeeded' | 'PartiallyFailed' | 'Failed' | 'NoChange';
 

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import type { KubeObject } from '../../../src/core/kube-object.js';
 import type { Manifest } from '../../../src/manifests/types.js';
+import type { Change } from '../../../src/plan/change.js';
 import { applyTier, byTier } from '../../../src/plan/order.js';
-import { type PlanInput, type PlanStep, planSync, versionMarker } from '../../../src/plan/plan.js';
+import { type PlanInput, planSync, versionMarker } from '../../../src/plan/plan.js';
 import { stampObject } from '../../../src/render/stamp.js';
 
 const COMMIT = { sha: 'c0ffee'.padEnd(40, '0'), author: 'Ann', date: '2024-01-01T00:00:00Z', message: 'm' };
@@ -60,7 +61,7 @@ function input(partial: Partial<PlanInput>): PlanInput {
   };
 }
 
-function summary(steps: PlanStep[]): string[] {
+function summary(steps: Change[]): string[] {
   return steps.map((s) => `${s.action} ${s.object.kind}/${s.object.metadata.name}`).sort();
 }
 
@@ -76,8 +77,8 @@ describe('planSync', () => {
       const plan = planSync(
         input({ desired: new Map([[tools.key, [ds]]]), presentManifests: new Set([tools.key]) }),
       );
-      assert.deepEqual(summary(plan.steps), ['create DaemonSet/tools']);
-      assert.equal(plan.steps[0]?.manifestKey, tools.key);
+      assert.deepEqual(summary(plan.changes), ['create DaemonSet/tools']);
+      assert.equal(plan.changes[0]?.manifestKey, tools.key);
     });
 
     it('leaves an object alone when its applied hash and its generation match our last apply', () => {
@@ -91,7 +92,7 @@ describe('planSync', () => {
           appliedVersions: new Map([[onServer.metadata.uid!, 'g3']]),
         }),
       );
-      assert.deepEqual(summary(plan.steps), ['unchanged DaemonSet/tools']);
+      assert.deepEqual(summary(plan.changes), ['unchanged DaemonSet/tools']);
     });
 
     it('updates when the rendered content changed', () => {
@@ -106,10 +107,10 @@ describe('planSync', () => {
           appliedVersions: new Map([[onServer.metadata.uid!, 'g3']]),
         }),
       );
-      assert.deepEqual(summary(plan.steps), ['update DaemonSet/tools']);
-      assert.equal(plan.steps[0]?.reason, 'rendered content changed');
-      assert.equal(plan.steps[0]?.object, after, 'the desired object is what gets applied');
-      assert.equal(plan.steps[0]?.live, onServer);
+      assert.deepEqual(summary(plan.changes), ['update DaemonSet/tools']);
+      assert.equal(plan.changes[0]?.reason.message, 'rendered content changed');
+      assert.equal(plan.changes[0]?.object, after, 'the desired object is what gets applied');
+      assert.equal(plan.changes[0]?.live, onServer);
     });
 
     it('updates a workload edited in the cluster: its generation moved since our apply', () => {
@@ -123,8 +124,8 @@ describe('planSync', () => {
           appliedVersions: new Map([[onServer.metadata.uid!, 'g3']]),
         }),
       );
-      assert.deepEqual(summary(plan.steps), ['update DaemonSet/tools']);
-      assert.match(plan.steps[0]!.reason, /changed in the cluster/);
+      assert.deepEqual(summary(plan.changes), ['update DaemonSet/tools']);
+      assert.match(plan.changes[0]!.reason.message, /changed in the cluster/);
     });
 
     it('uses the resourceVersion for objects without a generation (a ConfigMap edited in the cluster)', () => {
@@ -140,8 +141,8 @@ describe('planSync', () => {
       const drifted = planSync(
         input({ desired: new Map([[tools.key, [cm]]]), live: [edited], appliedVersions: versions }),
       );
-      assert.deepEqual(summary(same.steps), ['unchanged ConfigMap/tools-config']);
-      assert.deepEqual(summary(drifted.steps), ['update ConfigMap/tools-config']);
+      assert.deepEqual(summary(same.changes), ['unchanged ConfigMap/tools-config']);
+      assert.deepEqual(summary(drifted.changes), ['update ConfigMap/tools-config']);
     });
 
     it('updates an object it has no record of applying (after the stored state was lost)', () => {
@@ -149,7 +150,7 @@ describe('planSync', () => {
       const plan = planSync(
         input({ desired: new Map([[tools.key, [ds]]]), live: [live(ds, { generation: 1 })] }),
       );
-      assert.deepEqual(summary(plan.steps), ['update DaemonSet/tools']);
+      assert.deepEqual(summary(plan.changes), ['update DaemonSet/tools']);
     });
 
     it('does not take a status change for a change: a status update does not bump the generation', () => {
@@ -162,7 +163,7 @@ describe('planSync', () => {
           appliedVersions: new Map([[onServer.metadata.uid!, 'g3']]),
         }),
       );
-      assert.deepEqual(summary(plan.steps), ['unchanged DaemonSet/tools']);
+      assert.deepEqual(summary(plan.changes), ['unchanged DaemonSet/tools']);
     });
   });
 
@@ -173,8 +174,8 @@ describe('planSync', () => {
       const gone = live(desired(other, object('DaemonSet', 'other')));
       const plan = planSync(input({ live: [gone], pruneEnabled: false }));
       assert.deepEqual(
-        plan.steps.map((s) => [s.action, s.reason]),
-        [['kept', 'pruning is disabled (PRUNE=false)']],
+        plan.changes.map((s) => [s.action, s.reason.message]),
+        [['keep', 'pruning is disabled (PRUNE=false)']],
       );
       assert.equal(plan.pruneRefused, undefined);
     });
@@ -197,10 +198,10 @@ describe('planSync', () => {
           maxPruneShare: 0.5,
         }),
       );
-      const deletes = plan.steps.filter((s) => s.action === 'delete');
+      const deletes = plan.changes.filter((s) => s.action === 'delete');
       assert.ok(!plan.pruneRefused);
       assert.deepEqual(
-        deletes.map((s) => [s.object.metadata.name, s.manifestKey, s.reason]),
+        deletes.map((s) => [s.object.metadata.name, s.manifestKey, s.reason.message]),
         [
           ['a', tools.key, 'no longer rendered by its manifest'],
           ['b', tools.key, 'no longer rendered by its manifest'],
@@ -217,8 +218,8 @@ describe('planSync', () => {
     it('keeps the objects of a manifest that fails (protected manifest)', () => {
       const obj = live(desired(other, object('DaemonSet', 'other')));
       const plan = planSync(input({ live: [obj], protectedManifests: new Set([other.key]) }));
-      assert.deepEqual(summary(plan.steps), ['kept DaemonSet/other']);
-      assert.match(plan.steps[0]!.reason, /manifest fails/);
+      assert.deepEqual(summary(plan.changes), ['keep DaemonSet/other']);
+      assert.match(plan.changes[0]!.reason.message, /manifest fails/);
     });
 
     it('keeps the objects from a file with a syntax error (protected file)', () => {
@@ -226,8 +227,8 @@ describe('planSync', () => {
         desired(manifest('hidden', 'dir/broken.yaml'), object('DaemonSet', 'hidden')),
       );
       const plan = planSync(input({ live: [inBrokenFile], protectedFiles: new Set(['dir/broken.yaml']) }));
-      assert.deepEqual(summary(plan.steps), ['kept DaemonSet/hidden']);
-      assert.match(plan.steps[0]!.reason, /dir\/broken\.yaml has errors/);
+      assert.deepEqual(summary(plan.changes), ['keep DaemonSet/hidden']);
+      assert.match(plan.changes[0]!.reason.message, /dir\/broken\.yaml has errors/);
     });
 
     it('leaves finished Jobs of a present manifest to their TTL, and deletes its running ones', () => {
@@ -240,13 +241,13 @@ describe('planSync', () => {
           allowPrune: true,
         }),
       );
-      assert.deepEqual(summary(plan.steps), ['delete Job/running', 'kept Job/done', 'kept Job/failed']);
+      assert.deepEqual(summary(plan.changes), ['delete Job/running', 'keep Job/done', 'keep Job/failed']);
     });
 
     it('deletes the finished Jobs of a manifest that left Git', () => {
       const done = live(desired(other, object('Job', 'done')), { status: COMPLETE });
       const plan = planSync(input({ live: [done], allowPrune: true }));
-      assert.deepEqual(summary(plan.steps), ['delete Job/done']);
+      assert.deepEqual(summary(plan.changes), ['delete Job/done']);
     });
 
     it('refuses a prune over the share bound: every delete becomes kept, and says how much', () => {
@@ -254,10 +255,10 @@ describe('planSync', () => {
       const plan = planSync(input({ live: owned, maxPruneShare: 0.5 }));
       assert.deepEqual(plan.pruneRefused, { wouldDelete: 4, owned: 4, maxShare: 0.5 });
       assert.deepEqual(
-        plan.steps.map((s) => s.action),
-        ['kept', 'kept', 'kept', 'kept'],
+        plan.changes.map((s) => s.action),
+        ['keep', 'keep', 'keep', 'keep'],
       );
-      assert.match(plan.steps[0]!.reason, /prune refused/);
+      assert.match(plan.changes[0]!.reason.message, /prune refused/);
     });
 
     it('prunes up to the share bound, and over it when allowed', () => {
@@ -270,11 +271,11 @@ describe('planSync', () => {
         input({ desired: desiredMap, live: owned, presentManifests: present, maxPruneShare: 0.5 }),
       );
       assert.equal(half.pruneRefused, undefined);
-      assert.equal(half.steps.filter((s) => s.action === 'delete').length, 2);
+      assert.equal(half.changes.filter((s) => s.action === 'delete').length, 2);
 
       const all = planSync(input({ live: owned, maxPruneShare: 0.5, allowPrune: true }));
       assert.equal(all.pruneRefused, undefined);
-      assert.equal(all.steps.filter((s) => s.action === 'delete').length, 4);
+      assert.equal(all.changes.filter((s) => s.action === 'delete').length, 4);
     });
 
     it('does not count the deletes of a present manifest against the prune bound', () => {
@@ -286,7 +287,7 @@ describe('planSync', () => {
       );
       assert.equal(plan.pruneRefused, undefined);
       assert.deepEqual(
-        plan.steps.map((s) => s.action),
+        plan.changes.map((s) => s.action),
         ['delete', 'delete', 'delete'],
       );
     });
@@ -342,9 +343,12 @@ describe('planSync: adoption, reasons and version markers', () => {
         },
       });
     const plan = planSync(input({ live: [adoptedBy('true'), adoptedBy('false')], allowPrune: true }));
-    assert.deepEqual(summary(plan.steps), ['delete DaemonSet/adopted-false', 'kept DaemonSet/adopted-true']);
+    assert.deepEqual(summary(plan.changes), [
+      'delete DaemonSet/adopted-false',
+      'keep DaemonSet/adopted-true',
+    ]);
     assert.equal(
-      plan.steps.find((s) => s.action === 'kept')?.reason,
+      plan.changes.find((s) => s.action === 'keep')?.reason.message,
       'adopted (image-gitops.io/adopt), not created by image-gitops: never deleted; delete it by hand if it should go',
     );
   });
@@ -353,7 +357,7 @@ describe('planSync: adoption, reasons and version markers', () => {
     const bare = live(desired(other, object('DaemonSet', 'bare')));
     delete bare.metadata.annotations;
     const plan = planSync(input({ live: [bare], allowPrune: true }));
-    assert.deepEqual(summary(plan.steps), ['delete DaemonSet/bare']);
+    assert.deepEqual(summary(plan.changes), ['delete DaemonSet/bare']);
   });
 
   it('gives each action its reason: not in the cluster, matches the last apply, finished Job left to its TTL', () => {
@@ -370,11 +374,11 @@ describe('planSync: adoption, reasons and version markers', () => {
       }),
     );
     assert.deepEqual(
-      plan.steps.map((s) => [s.action, s.object.metadata.name, s.reason]),
+      plan.changes.map((s) => [s.action, s.object.metadata.name, s.reason.code, s.reason.message]),
       [
-        ['create', 'fresh', 'not in the cluster'],
-        ['unchanged', 'same', 'matches the last apply'],
-        ['kept', 'done', 'finished Job, left to its TTL'],
+        ['create', 'fresh', 'NotInCluster', 'not in the cluster'],
+        ['unchanged', 'same', 'MatchesLastApply', 'matches the last apply'],
+        ['keep', 'done', 'FinishedJob', 'finished Job, left to its TTL'],
       ],
     );
   });

@@ -138,7 +138,12 @@ describe('sync bounds', function () {
       metadata: { name: `c${i}`, namespace: 'ns' },
     }));
     const plan: Plan = {
-      steps: objects.map((object) => ({ action: 'create', object, manifestKey: 'M/ns/m', reason: 'new' })),
+      changes: objects.map((object) => ({
+        action: 'create',
+        object,
+        manifestKey: 'M/ns/m',
+        reason: { code: 'NotInCluster', message: 'new' },
+      })),
     };
     /** An API server that is gone: every call fails at once as a connection failure. */
     const stopped = (): KubeApi & { calls: number } => {
@@ -159,13 +164,15 @@ describe('sync bounds', function () {
         retry: { ...DEFAULT_RETRY, baseDelayMs: 200, maxDelayMs: 400, budget: new RetryBudget(500) },
       });
       assert.equal(results.length, 20);
-      assert.ok(results.every((r) => !r.ok));
+      assert.ok(results.every((r) => r.outcome?.result === 'failed'));
       assert.ok(kube.calls < 20 * DEFAULT_RETRY.attempts, `${kube.calls} calls: the budget cut retries`);
       assert.ok(
         results.some((r) =>
-          /retry budget is spent, APPLY_RETRY_BUDGET_SECONDS; retried next sync/.test(r.message ?? ''),
+          /retry budget is spent, APPLY_RETRY_BUDGET_SECONDS; retried next sync/.test(
+            r.outcome?.message ?? '',
+          ),
         ),
-        results.map((r) => r.message).join('\n'),
+        results.map((r) => r.outcome?.message).join('\n'),
       );
     });
 
@@ -177,7 +184,7 @@ describe('sync bounds', function () {
         retry: { ...DEFAULT_RETRY, signal: controller.signal },
       });
       assert.equal(kube.calls, 0);
-      assert.match(results[0]?.message ?? '', /not attempted: the sync deadline of 600 s passed/);
+      assert.match(results[0]?.outcome?.message ?? '', /not attempted: the sync deadline of 600 s passed/);
     });
   });
 });

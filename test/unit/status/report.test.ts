@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import type { StepResult } from '../../../src/apply/executor.js';
 import type { KubeObject } from '../../../src/core/kube-object.js';
 import type { RenderedManifest } from '../../../src/engine/render-manifests.js';
 import type { InvalidManifest, Manifest } from '../../../src/manifests/types.js';
-import type { PlanAction } from '../../../src/plan/plan.js';
+import type { Change, ChangeAction, ObjectOutcome } from '../../../src/plan/change.js';
 import { buildManifestStatuses } from '../../../src/status/report.js';
 
 const COMMIT = {
@@ -40,31 +39,43 @@ const READY = {
   updatedNumberScheduled: 1,
 };
 
+const OUTCOME: Record<ChangeAction, ObjectOutcome> = {
+  create: 'applied',
+  update: 'applied',
+  replace: 'applied',
+  delete: 'pruned',
+  unchanged: 'unchanged',
+  keep: 'kept',
+};
+
 function result(
-  action: PlanAction,
+  action: ChangeAction,
   manifestKey: string,
   object: KubeObject,
-  extra: Partial<StepResult> = {},
-): StepResult {
+  outcome: Partial<NonNullable<Change['outcome']>> = {},
+): Change {
   return {
-    step: {
-      action,
-      object,
-      manifestKey,
-      reason: `reason ${action}`,
-      ...(action === 'unchanged' ? { live: object } : {}),
-    },
-    ok: true,
-    ...extra,
+    action,
+    object,
+    manifestKey,
+    reason: { code: action === 'keep' ? 'ManifestFailing' : 'NotInCluster', message: `reason ${action}` },
+    ...(action === 'unchanged' ? { live: object } : {}),
+    outcome: { result: OUTCOME[action], ...outcome },
   };
 }
 
 function build(
   rendered: RenderedManifest[],
-  results: StepResult[],
+  changes: Change[],
   invalid: InvalidManifest[] = [],
   dryRun = false,
 ) {
+  // A dry-run writer's outcome for what it would write (src/apply/executor.ts).
+  const results = changes.map((c) =>
+    dryRun && (c.outcome?.result === 'applied' || c.outcome?.result === 'pruned')
+      ? { ...c, outcome: { ...c.outcome, result: 'planned' as const } }
+      : c,
+  );
   return buildManifestStatuses({ rendered, invalid, results, commit: COMMIT, dryRun });
 }
 
@@ -88,6 +99,7 @@ describe('manifest statuses', () => {
         namespace: 'ns',
         name: 'tools',
         action: 'create',
+        reason: 'NotInCluster',
         outcome: 'applied',
         health: 'Healthy',
         message: 'reason create',
@@ -133,7 +145,7 @@ describe('manifest statuses', () => {
       [{ manifest: tools, objects: [], problems: [] }],
       [
         result('create', tools.key, ds('a')),
-        { ...result('create', tools.key, ds('b')), ok: false, message: 'forbidden' },
+        result('create', tools.key, ds('b'), { result: 'failed', message: 'forbidden' }),
       ],
     );
     assert.equal(status?.result, 'Failed');
@@ -144,7 +156,7 @@ describe('manifest statuses', () => {
     const problem = { code: 'OBSERVE_FAILED' as const, message: 'registry unreachable' };
     const [status] = build(
       [{ manifest: tools, objects: [], problems: [problem] }],
-      [result('kept', tools.key, ds('tools', READY))],
+      [result('keep', tools.key, ds('tools', READY))],
     );
     assert.equal(status?.result, 'Failed');
     assert.match(status!.message, /registry unreachable; its objects are kept/);
@@ -166,7 +178,7 @@ describe('manifest statuses', () => {
         },
       ],
     };
-    const [status] = build([], [result('kept', 'ImagePrepull/broken', ds('broken'))], [invalid]);
+    const [status] = build([], [result('keep', 'ImagePrepull/broken', ds('broken'))], [invalid]);
     assert.equal(status?.result, 'Invalid');
     assert.equal(status?.key, 'ImagePrepull/broken');
     assert.equal(status?.message, '1 problem(s); 1 object(s) kept as last applied');
@@ -189,7 +201,7 @@ describe('manifest statuses', () => {
       pruned.map((s) => [s.key, s.name, s.message, s.objects[0]?.outcome]),
       [['ImagePrepull/gone', 'gone', 'manifest left Git; objects pruned', 'pruned']],
     );
-    const kept = build([], [result('kept', 'ImagePrepull/gone', ds('gone'))]);
+    const kept = build([], [result('keep', 'ImagePrepull/gone', ds('gone'))]);
     assert.equal(kept[0]?.message, 'manifest left Git; prune refused, objects kept');
   });
 
