@@ -7,12 +7,14 @@ import { maskSecrets } from '../core/secret-mask.js';
 import { Reconciler } from '../engine/reconciler.js';
 import { KubeClient } from '../kube/client.js';
 import { loadManifests } from '../manifests/load.js';
+import type { ChangeAction } from '../plan/change.js';
 import { createLogger } from '../run/logger.js';
 import { readLocalFiles } from '../source/git-source.js';
 import { LocalSource } from '../source/local-source.js';
 import { StatusStore } from '../status/store.js';
 import { formatIgnored, formatManifest, formatProblems, formatReport, unifiedDiff } from './format.js';
 import { formatHistory } from './history.js';
+import { type DiffEntry, markdownDiff } from './markdown.js';
 import { runDaemon } from './run.js';
 
 const USAGE = `image-gitops: container-image operations on Kubernetes from Git
@@ -20,10 +22,10 @@ const USAGE = `image-gitops: container-image operations on Kubernetes from Git
 Usage:
   image-gitops validate <dir> [--output json]
       Check every manifest under <dir> (no cluster needed). Exit 1 when any is invalid.
-  image-gitops diff [--dir <dir>] [--output json]
+  image-gitops diff [--dir <dir>] [--output json|markdown]
       What a sync would do against the cluster in the kubeconfig (the sync's pipeline, every write a
       server-side dry-run). Exit 0 no change, 1 changes, 2 an error (cluster unreachable, invalid
-      manifest, a dry-run the server refused).
+      manifest, a dry-run the server refused). --output markdown: for a pull request.
   image-gitops sync --once [--dir <dir>] [--allow-mass-prune] [--output json]
       Run one sync now and print what was applied.
   image-gitops status [--output json]
@@ -38,7 +40,8 @@ Usage:
 Without --dir, the repository comes from GIT_URL (GIT_BRANCH, GIT_PATH, ...); see the README for every
 setting. --kubeconfig <path> and --namespace <ns> override KUBECONFIG and NAMESPACE.`;
 
-type Output = 'text' | 'json';
+/** `markdown` is the diff's (for a pull request); the other commands print text for it. */
+type Output = 'text' | 'json' | 'markdown';
 
 /** Every command's output goes through here: JSON with any Secret in it masked (src/core/secret-mask.ts). */
 function print(output: Output, json: unknown, text: string): void {
@@ -109,12 +112,13 @@ async function diff(values: Record<string, unknown>, output: Output): Promise<nu
     const diffs: {
       ref: string;
       manifest: string;
-      action: string;
+      action: ChangeAction;
       reason: string;
       reasonCode: string;
       error?: string;
       diff: string;
     }[] = [];
+    const entries: DiffEntry[] = [];
     for (const change of outcome.changes ?? []) {
       const { action, object, outcome: done } = change;
       const failed = done?.result === 'failed';
@@ -131,6 +135,15 @@ async function diff(values: Record<string, unknown>, output: Output): Promise<nu
         ...(failed ? { error: done?.message ?? 'refused' } : {}),
         diff: unifiedDiff(ref.replace(/ /g, '_'), live, after),
       });
+      entries.push({
+        ref,
+        manifest: change.manifestKey,
+        action,
+        reason: change.reason.message,
+        ...(failed ? { error: done?.message ?? 'refused' } : {}),
+        ...(live ? { live } : {}),
+        ...(after ? { after } : {}),
+      });
     }
     const refused = diffs.filter((d) => d.error);
     const failing = report.manifests.filter((m) => m.result === 'Invalid' || m.result === 'Failed');
@@ -145,7 +158,7 @@ async function diff(values: Record<string, unknown>, output: Output): Promise<nu
       ),
       `${diffs.length - refused.length} change(s), ${refused.length} refused, ${failing.length} failing manifest(s)${report.error ? `; ERROR ${formatProblem(report.error)}` : ''}`,
     ].join('\n');
-    print(output, { report, changes: diffs }, text);
+    print(output, { report, changes: diffs }, output === 'markdown' ? markdownDiff(report, entries) : text);
     return errors > 0 || report.result === 'Failed' ? 2 : diffs.length > 0 ? 1 : 0;
   } finally {
     kube.close();
@@ -246,7 +259,12 @@ export async function main(argv: string[]): Promise<number> {
       help: { type: 'boolean', short: 'h' },
     },
   });
-  const output: Output = values.output === 'json' ? 'json' : 'text';
+  const output: Output =
+    values.output === 'json'
+      ? 'json'
+      : values.output === 'markdown' && positionals[0] === 'diff'
+        ? 'markdown'
+        : 'text';
   const [command, ...rest] = positionals;
   if (values.help || !command) {
     process.stdout.write(`${USAGE}\n`);

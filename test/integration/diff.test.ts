@@ -108,6 +108,18 @@ describe('diff: the sync pipeline with a dry-run writer', () => {
     assert.equal(before.code, 1, before.stdout);
     assert.match(before.stdout, /### create apps\/v1 DaemonSet .*\/tools/);
     assert.match(before.stdout, /^1 change\(s\), 0 refused, 0 failing manifest\(s\)$/m);
+    // The same for a pull request: a table per manifest, then a collapsible diff per object.
+    const markdown = await cli(h, ['diff', '--output', 'markdown']);
+    assert.equal(markdown.code, 1, markdown.stdout);
+    assert.match(markdown.stdout, /^## image-gitops diff at `[0-9a-f]{12}`$/m);
+    assert.match(
+      markdown.stdout,
+      /^\| `ImagePrepull\/[^`]*tools` \| `tools\.yaml:1` \| Planned \| 1 \| 0 \| 0 \| 0 \| 0 \|$/m,
+    );
+    assert.match(
+      markdown.stdout,
+      /<details>\n<summary><b>create<\/b> <code>apps\/v1 DaemonSet [^<]*\/tools<\/code>: not in the cluster<\/summary>\n\n```diff\n[\s\S]*?\+\s+image: busybox:1\.36\n[\s\S]*?```\n\n<\/details>/,
+    );
 
     const sync = await cli(h, ['sync', '--once']);
     assert.equal(sync.code, 0, sync.stdout);

@@ -132,6 +132,7 @@ describe('Secret values in no output', function () {
     assert.equal(rotated.code, 1, rotated.output);
     assert.match(rotated.output, /### update v1 Secret /);
     await run('diff', '--output', 'json');
+    await run('diff', '--output', 'markdown');
     await run('sync', '--once', '--output', 'json');
     await run('status');
     await run('status', '--output', 'json');
