@@ -83,8 +83,9 @@ export function createNodeNetwork(): NodeNetwork {
     // range for kube-proxy's DNAT to apply; there is no default route to carry it, as a real node has.
     run('ip', ['-n', name, 'route', 'add', SERVICE_RANGE, 'dev', 'eth0']);
     inNs('sysctl', ['-qw', 'net.ipv4.ip_forward=1']);
-    // Pod-to-Service-to-pod on one bridge goes through the node's iptables (kube-proxy's DNAT).
-    inNs('sysctl', ['-qw', 'net.bridge.bridge-nf-call-iptables=1']);
+    // Pod-to-Service-to-pod on one bridge goes through the node's iptables (kube-proxy's DNAT). Best effort:
+    // without br_netfilter, kube-proxy's --masquerade-all still brings the replies back through the node.
+    tryRun('nsenter', [`--net=${netnsPath}`, '--', 'sysctl', '-qw', 'net.bridge.bridge-nf-call-iptables=1']);
     // Pods reach the host end as the node: the host needs no route back for connections pods open.
     inNs('iptables', ['-t', 'nat', '-A', 'POSTROUTING', '-s', podSubnet, '-o', 'eth0', '-j', 'MASQUERADE']);
     // The host (the API server's proxy to pods, the tests) reaches pods through the node, as on a cluster.
