@@ -124,6 +124,16 @@ export interface LoadOptions {
   defaultNamespace?: string;
 }
 
+/** A manifest refused as another one's duplicate, with why and where. */
+function duplicateOf(
+  manifest: Pick<InvalidManifest, 'key' | 'kind' | 'name' | 'origin'>,
+  message: string,
+  location: Problem['location'],
+): InvalidManifest {
+  const { key, kind, name, origin } = manifest;
+  return { key, kind, name, origin, problems: [{ code: 'DUPLICATE_MANIFEST', message, location }] };
+}
+
 export function loadManifests(
   files: readonly SourceFile[],
   validator = new SchemaValidator(),
@@ -170,19 +180,13 @@ export function loadManifests(
       }
       const earlier = firstSeen.get(result.key);
       if (earlier) {
-        invalid.push({
-          key: result.key,
-          kind: result.kind,
-          name: result.name,
-          origin: result.origin,
-          problems: [
-            {
-              code: 'DUPLICATE_MANIFEST',
-              message: `${result.key} is already defined at ${earlier.file}:${earlier.line}; names must be unique per kind`,
-              location: document.locate(['metadata', 'name']),
-            },
-          ],
-        });
+        invalid.push(
+          duplicateOf(
+            result,
+            `${result.key} is already defined at ${earlier.file}:${earlier.line}; names must be unique per kind`,
+            document.locate(['metadata', 'name']),
+          ),
+        );
         continue;
       }
       const identity =
@@ -191,19 +195,13 @@ export function loadManifests(
           : `${result.kind}/${result.namespace ?? options.defaultNamespace}/${result.name}`;
       const same = identity ? defaulted.get(identity) : undefined;
       if (same) {
-        invalid.push({
-          key: result.key,
-          kind: result.kind,
-          name: result.name,
-          origin: result.origin,
-          problems: [
-            {
-              code: 'DUPLICATE_MANIFEST',
-              message: `${result.key} is ${same.key} at ${same.origin.file}:${same.origin.line} once the namespace is filled in (a manifest without metadata.namespace goes to ${options.defaultNamespace}); names must be unique per kind and namespace`,
-              location: document.locate(['metadata', result.namespace ? 'namespace' : 'name']),
-            },
-          ],
-        });
+        invalid.push(
+          duplicateOf(
+            result,
+            `${result.key} is ${same.key} at ${same.origin.file}:${same.origin.line} once the namespace is filled in (a manifest without metadata.namespace goes to ${options.defaultNamespace}); names must be unique per kind and namespace`,
+            document.locate(['metadata', result.namespace ? 'namespace' : 'name']),
+          ),
+        );
         continue;
       }
       if (identity) defaulted.set(identity, { key: result.key, origin: result.origin });

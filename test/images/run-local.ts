@@ -10,7 +10,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runCommand, spawnTracked, stopTracked } from '../support/processes.js';
+import { isAlive, runCommand, spawnTracked, stopTracked } from '../support/processes.js';
 import { makeTempDir, removeTempDir } from '../support/tmp.js';
 import { IMAGE_REPOSITORY_PREFIX, imagesCacheDir } from './images.js';
 
@@ -60,15 +60,6 @@ interface StoredImage {
 }
 interface StoredContainer {
   containername: string;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** `<host>/image-gitops-test/<name>:<key>` → `localhost/image-gitops-test/<name>:<key>`, the name kept. */

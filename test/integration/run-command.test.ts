@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { join } from 'node:path';
 import type { SyncReport } from '../../src/status/types.js';
 import { type EngineHarness, prepullManifest, startEngine } from '../support/engine-harness.js';
-import { cliCommand, runCommand, spawnTracked, stopTracked, waitFor } from '../support/processes.js';
-import { freePort } from '../support/registry.js';
-import { makeTempDir } from '../support/tmp.js';
+import { cliCommand, runCommand, waitFor } from '../support/processes.js';
+import { startReconcilerProcess } from '../support/reconciler-process.js';
 
 const SECRET = 'webhook-secret-for-tests';
 
@@ -25,37 +23,13 @@ describe('image-gitops run (the pod entrypoint)', () => {
 
   it('syncs at start, at once on a signed push webhook and on a manual trigger, and shuts down on SIGTERM releasing its Lease', async () => {
     h = await startEngine({ 'a.yaml': prepullManifest('a', { busybox: 'busybox:1.36' }) });
-    const port = await freePort();
-    const base = `http://127.0.0.1:${port}`;
-    const child = spawnTracked(...cliCommand('run'), {
-      env: {
-        ...process.env,
-        GIT_URL: h.config.git.url,
-        NAMESPACE: h.namespace,
-        KUBECONFIG: h.cp.kubeconfigPath,
-        GIT_CACHE_DIR: join(makeTempDir('run-git'), 'repo'),
-        IMAGE_GITOPS_INSTANCE: h.config.settings.instance,
-        HTTP_ADDR: `127.0.0.1:${port}`,
-        SYNC_SCHEDULE: '1h',
-        WEBHOOK_SECRET: SECRET,
-        LEASE_NAME: 'run-test',
-        POD_NAME: 'run-test-pod',
-        LOG_LEVEL: 'warn',
-      },
+    const reconciler = await startReconcilerProcess(h, {
+      WEBHOOK_SECRET: SECRET,
+      LEASE_NAME: 'run-test',
+      POD_NAME: 'run-test-pod',
     });
-    let logs = '';
-    child.stdout?.on('data', (c: Buffer) => {
-      logs += c.toString();
-    });
-    child.stderr?.on('data', (c: Buffer) => {
-      logs += c.toString();
-    });
+    const { base, child } = reconciler;
     try {
-      await waitFor(async () => (await fetch(`${base}/readyz`).catch(() => undefined))?.status === 200, {
-        timeoutMs: 60_000,
-        intervalMs: 200,
-        what: 'the reconciler to be ready',
-      });
       const first = (await (await fetch(`${base}/status`)).json()) as SyncReport;
       assert.equal(first.trigger, 'startup');
       assert.equal(first.result, 'Succeeded', JSON.stringify(first.error));
@@ -119,15 +93,15 @@ describe('image-gitops run (the pod entrypoint)', () => {
 
       const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
       child.kill('SIGTERM');
-      assert.equal(await exited, 0, logs);
+      assert.equal(await exited, 0, reconciler.logs());
       // Released, not deleted: the same Lease is still there with no holder.
       const lease = await h.kube.get(leaseRef, h.namespace, 'run-test');
       assert.ok(lease, 'the Lease is still there after shutdown');
       assert.equal(lease.metadata?.uid, held.metadata?.uid, 'the same Lease');
       assert.equal((lease.spec as { holderIdentity?: string }).holderIdentity || '', '', 'lease released');
-      assert.doesNotMatch(logs, new RegExp(SECRET));
+      assert.doesNotMatch(reconciler.logs(), new RegExp(SECRET));
     } finally {
-      await stopTracked(child);
+      await reconciler.stop();
     }
   });
 });

@@ -102,6 +102,22 @@ export function layerEntries(options: TestImageOptions, tag: string): TarEntry[]
   return [...dirEntries, ...leaves.sort((a, b) => a.path.localeCompare(b.path))];
 }
 
+/** The image configuration, the same in both formats (only its media type differs). */
+function imageConfig(options: TestImageOptions, tag: string, architecture: string, diffId: string) {
+  return {
+    created: '2024-01-01T00:00:00Z',
+    architecture,
+    os: 'linux',
+    config: {
+      Env: ['PATH=/bin'],
+      Cmd: options.cmd ?? ['/bin/sh'],
+      Labels: { 'test.image/marker': options.marker ?? tag },
+    },
+    rootfs: { type: 'layers', diff_ids: [diffId] },
+    history: [{ created: '2024-01-01T00:00:00Z', created_by: 'test/support/oci-image.ts' }],
+  };
+}
+
 function readIndex(dir: string): { schemaVersion: number; manifests: Descriptor[] } {
   const file = join(dir, 'index.json');
   if (!existsSync(file)) return { schemaVersion: 2, manifests: [] };
@@ -121,22 +137,7 @@ export function writeOciLayout(dir: string, options: WriteOciLayoutOptions): Oci
   const layer = writeBlob(dir, gzipSync(tar, { level: 6 }), MEDIA_TYPES.layer);
 
   const manifests = architectures.map((architecture) => {
-    const config = jsonBlob(
-      dir,
-      {
-        created: '2024-01-01T00:00:00Z',
-        architecture,
-        os: 'linux',
-        config: {
-          Env: ['PATH=/bin'],
-          Cmd: options.cmd ?? ['/bin/sh'],
-          Labels: { 'test.image/marker': options.marker ?? tag },
-        },
-        rootfs: { type: 'layers', diff_ids: [diffId] },
-        history: [{ created: '2024-01-01T00:00:00Z', created_by: 'test/support/oci-image.ts' }],
-      },
-      MEDIA_TYPES.config,
-    );
+    const config = jsonBlob(dir, imageConfig(options, tag, architecture, diffId), MEDIA_TYPES.config);
     const manifest = jsonBlob(
       dir,
       { schemaVersion: 2, mediaType: MEDIA_TYPES.manifest, config, layers: [layer] },
@@ -183,20 +184,7 @@ export function writeDockerDir(dir: string, options: WriteOciLayoutOptions): Oci
   const layer = blob(gzipSync(tar, { level: 6 }), DOCKER_MEDIA_TYPES.layer);
   const manifests = architectures.map((architecture) => {
     const config = blob(
-      Buffer.from(
-        JSON.stringify({
-          created: '2024-01-01T00:00:00Z',
-          architecture,
-          os: 'linux',
-          config: {
-            Env: ['PATH=/bin'],
-            Cmd: options.cmd ?? ['/bin/sh'],
-            Labels: { 'test.image/marker': options.marker ?? tag },
-          },
-          rootfs: { type: 'layers', diff_ids: [diffId] },
-          history: [{ created: '2024-01-01T00:00:00Z', created_by: 'test/support/oci-image.ts' }],
-        }),
-      ),
+      Buffer.from(JSON.stringify(imageConfig(options, tag, architecture, diffId))),
       DOCKER_MEDIA_TYPES.config,
     );
     const content = Buffer.from(

@@ -56,7 +56,8 @@ export async function stopAllTracked(opts: StopOptions = {}): Promise<void> {
   await Promise.all([...tracked].map((child) => stopTracked(child, opts)));
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process with this PID exists (ours or not). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
