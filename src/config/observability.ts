@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { type Env, wholeNumberSetting } from '../core/env-settings.js';
 
 /**
  * What the reconciler shows and tells, apart from the sync itself: the stored sync history, the status page
@@ -40,17 +41,6 @@ export interface NotifierSettings {
 export const DEFAULT_HISTORY_LIMIT = 20;
 const MAX_HISTORY_LIMIT = 200;
 
-type Env = Record<string, string | undefined>;
-
-function wholeNumber(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max)
-    throw new Error(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
-  return value;
-}
-
 /** A secret from a mounted file; a missing file stops the start-up rather than silently opening the page. */
 function secretFile(env: Env, name: string): string | undefined {
   const path = env[name];
@@ -82,8 +72,8 @@ function notifier(env: Env): NotifierSettings | undefined {
     url,
     format,
     ...(secret ? { secret } : {}),
-    retries: wholeNumber(env, 'NOTIFY_WEBHOOK_RETRIES', 3, 0, 10),
-    timeoutMs: wholeNumber(env, 'NOTIFY_WEBHOOK_TIMEOUT_SECONDS', 10, 1, 300) * 1000,
+    retries: wholeNumberSetting(env, 'NOTIFY_WEBHOOK_RETRIES', 3, { min: 0, max: 10 }),
+    timeoutMs: wholeNumberSetting(env, 'NOTIFY_WEBHOOK_TIMEOUT_SECONDS', 10, { min: 1, max: 300 }) * 1000,
   };
 }
 
@@ -92,11 +82,14 @@ export function observabilityFromEnv(env: Env): ObservabilitySettings {
   const source = sourceUrl(env);
   const notify = notifier(env);
   return {
-    historyLimit: wholeNumber(env, 'HISTORY_LIMIT', DEFAULT_HISTORY_LIMIT, 1, MAX_HISTORY_LIMIT),
+    historyLimit: wholeNumberSetting(env, 'HISTORY_LIMIT', DEFAULT_HISTORY_LIMIT, {
+      min: 1,
+      max: MAX_HISTORY_LIMIT,
+    }),
     page: {
       ...(token ? { token } : {}),
       ...(source ? { sourceUrl: source } : {}),
-      refreshSeconds: wholeNumber(env, 'STATUS_PAGE_REFRESH_SECONDS', 30, 0, 3600),
+      refreshSeconds: wholeNumberSetting(env, 'STATUS_PAGE_REFRESH_SECONDS', 30, { min: 0, max: 3600 }),
     },
     ...(notify ? { notify } : {}),
   };

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { wholeNumberSetting } from '../core/env-settings.js';
 import { type GitCredentials, gitCredentialsFromEnv } from '../source/git-auth.js';
 import { type ObservabilitySettings, observabilityFromEnv } from './observability.js';
 import { type Settings, settingsFromEnv } from './settings.js';
@@ -49,13 +50,8 @@ function number(env: Record<string, string | undefined>, name: string, fallback:
   return value;
 }
 
-/** A count that must be at least 1 (APPLY_CONCURRENCY=0 would apply nothing and wait forever). */
-function atLeastOne(env: Record<string, string | undefined>, name: string, fallback: number): number {
-  const value = number(env, name, fallback);
-  if (!Number.isInteger(value) || value < 1)
-    throw new Error(`${name} must be a whole number of at least 1, got "${env[name]}"`);
-  return value;
-}
+/** Counts and durations that must be at least 1 (APPLY_CONCURRENCY=0 would apply nothing and wait forever). */
+const AT_LEAST_ONE = { min: 1 };
 
 function bool(env: Record<string, string | undefined>, name: string, fallback: boolean): boolean {
   const raw = env[name];
@@ -83,8 +79,8 @@ export function configFromEnv(env: Record<string, string | undefined>): Reconcil
       path: env.GIT_PATH || '',
       cacheDir: env.GIT_CACHE_DIR || join(tmpdir(), 'image-gitops-git'),
       credentials: gitCredentialsFromEnv(env),
-      timeoutMs: atLeastOne(env, 'GIT_TIMEOUT_SECONDS', 60) * 1000,
-      maxFileBytes: atLeastOne(env, 'MAX_FILE_BYTES', 1024 * 1024),
+      timeoutMs: wholeNumberSetting(env, 'GIT_TIMEOUT_SECONDS', 60, AT_LEAST_ONE) * 1000,
+      maxFileBytes: wholeNumberSetting(env, 'MAX_FILE_BYTES', 1024 * 1024, AT_LEAST_ONE),
     },
     namespace,
     kubeconfigPath: env.KUBECONFIG || undefined,
@@ -94,13 +90,13 @@ export function configFromEnv(env: Record<string, string | undefined>): Reconcil
       maxShare,
       allowMassPrune: bool(env, 'ALLOW_MASS_PRUNE', false),
     },
-    applyConcurrency: atLeastOne(env, 'APPLY_CONCURRENCY', 8),
+    applyConcurrency: wholeNumberSetting(env, 'APPLY_CONCURRENCY', 8, AT_LEAST_ONE),
     http: parseListenAddress(env.HTTP_ADDR || '0.0.0.0:8080'),
     webhookSecret: fromFileOrEnv(env, 'WEBHOOK_SECRET'),
     leaderElection: {
       enabled: bool(env, 'LEADER_ELECTION', true),
       leaseName: env.LEASE_NAME || 'image-gitops-leader',
-      leaseDurationSeconds: atLeastOne(env, 'LEASE_DURATION_SECONDS', 15),
+      leaseDurationSeconds: wholeNumberSetting(env, 'LEASE_DURATION_SECONDS', 15, AT_LEAST_ONE),
       identity: env.POD_NAME || env.HOSTNAME || `image-gitops-${process.pid}`,
     },
     logLevel,

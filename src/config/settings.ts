@@ -1,3 +1,4 @@
+import { wholeNumberSetting } from '../core/env-settings.js';
 import { type MirrorOperatorSettings, mirrorOperatorSettings } from './mirror-operator-settings.js';
 
 /**
@@ -185,21 +186,8 @@ function imageOperatorSide(
   return side;
 }
 
-function positiveInt(env: Record<string, string | undefined>, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0)
-    throw new Error(`${name} must be a non-negative integer, got "${raw}"`);
-  return value;
-}
-
 /** At least 1: a zero would mean "never" (no Job, no tag per Job), which is never what is meant. */
-function atLeastOne(env: Record<string, string | undefined>, name: string, fallback: number): number {
-  const value = positiveInt(env, name, fallback);
-  if (value < 1) throw new Error(`${name} must be at least 1, got "${env[name]}"`);
-  return value;
-}
+const AT_LEAST_ONE = { min: 1 };
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
@@ -263,9 +251,14 @@ export function settingsFromEnv(env: Record<string, string | undefined>): Settin
       shell: env.SHELL_IMAGE || d.images.shell,
     },
     jobs: {
-      backoffLimit: positiveInt(env, 'JOB_BACKOFF_LIMIT', d.jobs.backoffLimit),
-      activeDeadlineSeconds: atLeastOne(env, 'JOB_ACTIVE_DEADLINE_SECONDS', d.jobs.activeDeadlineSeconds),
-      ttlSecondsAfterFinished: positiveInt(
+      backoffLimit: wholeNumberSetting(env, 'JOB_BACKOFF_LIMIT', d.jobs.backoffLimit),
+      activeDeadlineSeconds: wholeNumberSetting(
+        env,
+        'JOB_ACTIVE_DEADLINE_SECONDS',
+        d.jobs.activeDeadlineSeconds,
+        AT_LEAST_ONE,
+      ),
+      ttlSecondsAfterFinished: wholeNumberSetting(
         env,
         'JOB_TTL_SECONDS_AFTER_FINISHED',
         d.jobs.ttlSecondsAfterFinished,
@@ -273,8 +266,13 @@ export function settingsFromEnv(env: Record<string, string | undefined>): Settin
       resources: d.jobs.resources,
     },
     imageSync: {
-      maxJobsPerManifest: atLeastOne(env, 'SYNC_MAX_JOBS_PER_MANIFEST', d.imageSync.maxJobsPerManifest),
-      tagsPerJob: atLeastOne(env, 'SYNC_TAGS_PER_JOB', d.imageSync.tagsPerJob),
+      maxJobsPerManifest: wholeNumberSetting(
+        env,
+        'SYNC_MAX_JOBS_PER_MANIFEST',
+        d.imageSync.maxJobsPerManifest,
+        AT_LEAST_ONE,
+      ),
+      tagsPerJob: wholeNumberSetting(env, 'SYNC_TAGS_PER_JOB', d.imageSync.tagsPerJob, AT_LEAST_ONE),
       registries: registryDefaults(env.SYNC_REGISTRIES),
       imageOperator: {
         source: imageOperatorSide(env, 'SOURCE', 'SRC'),

@@ -18,6 +18,7 @@
  * `registry=tokenhost[:port]` (for that registry only). Docker Hub's `auth.docker.io` is always allowed for
  * `docker.io`. It is an operator setting: nothing in the config repo can widen it.
  */
+import { wholeNumberSetting } from '../core/env-settings.js';
 import { ImageGitopsError } from '../core/errors.js';
 
 export interface RegistryLimits {
@@ -56,21 +57,6 @@ function seconds(env: Record<string, string | undefined>, name: string, fallback
   return Math.round(value * 1000);
 }
 
-function count(env: Record<string, string | undefined>, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0)
-    throw new ImageGitopsError('CONFIG', `${name} must be a non-negative integer, got "${raw}"`);
-  return value;
-}
-
-function atLeastOne(env: Record<string, string | undefined>, name: string, fallback: number): number {
-  const value = count(env, name, fallback);
-  if (value < 1) throw new ImageGitopsError('CONFIG', `${name} must be at least 1, got "${env[name]}"`);
-  return value;
-}
-
 /** `auth.example.com,registry.gitlab.com=gitlab.com` → { '*': [auth.example.com], 'registry.gitlab.com': [gitlab.com] } */
 export function parseTokenHosts(raw: string | undefined): Map<string, string[]> {
   const result = new Map<string, string[]>();
@@ -95,13 +81,13 @@ export function registryLimitsFromEnv(env: Record<string, string | undefined>): 
   return {
     connectTimeoutMs: seconds(env, 'REGISTRY_CONNECT_TIMEOUT_SECONDS', d.connectTimeoutMs),
     requestTimeoutMs: seconds(env, 'REGISTRY_REQUEST_TIMEOUT_SECONDS', d.requestTimeoutMs),
-    maxRetries: count(env, 'REGISTRY_MAX_RETRIES', d.maxRetries),
+    maxRetries: wholeNumberSetting(env, 'REGISTRY_MAX_RETRIES', d.maxRetries),
     maxRetryAfterMs: seconds(env, 'REGISTRY_MAX_RETRY_AFTER_SECONDS', d.maxRetryAfterMs),
     retryWaitBudgetMs: seconds(env, 'REGISTRY_RETRY_WAIT_BUDGET_SECONDS', d.retryWaitBudgetMs),
     observeTimeoutMs: seconds(env, 'OBSERVE_TIMEOUT_SECONDS', d.observeTimeoutMs),
     tokenHosts: parseTokenHosts(env.REGISTRY_TOKEN_HOSTS),
-    maxTags: atLeastOne(env, 'REGISTRY_MAX_TAGS', d.maxTags),
-    tagPagesPerSync: atLeastOne(env, 'REGISTRY_TAG_PAGES_PER_SYNC', d.tagPagesPerSync),
+    maxTags: wholeNumberSetting(env, 'REGISTRY_MAX_TAGS', d.maxTags, { min: 1 }),
+    tagPagesPerSync: wholeNumberSetting(env, 'REGISTRY_TAG_PAGES_PER_SYNC', d.tagPagesPerSync, { min: 1 }),
   };
 }
 
