@@ -40,10 +40,11 @@ describe('the status page in headless Chromium', function () {
   let chrome: TestBrowser | undefined;
 
   afterEach(async () => {
-    await chrome?.close();
-    await follower?.stop();
-    await reconciler?.stop();
+    // Every part is stopped even when another's stop fails; the first failure is then reported.
+    const stops = await Promise.allSettled([chrome?.close(), follower?.stop(), reconciler?.stop()]);
     await h?.close();
+    const failed = stops.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed) throw failed.reason;
   });
 
   it('shows what the syncs did, filters, refreshes itself, and stays on its origin with no script', async () => {

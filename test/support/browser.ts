@@ -14,27 +14,50 @@ export interface TestBrowser {
 
 export async function startBrowser(): Promise<TestBrowser> {
   const profile = makeTempDir('chromium-profile');
-  const child = spawnTracked(CHROMIUM, [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    `--user-data-dir=${profile}`,
-    '--remote-debugging-address=127.0.0.1',
-    '--remote-debugging-port=0',
-    'about:blank',
-  ]);
+  const child = spawnTracked(
+    CHROMIUM,
+    [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      `--user-data-dir=${profile}`,
+      '--remote-debugging-address=127.0.0.1',
+      '--remote-debugging-port=0',
+      'about:blank',
+    ],
+    { detached: true },
+  );
   let stderr = '';
   child.stderr?.on('data', (c: Buffer) => {
     stderr += c.toString();
   });
+  // Chromium's helpers (zygote, renderers) are its children in the process group it leads (detached: the
+  // group's id is its PID); they must be gone before the profile they write to can be removed.
   const stop = async () => {
+    if (child.pid !== undefined && child.exitCode === null) {
+      try {
+        process.kill(-child.pid, 'SIGTERM');
+      } catch {
+        // The group is already gone.
+      }
+    }
     await stopTracked(child, { graceMs: 5000 });
-    removeTempDir(profile);
+    await waitFor(
+      () => {
+        try {
+          removeTempDir(profile);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      { timeoutMs: 15_000, intervalMs: 200, what: "Chromium's helpers to leave its profile" },
+    );
   };
   try {
     const endpoint = await waitFor(() => /DevTools listening on (ws:\/\/\S+)/.exec(stderr)?.[1], {
