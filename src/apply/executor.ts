@@ -2,7 +2,7 @@ import { mapBounded } from '../core/concurrency.js';
 import type { KubeObject } from '../core/kube-object.js';
 import { maskSecretValuesIn } from '../core/secret-mask.js';
 import { KubeApiError } from '../kube/errors.js';
-import type { Change, ObjectOutcome } from '../plan/change.js';
+import { type Change, type ObjectOutcome, writes } from '../plan/change.js';
 import { byTier } from '../plan/order.js';
 import type { Plan } from '../plan/plan.js';
 import { applyRetryBudgetMs, DEFAULT_RETRY, RetryBudget, type RetryOptions, withRetries } from './retry.js';
@@ -48,10 +48,11 @@ export async function executePlan(
   };
   const done = (result: ObjectOutcome): ObjectOutcome => (writer.dryRun ? 'planned' : result);
   const results: Change[] = [];
-  const writes = plan.changes.filter((s) => s.action === 'create' || s.action === 'update');
-  const deletes = plan.changes.filter((s) => s.action === 'delete');
+  const owned = plan.changes.filter((s) => !s.foreign);
+  const applies = owned.filter((s) => s.action === 'create' || s.action === 'update');
+  const deletes = owned.filter((s) => s.action === 'delete');
 
-  for (const tier of byTier(writes, (s) => s.object.kind)) {
+  for (const tier of byTier(applies, (s) => s.object.kind)) {
     results.push(
       ...(await mapBounded(tier, concurrency, async (change): Promise<Change> => {
         try {
@@ -89,6 +90,24 @@ export async function executePlan(
       })),
     );
   }
+  // Last, the changes to objects we do not own: a rewritten workload may need what was just applied (its pull
+  // Secret). Each is read first, so that the change (and `diff`) shows the object before and after.
+  const foreign = plan.changes.filter((s) => s.foreign && writes(s));
+  results.push(
+    ...(await mapBounded(foreign, concurrency, async (change): Promise<Change> => {
+      const { namespace, name } = change.object.metadata;
+      try {
+        const live = await writer.kube.get(change.object, namespace, name);
+        const applied = await withRetries(
+          () => writer.apply(change.object, { fieldManager: change.foreign!.fieldManager }),
+          retry,
+        );
+        return { ...change, ...(live ? { live } : {}), outcome: { result: done('applied'), applied } };
+      } catch (error) {
+        return { ...change, outcome: { result: 'failed', message: describe(error) } };
+      }
+    })),
+  );
   for (const change of plan.changes) {
     if (change.action === 'unchanged') results.push({ ...change, outcome: { result: 'unchanged' } });
     if (change.action === 'keep') results.push({ ...change, outcome: { result: 'kept' } });

@@ -9,8 +9,11 @@ import type { KubeApi } from '../kube/types.js';
 export interface Writer {
   /** True when nothing is stored: the server answers what it would store. */
   readonly dryRun: boolean;
-  /** Server-side apply; the answer is the object as the server stores it (or would). */
-  apply(object: KubeObject): Promise<KubeObject>;
+  /**
+   * Server-side apply (forced); the answer is the object as the server stores it (or would). A foreign
+   * change applies its partial object under its own field manager.
+   */
+  apply(object: KubeObject, options?: { fieldManager?: string }): Promise<KubeObject>;
   delete(object: KubeObject): Promise<void>;
   /** Reads, which both writers make for real (waiting for a replaced Job to go). */
   readonly kube: KubeApi;
@@ -20,7 +23,7 @@ export function clusterWriter(kube: KubeApi): Writer {
   return {
     dryRun: false,
     kube,
-    apply: (object) => kube.apply(object),
+    apply: (object, options) => kube.apply(object, { force: true, ...options }),
     delete: (object) =>
       kube.delete(object, object.metadata.namespace, object.metadata.name, {
         propagationPolicy: 'Background',
@@ -33,7 +36,7 @@ export function dryRunWriter(kube: KubeApi): Writer {
   return {
     dryRun: true,
     kube,
-    apply: (object) => kube.apply(object, { dryRun: true }),
+    apply: (object, options) => kube.apply(object, { force: true, ...options, dryRun: true }),
     delete: (object) =>
       kube.delete(object, object.metadata.namespace, object.metadata.name, {
         propagationPolicy: 'Background',

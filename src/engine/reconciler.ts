@@ -18,7 +18,7 @@ import { appendHistory, historyEntry, type SyncHistoryEntry } from '../status/hi
 import { buildManifestStatuses } from '../status/report.js';
 import { StatusStore, type StoredState } from '../status/store.js';
 import type { IgnoredFile, ManifestStatus, SyncReport } from '../status/types.js';
-import { runExternalEffects } from './external-effects.js';
+import { foreignChanges, leftBehindChanges } from './foreign-changes.js';
 import {
   locateProblems,
   refuseDuplicateObjects,
@@ -140,10 +140,16 @@ export class Reconciler {
         live,
         gate,
       );
-      const plan = this.planChanges(rendered, loaded, live, fileProblems, state, options);
+      const leftBehind = await leftBehindChanges(
+        this.kube,
+        loaded,
+        (kind) => state.manifests.some((m) => m.kind === kind),
+        this.log,
+      );
+      const plan = this.planChanges(rendered, loaded, live, fileProblems, state, leftBehind, options);
       throwIfAborted(options.signal);
       const writer = options.dryRun ? dryRunWriter(this.kube) : clusterWriter(this.kube);
-      const results = await this.applyPlan(writer, plan, rendered, loaded, options.signal);
+      const results = await this.applyPlan(writer, plan, options.signal);
       const statuses = buildManifestStatuses({
         rendered,
         invalid: loaded.invalid,
@@ -322,13 +328,18 @@ export class Reconciler {
     return guarded;
   }
 
-  /** 5. Plan: desired against live; failing manifests and broken files keep their objects. */
+  /**
+   * 5. Plan: desired against live; failing manifests and broken files keep their objects. Then the changes
+   * to objects we do not own (a workload rewrite) and the undo of those of manifests that left Git, unless
+   * the prune was refused (the repo may be half-empty by mistake: nothing it did is undone).
+   */
   private planChanges(
     rendered: RenderedManifest[],
     loaded: LoadedManifests,
     live: KubeObject[],
     fileProblems: Problem[],
     state: StoredState,
+    leftBehind: Change[],
     options: SyncOptions,
   ): Plan {
     const desired = new Map<string, KubeObject[]>();
@@ -353,6 +364,7 @@ export class Reconciler {
       allowPrune: options.allowMassPrune || this.config.prune.allowMassPrune,
       pruneEnabled: this.config.prune.enabled,
     });
+    plan.changes.push(...foreignChanges(rendered), ...(plan.pruneRefused ? [] : leftBehind));
     if (plan.pruneRefused) {
       this.log.error(
         'PRUNE REFUSED: the repo would remove too much of what is owned; set ALLOW_MASS_PRUNE=true or `sync --allow-mass-prune` if intended',
@@ -362,17 +374,8 @@ export class Reconciler {
     return plan;
   }
 
-  /**
-   * 6. Apply and prune through the writer, then the kinds' effects on objects we do not own (not yet planned
-   * changes: a dry-run leaves them out).
-   */
-  private async applyPlan(
-    writer: Writer,
-    plan: Plan,
-    rendered: RenderedManifest[],
-    loaded: LoadedManifests,
-    signal?: AbortSignal,
-  ): Promise<Change[]> {
+  /** 6. Apply and prune through the writer (the cluster's, or a dry-run's for `diff`), foreign changes last. */
+  private async applyPlan(writer: Writer, plan: Plan, signal?: AbortSignal): Promise<Change[]> {
     const results = await executePlan(writer, plan, {
       concurrency: this.config.applyConcurrency,
       retry: { ...DEFAULT_RETRY, ...(signal ? { signal } : {}) },
@@ -388,8 +391,6 @@ export class Reconciler {
         ...(change.outcome?.message ? { message: change.outcome.message } : {}),
       });
     }
-    if (writer.dryRun) return results;
-    await runExternalEffects(this.kube, rendered, loaded, this.state, this.log);
     return results;
   }
 
@@ -407,7 +408,8 @@ export class Reconciler {
     const versions: Record<string, string> = {};
     const namespaces = new Set<string>(previous.namespaces);
     for (const r of results) {
-      if (failed(r)) continue;
+      // A foreign object is not ours: nothing of it is recorded (nor its namespace listed for what we own).
+      if (failed(r) || r.foreign) continue;
       const { action, live } = r;
       const applied = r.outcome?.applied;
       if ((action === 'create' || action === 'update' || action === 'replace') && applied?.metadata.uid) {

@@ -4,7 +4,7 @@ import { type Problem, problemFromError } from '../core/errors.js';
 import type { KubeObject } from '../core/kube-object.js';
 import { LABELS } from '../core/labels.js';
 import { kindDefinition } from '../kinds/registry.js';
-import type { CommitInfo, ObserveContext } from '../kinds/types.js';
+import type { CommitInfo, ForeignPatch, ObserveContext } from '../kinds/types.js';
 import type { Manifest } from '../manifests/types.js';
 import {
   abortReason,
@@ -22,8 +22,8 @@ export interface RenderedManifest {
   problems: Problem[];
   /** Kind-specific facts from observe, for status (e.g. tags pending). */
   details?: Record<string, unknown>;
-  /** What observe found, for the kind's external effects after apply. */
-  observed?: unknown;
+  /** Changes to objects the engine does not own that this manifest wants (KindDefinition.foreign). */
+  foreign?: ForeignPatch[];
   /** What the kind keeps for this manifest's next observe (KindDefinition.remember), when observe ran. */
   memory?: { value: unknown };
 }
@@ -147,7 +147,15 @@ export async function renderManifests(input: RenderInput): Promise<RenderedManif
         files: input.files,
       });
       const stamped = objects.map((o) => stampObject(o, manifest, input.settings.instance, input.commit));
-      return { manifest, objects: stamped, problems: [], details: detailsOf(observed), observed, ...memory };
+      const foreign = definition.foreign?.plan(manifest, observed) ?? [];
+      return {
+        manifest,
+        objects: stamped,
+        problems: [],
+        details: detailsOf(observed),
+        ...(foreign.length > 0 ? { foreign } : {}),
+        ...memory,
+      };
     } catch (error) {
       return {
         manifest,

@@ -59,22 +59,30 @@ export interface ObserveContext {
 }
 
 /**
- * Effects on objects the engine does not own (ImageBackup rewrites workloads): run after apply, never
- * rendered as owned objects, so they are never pruned. `apply` uses the kind's own field manager.
+ * A change to an object the engine does not own (ImageBackup points a workload at its backup copies): planned
+ * and shown by `diff` like every change, applied by the same writer, but as a server-side-apply partial object
+ * under the kind's own field manager (so that the engine's applies never drop these fields), and never pruned.
  */
-export interface ExternalEffectsContext {
-  apply(object: KubeObject, fieldManager: string): Promise<void>;
-  listObjects: ObserveContext['listObjects'];
+export interface ForeignPatch {
+  /** Only the fields this kind manages, with the object's uid so that a deleted object is not re-created. */
+  patch: KubeObject;
+  fieldManager: string;
+  reason: { code: ForeignPatchReason; message: string };
 }
 
-export interface ExternalEffects<Spec, Observed> {
-  /** After the manifest's objects were applied. Returns the problems met, as messages. */
-  reconcile(manifest: Manifest<Spec>, observed: Observed, context: ExternalEffectsContext): Promise<string[]>;
+export type ForeignPatchReason = 'PointToBackup' | 'RestoreOriginal';
+
+export interface ForeignPatches<Spec, Observed> {
+  /** Pure: the patches this manifest wants now, from what its observe found (none in a steady state). */
+  plan(manifest: Manifest<Spec>, observed: Observed): ForeignPatch[];
   /**
-   * Once per sync, with the keys of every manifest of this kind still in Git (valid or not): undo what
-   * removed manifests did. Returns the problems met.
+   * Once per sync, with the keys of every manifest of this kind still in Git (valid or not): the undo of what
+   * manifests no longer in Git left on foreign objects, each under the key of the manifest that left.
    */
-  undoRemoved(presentKeys: ReadonlySet<string>, context: ExternalEffectsContext): Promise<string[]>;
+  planLeftBehind(
+    presentKeys: ReadonlySet<string>,
+    listObjects: ObserveContext['listObjects'],
+  ): Promise<Array<ForeignPatch & { manifestKey: string }>>;
 }
 
 /** A schema-checked manifest written in another tool's format, converted to ours by a pure function. */
@@ -108,7 +116,7 @@ export interface KindDefinition<Spec = unknown, Observed = unknown> {
    */
   remember?(observed: Observed): unknown;
   render(manifest: Manifest<Spec>, context: RenderContext<Observed>): KubeObject[];
-  external?: ExternalEffects<Spec, Observed>;
+  foreign?: ForeignPatches<Spec, Observed>;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: the registry holds kinds of every spec type

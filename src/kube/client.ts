@@ -123,14 +123,17 @@ export class KubeClient implements KubeApi {
     name: string,
     options: { propagationPolicy?: 'Background' | 'Foreground' | 'Orphan'; dryRun?: boolean } = {},
   ): Promise<void> {
+    // With a body the API server reads the options from it and ignores the query string: a `?dryRun=All`
+    // next to a body deletes for real. So dryRun goes in the body.
     const body = {
       apiVersion: 'v1',
       kind: 'DeleteOptions',
       propagationPolicy: options.propagationPolicy ?? 'Background',
+      ...(options.dryRun ? { dryRun: ['All'] } : {}),
     };
     try {
       const path = await this.objectPath(type, namespace, name);
-      await this.request('DELETE', options.dryRun ? `${path}?dryRun=All` : path, body);
+      await this.request('DELETE', path, body);
     } catch (error) {
       if (error instanceof KubeApiError && error.status === 404) return; // already gone is what we wanted
       throw error;

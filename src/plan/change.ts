@@ -1,4 +1,5 @@
 import type { KubeObject } from '../core/kube-object.js';
+import type { ForeignPatchReason } from '../kinds/types.js';
 
 /**
  * One change, from plan to apply to report to events to diff (as carvel kapp's `Change` is both what is
@@ -27,7 +28,9 @@ export type ChangeReasonCode =
   | 'Adopted'
   | 'FinishedJob'
   | 'PruneDisabled'
-  | 'PruneRefused';
+  | 'PruneRefused'
+  /** update of an object we do not own (a foreign change): what the kind's patch does */
+  | ForeignPatchReason;
 
 export interface ChangeReason {
   code: ChangeReasonCode;
@@ -52,6 +55,11 @@ export interface Change {
   live?: KubeObject;
   manifestKey: string;
   reason: ChangeReason;
+  /**
+   * A change to an object the engine does not own (kinds/types.ts ForeignPatch): `object` is a partial
+   * object, applied with this field manager after every owned change, never recorded as ours or pruned.
+   */
+  foreign?: { fieldManager: string };
   /** Set by apply (src/apply/executor.ts) once a writer carried the change out. */
   outcome?: ChangeOutcome;
 }

@@ -140,6 +140,27 @@ describe('diff: the sync pipeline with a dry-run writer', () => {
     assert.match(invalid.stdout, /ImagePrepull\/.*broken.*Invalid/);
   });
 
+  it('shows the prune of a manifest that left Git and deletes nothing (a dry-run delete stays a dry-run)', async () => {
+    h = await startEngine({
+      'tools.yaml': prepullManifest('tools', { busybox: 'busybox:1.36' }),
+      'more.yaml': prepullManifest('more', { busybox: 'busybox:1.36' }),
+    });
+    await h.reconciler.sync('manual');
+    const daemonSets = async () =>
+      (await h.cp.kubeApi.list({ apiVersion: 'apps/v1', kind: 'DaemonSet' }, h.namespace))
+        .map((d) => d.metadata.name)
+        .sort();
+    const before = await daemonSets();
+    assert.equal(before.length, 2);
+    await h.git.commitFiles(h.repo, { 'more.yaml': null }, 'remove one');
+    const diff = await cli(h, ['diff']);
+    assert.equal(diff.code, 1, diff.stdout);
+    assert.match(diff.stdout, /### delete apps\/v1 DaemonSet .*more/);
+    assert.deepEqual(await daemonSets(), before, 'the DaemonSet is still there after diff');
+    await h.reconciler.sync('manual');
+    assert.equal((await daemonSets()).length, 1, 'and sync prunes it');
+  });
+
   it('exits 2 when the cluster cannot be reached (a closed port)', async () => {
     h = await startEngine({ 'tools.yaml': prepullManifest('tools', { busybox: 'busybox:1.36' }) });
     const kubeconfig = join(makeTempDir('closed-kubeconfig'), 'kubeconfig');

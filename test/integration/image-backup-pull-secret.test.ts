@@ -10,6 +10,7 @@ import { Reconciler } from '../../src/engine/reconciler.js';
 import { pullSecretName } from '../../src/kinds/image-backup/pull-secret.js';
 import { REWRITE_FIELD_MANAGER } from '../../src/kinds/image-backup/rewrite.js';
 import { KubeClient } from '../../src/kube/client.js';
+import { type Change, writes } from '../../src/plan/change.js';
 import { createLogger } from '../../src/run/logger.js';
 import type { SyncReport } from '../../src/status/types.js';
 import { type EngineHarness, prepullManifest, startEngine } from '../support/engine-harness.js';
@@ -28,7 +29,7 @@ interface PodTemplate {
   imagePullSecrets?: Array<{ name: string }>;
 }
 
-const templateOf = (o: KubeObject | undefined) =>
+const templateOf = (o: KubeObject | undefined): PodTemplate =>
   (o!.spec as { template: { spec: PodTemplate } }).template.spec;
 const pullSecretNames = (o: KubeObject | undefined) =>
   (templateOf(o).imagePullSecrets ?? []).map((s) => s.name).sort();
@@ -159,6 +160,32 @@ spec:
     return report;
   }
 
+  /** What a change does, as a reviewer reads it: `kind namespace/name action reason manifest`. */
+  const described = (changes: Change[]) =>
+    changes
+      .filter(writes)
+      .map(
+        (c) =>
+          `${c.object.kind} ${c.object.metadata.namespace ?? ''}/${c.object.metadata.name} ${c.action} ${c.reason.code} ${c.manifestKey}`,
+      )
+      .sort();
+
+  /**
+   * A dry-run pass, then a sync of the same commit: the two agree change by change (a dry-run that wrote,
+   * a delete say, would leave the sync nothing to do), and the dry-run wrote nothing (the Deployment's
+   * generation did not move). Returns the dry-run's changes and the sync's report.
+   */
+  async function diffThenSync(): Promise<{ changes: Change[]; report: SyncReport }> {
+    const generation = (await web())?.metadata.generation;
+    const dry = await reconciler.run('cli', { dryRun: true });
+    assert.equal((await web())?.metadata.generation, generation, 'a dry-run writes nothing');
+    const real = await reconciler.run('manual');
+    for (const status of real.report.manifests) assert.deepEqual(status.problems, [], status.key);
+    assert.deepEqual(described(dry.changes ?? []), described(real.changes ?? []));
+    assert.ok((dry.changes ?? []).every((c) => !writes(c) || c.outcome?.result === 'planned'));
+    return { changes: (dry.changes ?? []).filter(writes), report: real.report };
+  }
+
   /** Runs the copy Jobs the engine created, as their pods would. */
   async function runCopyJobs(): Promise<void> {
     const secrets = await h.cp.kubeApi.list(SECRET, h.namespace);
@@ -180,7 +207,14 @@ spec:
     assert.deepEqual(pullSecretNames(await web()), ['regcred']);
 
     await runCopyJobs();
-    reports.push(await sync());
+    // diff (the same pipeline, a dry-run writer) shows the rewrite as a change, and sync then makes exactly it.
+    const planned = await diffThenSync();
+    reports.push(planned.report);
+    const rewrite = planned.changes.find((c) => c.object.kind === 'Deployment');
+    assert.equal(rewrite?.reason.code, 'PointToBackup');
+    assert.equal(rewrite?.manifestKey, KEY());
+    assert.equal(templateOf(rewrite?.live).containers[0]?.image, `${source.host}/team/web:1.0`, 'before');
+    assert.match(templateOf(rewrite?.outcome?.applied).containers[0]?.image ?? '', /\/backup\//, 'after');
     const rewritten = await web();
     assert.equal(
       templateOf(rewritten).containers[0]?.image,
@@ -238,7 +272,11 @@ spec:
     assert.deepEqual(pullSecretNames(await web()), [ours(), 'regcred'].sort());
     assert.ok(await pullSecret());
     await h.git.commitFiles(h.repo, { 'backup.yaml': null }, 'remove the backup');
-    reports.push(await sync());
+    const undone = await diffThenSync();
+    reports.push(undone.report);
+    const restore = undone.changes.find((c) => c.object.kind === 'Deployment');
+    assert.equal(restore?.reason.code, 'RestoreOriginal', 'the undo of a removed manifest is planned too');
+    assert.equal(restore?.manifestKey, KEY());
     const removed = await web();
     assert.equal(templateOf(removed).containers[0]?.image, `${source.host}/team/web:1.0`);
     assert.deepEqual(pullSecretNames(removed), ['regcred']);

@@ -9,11 +9,8 @@ import type { KubeObject } from '../../src/core/kube-object.js';
 import { clusterObserveContext } from '../../src/engine/observe-context.js';
 import { imageBackupKind } from '../../src/kinds/image-backup/index.js';
 import { type ImageBackupObserved, observeWorkloads } from '../../src/kinds/image-backup/observe.js';
-import {
-  applyWorkloadRewrites,
-  planWorkloadRewrites,
-  REWRITE_FIELD_MANAGER,
-} from '../../src/kinds/image-backup/rewrite.js';
+import type { WorkloadRewrite } from '../../src/kinds/image-backup/rewrite.js';
+import { planWorkloadRewrites, REWRITE_FIELD_MANAGER } from '../../src/kinds/image-backup/rewrite.js';
 import type { ImageBackupSpec } from '../../src/kinds/image-backup/types.js';
 import type { ObserveContext } from '../../src/kinds/types.js';
 import { KubeClient, loadKubeConfig } from '../../src/kube/client.js';
@@ -25,6 +22,26 @@ import { kindRound } from '../support/kind-round.js';
 import { pushTestImage } from '../support/oci-image.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
 import { runJobLocally } from '../support/run-job.js';
+
+/**
+ * Applies planned rewrites as the engine's writer does (server-side apply under the rewrite's field manager),
+ * each failure kept: here the plan's patches themselves are put to the real API server.
+ */
+async function applyRewrites(
+  rewriter: KubeClient,
+  plan: readonly WorkloadRewrite[],
+): Promise<Array<{ object: WorkloadRewrite['object']; error?: string }>> {
+  const results: Array<{ object: WorkloadRewrite['object']; error?: string }> = [];
+  for (const step of plan) {
+    try {
+      await rewriter.apply(step.patch, { force: true });
+      results.push({ object: step.object });
+    } catch (error) {
+      results.push({ object: step.object, error: error instanceof Error ? error.message : String(error) });
+    }
+  }
+  return results;
+}
 
 const JOB = { apiVersion: 'batch/v1', kind: 'Job' };
 const settings: Settings = DEFAULT_SETTINGS;
@@ -283,7 +300,7 @@ describe('ImageBackup on the control plane', function () {
         'Pod/debug',
         'StatefulSet/db',
       ]);
-      const results = await applyWorkloadRewrites(rewriter, plan);
+      const results = await applyRewrites(rewriter, plan);
       assert.deepEqual(
         results.filter((r) => r.error),
         [],
@@ -323,7 +340,7 @@ describe('ImageBackup on the control plane', function () {
       const undo = planWorkloadRewrites(undoObserved, off.spec);
       assert.equal(undo.length, 5);
       assert.deepEqual(
-        (await applyWorkloadRewrites(rewriter, undo)).filter((r) => r.error),
+        (await applyRewrites(rewriter, undo)).filter((r) => r.error),
         [],
       );
       const restored = await kube.get({ apiVersion: 'apps/v1', kind: 'Deployment' }, apps, 'web');
@@ -363,7 +380,7 @@ describe('ImageBackup on the control plane', function () {
       fieldManager: REWRITE_FIELD_MANAGER,
     });
     try {
-      const [result] = await applyWorkloadRewrites(rewriter, plan);
+      const [result] = await applyRewrites(rewriter, plan);
       assert.match(result?.error ?? '', /uid|precondition|conflict/i, 'the apply is refused');
     } finally {
       rewriter.close();

@@ -6,30 +6,26 @@
  * each namespace of rewritten workloads, rendered and pruned like any owned object).
  */
 
-import type { KubeObject } from '../../core/kube-object.js';
-import type { ExternalEffects, KindDefinition } from '../types.js';
+import type { ForeignPatch, ForeignPatches, KindDefinition } from '../types.js';
 import { checkImageBackup } from './check.js';
 import { type ImageBackupObserved, observeImageBackup } from './observe.js';
 import { renderImageBackup } from './render.js';
 import {
-  applyWorkloadRewrites,
   observeRewrittenWorkloads,
   planWorkloadRestores,
   planWorkloadRewrites,
+  REWRITE_FIELD_MANAGER,
+  type WorkloadRewrite,
 } from './rewrite.js';
 import type { ImageBackupSpec } from './types.js';
 
 export type { ImageBackupObserved } from './observe.js';
 export {
-  applyWorkloadRewrites,
   observeRewrittenWorkloads,
   planWorkloadRestores,
   planWorkloadRewrites,
   REWRITE_FIELD_MANAGER,
 } from './rewrite.js';
-
-import { REWRITE_FIELD_MANAGER } from './rewrite.js';
-
 export type { ImageBackupSpec } from './types.js';
 
 export const imageBackupKind: KindDefinition<ImageBackupSpec, ImageBackupObserved> = {
@@ -44,34 +40,37 @@ export const imageBackupKind: KindDefinition<ImageBackupSpec, ImageBackupObserve
   ],
   observe: observeImageBackup,
   render: renderImageBackup,
-  external: workloadRewrites(),
+  foreign: workloadRewrites(),
 };
 
-/** The opt-in rewrite of workloads to their backup copies, and its undo. */
-function workloadRewrites(): ExternalEffects<ImageBackupSpec, ImageBackupObserved> {
-  const kubeOf = (apply: (o: KubeObject, fm: string) => Promise<void>) => ({
-    apply: async (object: KubeObject, options?: { fieldManager?: string }) => {
-      await apply(object, options?.fieldManager ?? REWRITE_FIELD_MANAGER);
-      return object;
-    },
-  });
-  const errorsOf = (
-    results: { object: { kind: string; namespace?: string; name: string }; error?: string }[],
-  ) =>
-    results
-      .filter((r) => r.error)
-      .map((r) => `${r.object.kind} ${r.object.namespace ?? ''}/${r.object.name}: ${r.error}`);
+/** A rewrite (or its undo) as the engine plans it: a partial object under the rewrite's field manager. */
+function foreignPatch(step: WorkloadRewrite, why?: string): ForeignPatch {
+  const { kind, namespace, name } = step.object;
+  const what = `${kind} ${namespace}/${name}`;
   return {
-    async reconcile(manifest, observed, context) {
-      return errorsOf(
-        await applyWorkloadRewrites(kubeOf(context.apply), planWorkloadRewrites(observed, manifest.spec)),
-      );
-    },
-    async undoRemoved(presentKeys, context) {
-      const rewritten = await observeRewrittenWorkloads(context.listObjects);
-      return errorsOf(
-        await applyWorkloadRewrites(kubeOf(context.apply), planWorkloadRestores(rewritten, presentKeys)),
-      );
+    patch: step.patch,
+    fieldManager: REWRITE_FIELD_MANAGER,
+    reason:
+      step.action === 'rewrite'
+        ? { code: 'PointToBackup', message: `point ${what} at its backup copies` }
+        : {
+            code: 'RestoreOriginal',
+            message: `set ${what} back to its original images${why ? `: ${why}` : ''}`,
+          },
+  };
+}
+
+/** The opt-in rewrite of workloads to their backup copies, and its undo, as planned foreign changes. */
+function workloadRewrites(): ForeignPatches<ImageBackupSpec, ImageBackupObserved> {
+  return {
+    plan: (manifest, observed) =>
+      planWorkloadRewrites(observed, manifest.spec).map((step) => foreignPatch(step)),
+    async planLeftBehind(presentKeys, listObjects) {
+      const rewritten = await observeRewrittenWorkloads(listObjects);
+      return planWorkloadRestores(rewritten, presentKeys).map((step) => ({
+        ...foreignPatch(step, 'its ImageBackup left Git'),
+        manifestKey: step.manifest,
+      }));
     },
   };
 }

@@ -1,8 +1,9 @@
 /**
  * The opt-in rewrite of workloads to their backup copies, and its undo. Workloads are not ours: they are
  * never rendered as owned objects (the engine would prune them). Instead a pure plan gives, per workload, a
- * server-side-apply partial object holding only the container image fields and two annotations, and
- * `applyWorkloadRewrites` applies them with the separate field manager `image-gitops-backup-rewrite`.
+ * server-side-apply partial object holding only the container image fields and two annotations, which the
+ * engine plans and applies as foreign changes (kinds/types.ts ForeignPatch) with the separate field manager
+ * `image-gitops-backup-rewrite`.
  *
  * - Rewrite (`rewrite: true`): a container is pointed at its backup copy once that copy's digest equals the
  *   source's; its original image goes into `image-gitops.io/original-images` ({"<container>": "<image>"}) and
@@ -17,7 +18,6 @@
  * Jobs (immutable pod template) and objects with a controlling owner are never rewritten.
  */
 import type { KubeObject } from '../../core/kube-object.js';
-import type { KubeApi } from '../../kube/types.js';
 import type { ObserveContext } from '../types.js';
 import { canonicalRef, originalImage } from './images.js';
 import { isInBackupRegistry, rewrittenImage } from './naming.js';
@@ -247,44 +247,17 @@ export async function observeRewrittenWorkloads(
   return found;
 }
 
-/** Undos for the workloads rewritten by ImageBackup manifests that are gone (keys not in `activeKeys`). */
+/**
+ * Undos for the workloads rewritten by ImageBackup manifests that are gone (keys not in `activeKeys`), each
+ * with the key of the manifest that rewrote it.
+ */
 export function planWorkloadRestores(
   workloads: readonly WorkloadImages[],
   activeKeys: ReadonlySet<string>,
-): WorkloadRewrite[] {
+): Array<WorkloadRewrite & { manifest: string }> {
   return workloads.flatMap((w) => {
     if (!w.rewrittenBy || activeKeys.has(w.rewrittenBy.manifest)) return [];
     const step = restoreOf(w);
-    return step ? [step] : [];
+    return step ? [{ ...step, manifest: w.rewrittenBy.manifest }] : [];
   });
-}
-
-export interface RewriteResult {
-  object: WorkloadRef;
-  action: WorkloadRewrite['action'];
-  error?: string;
-}
-
-/**
- * Applies the plan, one workload at a time, each failure recorded rather than thrown (a workload deleted
- * or changed meanwhile is seen again by the next observe). `kube` must apply with the field manager
- * REWRITE_FIELD_MANAGER, e.g. `KubeClient.fromKubeconfig(path, { fieldManager: REWRITE_FIELD_MANAGER })`.
- * Applies are forced: the image fields were set by the workload's owner (kubectl, a GitOps tool).
- */
-export async function applyWorkloadRewrites(
-  kube: Pick<KubeApi, 'apply'>,
-  rewrites: readonly WorkloadRewrite[],
-): Promise<RewriteResult[]> {
-  // Our own field manager, apart from the engine's: these workloads are not owned and never pruned.
-  const results: RewriteResult[] = [];
-  for (const rewrite of rewrites) {
-    try {
-      await kube.apply(rewrite.patch, { force: true, fieldManager: REWRITE_FIELD_MANAGER });
-      results.push({ object: rewrite.object, action: rewrite.action });
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      results.push({ object: rewrite.object, action: rewrite.action, error: message });
-    }
-  }
-  return results;
 }
