@@ -1,5 +1,7 @@
+import { httpStatusClass, type Problem, type ProblemClass, type ReportableError } from '../core/errors.js';
+
 /** A refusal from the Kubernetes API, with the HTTP status and the Status reason it gave. */
-export class KubeApiError extends Error {
+export class KubeApiError extends Error implements ReportableError {
   readonly status: number;
   readonly reason: string;
   readonly details: unknown;
@@ -12,8 +14,22 @@ export class KubeApiError extends Error {
     this.details = details;
   }
 
+  /** By status: 409 conflict, 429 and 5xx retry; 403 forbidden, 422 invalid do not; 0 is no connection. */
+  get problemClass(): ProblemClass {
+    return kubeStatusClass(this.status);
+  }
+
   /** Worth retrying: conflicts, throttling, server errors, and connection failures (status 0). */
   get retryable(): boolean {
-    return this.status === 0 || this.status === 409 || this.status === 429 || this.status >= 500;
+    return this.problemClass.retryable;
   }
+
+  toProblem(): Problem {
+    return { code: 'KUBE_API', message: this.message, ...this.problemClass };
+  }
+}
+
+/** Status 0 is the client's own: the API server could not be reached. */
+export function kubeStatusClass(status: number): ProblemClass {
+  return status === 0 ? { reason: 'Unreachable', retryable: true } : httpStatusClass(status);
 }

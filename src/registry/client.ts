@@ -20,10 +20,15 @@
  * back to plain HTTP when the port does not speak TLS.
  */
 import { createHash } from 'node:crypto';
-import { ImageGitopsError } from '../core/errors.js';
+import {
+  connectionFailureClass,
+  httpStatusClass,
+  ImageGitopsError,
+  type ProblemClass,
+} from '../core/errors.js';
 import { isDigest, type ManifestAnswer, parseAnswer } from './answers.js';
 import type { RegistryCredential } from './credentials.js';
-import { type HttpResponse, httpRequest, isTlsHandshakeFailure } from './http.js';
+import { HttpFailure, type HttpResponse, httpRequest, isTlsHandshakeFailure } from './http.js';
 import { DEFAULT_REGISTRY_LIMITS, type RegistryPolicy, registryPolicy, sleep } from './limits.js';
 import {
   DOCKER_HUB,
@@ -92,13 +97,38 @@ export interface TagList {
   truncated?: Truncation;
 }
 
+/**
+ * A registry call that failed, classified where it failed: by the HTTP status it answered (401/403 auth,
+ * 404, 429 and 5xx retried next sync), else by the failure that kept it from answering (a deadline, a refused
+ * connection, an untrusted certificate); with neither, the answer itself broke the protocol (a digest that is
+ * not one, endless pagination): retrying will not mend it.
+ */
 export class RegistryError extends ImageGitopsError {
   readonly status: number | undefined;
   constructor(message: string, status?: number, options?: { cause?: unknown }) {
-    super('REGISTRY', message, undefined, options);
+    super('REGISTRY', message, undefined, {
+      ...options,
+      classified:
+        status !== undefined
+          ? httpStatusClass(status)
+          : options?.cause !== undefined
+            ? failureClass(options.cause)
+            : { reason: 'BadResponse', retryable: false },
+    });
     this.name = 'RegistryError';
     this.status = status;
   }
+}
+
+/** A request that got no answer: its own class, Node's connection error code, or a cancelled sync. */
+function failureClass(cause: unknown): ProblemClass {
+  if (cause instanceof HttpFailure) return cause.problemClass;
+  const connection = connectionFailureClass(cause);
+  if (connection) return connection;
+  // AbortSignal.timeout's TimeoutError, or the sync's signal (its deadline, a shutdown).
+  const name = (cause as { name?: unknown } | null)?.name;
+  if (name === 'TimeoutError' || name === 'AbortError') return { reason: 'Timeout', retryable: true };
+  return { reason: 'Failed', retryable: true };
 }
 
 interface Challenge {

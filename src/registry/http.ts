@@ -11,6 +11,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { rootCertificates } from 'node:tls';
+import type { ProblemClass } from '../core/errors.js';
 import { abortReason } from './limits.js';
 
 export interface HttpResponse {
@@ -42,9 +43,20 @@ export interface HttpRequestOptions {
 
 const DEFAULT_MAX_BODY = 16 * 1024 * 1024;
 
-export class HttpDeadlineError extends Error {
-  constructor(message: string) {
+/** A request that failed for a reason of its own (not Node's connection errors), classified where it arose. */
+export class HttpFailure extends Error {
+  constructor(
+    message: string,
+    readonly problemClass: ProblemClass,
+  ) {
     super(message);
+    this.name = 'HttpFailure';
+  }
+}
+
+export class HttpDeadlineError extends HttpFailure {
+  constructor(message: string) {
+    super(message, { reason: 'Timeout', retryable: true });
     this.name = 'HttpDeadlineError';
   }
 }
@@ -79,7 +91,12 @@ function once(url: URL, options: HttpRequestOptions, headers: Record<string, str
       res.on('data', (chunk: Buffer) => {
         size += chunk.length;
         if (size > maxBody) {
-          finish(new Error(`${what} answered more than ${maxBody} bytes`));
+          finish(
+            new HttpFailure(`${what} answered more than ${maxBody} bytes`, {
+              reason: 'BadResponse',
+              retryable: false,
+            }),
+          );
           return;
         }
         chunks.push(chunk);
@@ -93,7 +110,14 @@ function once(url: URL, options: HttpRequestOptions, headers: Record<string, str
         }),
       );
       res.on('error', (error) => finish(error));
-      res.on('aborted', () => finish(new Error(`${what}: the connection closed mid-answer`)));
+      res.on('aborted', () =>
+        finish(
+          new HttpFailure(`${what}: the connection closed mid-answer`, {
+            reason: 'Unreachable',
+            retryable: true,
+          }),
+        ),
+      );
     };
     const common = { method: options.method, headers };
     const req =
@@ -168,8 +192,9 @@ export async function httpRequest(url: URL, options: HttpRequestOptions): Promis
     const next = new URL(location, current);
     if (next.protocol !== 'https:' && next.protocol !== 'http:') return res;
     if (current.protocol === 'https:' && next.protocol === 'http:' && !options.allowPlainHttp) {
-      throw new Error(
+      throw new HttpFailure(
         `${options.method} ${current.origin}${current.pathname} redirects to plain HTTP (${next.origin}): refused`,
+        { reason: 'Refused', retryable: false },
       );
     }
     if (next.origin !== current.origin) {

@@ -6,6 +6,7 @@ import { ImageGitopsError, type Problem } from '../core/errors.js';
 import type { CommitInfo } from '../kinds/types.js';
 import type { IgnoredFile, SourceFile } from '../manifests/types.js';
 import { type GitCredentials, redactUrl, toGitAuth } from './git-auth.js';
+import { classifyGitError, GitTimeoutError } from './git-errors.js';
 
 export interface GitSourceOptions {
   url: string;
@@ -235,18 +236,18 @@ export class GitSource {
       return await Promise.race([
         fn(),
         new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs}ms`)), timeoutMs);
+          timer = setTimeout(() => reject(new GitTimeoutError(timeoutMs)), timeoutMs);
         }),
       ]);
     } catch (error) {
       if (error instanceof ImageGitopsError) throw error;
       const message = error instanceof Error ? error.message : String(error);
-      const code = /401|403|auth/i.test(message) ? 'GIT_AUTH' : 'GIT_FETCH';
+      const { code, ...classified } = classifyGitError(error);
       throw new ImageGitopsError(
         code,
         `git ${what} of ${redactUrl(this.options.url)} failed: ${message}`,
         undefined,
-        { cause: error },
+        { cause: error, classified },
       );
     } finally {
       clearTimeout(timer);

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { Errors } from 'isomorphic-git';
 import { ImageGitopsError } from '../../../src/core/errors.js';
 import { GitSource, type GitSourceOptions } from '../../../src/source/git-source.js';
 import { type GitServerAuth, startGitServer, type TestGitServer } from '../../support/git-server.js';
@@ -226,6 +227,24 @@ describe('git source', function () {
       assert.match(error.message, /401/);
       assert.ok(!error.message.includes(SECRET_PASSWORD), error.message);
       assert.ok(!JSON.stringify(error.toProblem()).includes(SECRET_PASSWORD));
+      // Decided by the status code of isomorphic-git's HttpError, and not worth a retry.
+      assert.ok(error.cause instanceof Errors.HttpError, String(error.cause));
+      assert.equal(error.cause.data.statusCode, 401);
+      assert.deepEqual(
+        [error.toProblem().reason, error.toProblem().retryable],
+        ['AuthenticationFailed', false],
+      );
+    });
+
+    it('fails with GIT_AUTH, Forbidden, when the server answers 403', async () => {
+      const git = await start({ username: 'gitops', password: 'the-right-one' });
+      const url = await git.createRepo('private', { 'a.yaml': 'kind: A\n' });
+      git.failNext(1, 403);
+      const error = await rejection(
+        sync(source(url, { credentials: { username: 'gitops', password: 'the-right-one' } })),
+      );
+      assert.equal(error.code, 'GIT_AUTH');
+      assert.deepEqual([error.toProblem().reason, error.toProblem().retryable], ['Forbidden', false]);
     });
 
     it('fails with GIT_AUTH on a wrong token, without the token in the message', async () => {
@@ -262,7 +281,26 @@ describe('git source', function () {
     const error = await rejection(sync(src));
     assert.equal(error.code, 'GIT_FETCH');
     assert.match(error.message, /500/);
+    assert.deepEqual([error.toProblem().reason, error.toProblem().retryable], ['ServerError', true]);
     assert.equal((await sync(src)).files.length, 1);
+  });
+
+  it('fails with GIT_FETCH, NotFound and not retried, for a repository the server does not have', async () => {
+    const git = await start();
+    const url = await git.createRepo('there', { 'a.yaml': 'kind: A\n' });
+    const error = await rejection(sync(source(url.replace(/there(\.git)?$/, 'elsewhere$1'))));
+    assert.equal(error.code, 'GIT_FETCH');
+    assert.deepEqual([error.toProblem().reason, error.toProblem().retryable], ['NotFound', false]);
+  });
+
+  it('fails with GIT_FETCH, Unreachable and retried, when nothing listens', async () => {
+    const git = await start();
+    const url = await git.createRepo('gone', { 'a.yaml': 'kind: A\n' });
+    await git.stop();
+    server = undefined;
+    const error = await rejection(sync(source(url)));
+    assert.equal(error.code, 'GIT_FETCH');
+    assert.deepEqual([error.toProblem().reason, error.toProblem().retryable], ['Unreachable', true]);
   });
 
   it('fails with GIT_FETCH when the pack request fails after the refs were listed', async () => {

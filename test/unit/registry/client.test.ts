@@ -7,9 +7,20 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import FakeTimers from '@sinonjs/fake-timers';
-import { RegistryClient } from '../../../src/registry/client.js';
+import type { ErrorReason } from '../../../src/core/errors.js';
+import { RegistryClient, RegistryError } from '../../../src/registry/client.js';
 import { pushTestImage } from '../../support/oci-image.js';
 import { manifestDigest, startRegistry, type TestRegistry } from '../../support/registry.js';
+
+/** A rejection that is a RegistryError of this message, reason and retryability. */
+function registryRefusal(message: RegExp, reason: ErrorReason, retryable: boolean) {
+  return (error: unknown): boolean => {
+    assert.ok(error instanceof RegistryError, String(error));
+    assert.match(error.message, message);
+    assert.deepEqual([error.toProblem().reason, error.toProblem().retryable], [reason, retryable]);
+    return true;
+  };
+}
 
 interface TokenServer {
   host: string;
@@ -132,7 +143,10 @@ describe('registry client against real registries', function () {
       await manifestDigest(basic, 'team/app', 'v1.0.0'),
     );
     const anonymous = new RegistryClient({ access: () => ({ tlsVerify: false }) });
-    await assert.rejects(anonymous.listTags(repo), /HTTP 401 \(check the credentials Secret/);
+    await assert.rejects(
+      anonymous.listTags(repo),
+      registryRefusal(/HTTP 401 \(check the credentials Secret/, 'AuthenticationFailed', false),
+    );
   });
 
   it('verifies TLS with the registry CA, and refuses the self-signed certificate without it', async () => {
@@ -141,7 +155,10 @@ describe('registry client against real registries', function () {
     const trusting = new RegistryClient({ access: () => ({ ca }) });
     assert.deepEqual(await trusting.listTags(repo), ['v1.0.0']);
     const strict = new RegistryClient();
-    await assert.rejects(strict.listTags(repo), /self[- ]signed|certificate/i);
+    await assert.rejects(
+      strict.listTags(repo),
+      registryRefusal(/self[- ]signed|certificate/i, 'TlsUntrusted', false),
+    );
     const lax = new RegistryClient({ access: () => ({ tlsVerify: false }) });
     assert.deepEqual(await lax.listTags(repo), ['v1.0.0']);
   });
@@ -179,7 +196,7 @@ describe('registry client against real registries', function () {
       });
       await assert.rejects(
         client.listTags({ registry: tokens.host, repository: 'team/app' }),
-        /token endpoint .* HTTP 401/,
+        registryRefusal(/token endpoint .* HTTP 401/, 'AuthenticationFailed', false),
       );
     });
 
@@ -217,7 +234,10 @@ describe('registry client against real registries', function () {
         clock.uninstall();
       }
       tokens.throttle(3, '0');
-      await assert.rejects(client.listTags(repo), /HTTP 429 \(rate limited/);
+      await assert.rejects(
+        client.listTags(repo),
+        registryRefusal(/HTTP 429 \(rate limited/, 'RateLimited', true),
+      );
     });
   });
 });
