@@ -2,19 +2,17 @@
 import { parseArgs } from 'node:util';
 import { configFromEnv, type ReconcilerConfig } from '../config/reconciler-config.js';
 import { formatProblem } from '../core/errors.js';
-import { objectRef } from '../core/kube-object.js';
 import { maskSecrets } from '../core/secret-mask.js';
 import { Reconciler } from '../engine/reconciler.js';
 import { KubeClient } from '../kube/client.js';
 import { loadManifests } from '../manifests/load.js';
-import type { ChangeAction } from '../plan/change.js';
 import { createLogger } from '../run/logger.js';
 import { readLocalFiles } from '../source/git-source.js';
 import { LocalSource } from '../source/local-source.js';
 import { StatusStore } from '../status/store.js';
-import { formatIgnored, formatManifest, formatProblems, formatReport, unifiedDiff } from './format.js';
+import { diffOutput } from './diff.js';
+import { formatIgnored, formatManifest, formatProblems, formatReport } from './format.js';
 import { formatHistory } from './history.js';
-import { type DiffEntry, markdownDiff } from './markdown.js';
 import { runDaemon } from './run.js';
 
 const USAGE = `image-gitops: container-image operations on Kubernetes from Git
@@ -108,58 +106,15 @@ async function diff(values: Record<string, unknown>, output: Output): Promise<nu
   const { reconciler, kube } = makeReconciler(config, values);
   try {
     const outcome = await reconciler.run('cli', { dryRun: true });
-    const { report } = outcome;
-    const diffs: {
-      ref: string;
-      manifest: string;
-      action: ChangeAction;
-      reason: string;
-      reasonCode: string;
-      error?: string;
-      diff: string;
-    }[] = [];
-    const entries: DiffEntry[] = [];
-    for (const change of outcome.changes ?? []) {
-      const { action, object, outcome: done } = change;
-      const failed = done?.result === 'failed';
-      if (!failed && (action === 'unchanged' || action === 'keep')) continue;
-      const ref = objectRef(object);
-      const after = action === 'delete' ? undefined : (done?.applied ?? object);
-      const live = action === 'create' ? undefined : (change.live ?? object);
-      diffs.push({
-        ref,
-        manifest: change.manifestKey,
-        action,
-        reason: change.reason.message,
-        reasonCode: change.reason.code,
-        ...(failed ? { error: done?.message ?? 'refused' } : {}),
-        diff: unifiedDiff(ref.replace(/ /g, '_'), live, after),
-      });
-      entries.push({
-        ref,
-        manifest: change.manifestKey,
-        action,
-        reason: change.reason.message,
-        ...(failed ? { error: done?.message ?? 'refused' } : {}),
-        ...(live ? { live } : {}),
-        ...(after ? { after } : {}),
-      });
-    }
-    const refused = diffs.filter((d) => d.error);
-    const failing = report.manifests.filter((m) => m.result === 'Invalid' || m.result === 'Failed');
-    const errors = refused.length + failing.length + report.fileProblems.length + (report.error ? 1 : 0);
-    const text = [
-      ...(report.fileProblems.length > 0 ? ['file problems:', formatProblems(report.fileProblems)] : []),
-      ...report.manifests.filter((m) => m.problems.length > 0).map((m) => formatManifest(m)),
-      ...diffs.map((d) =>
-        d.error
-          ? `### ${d.action} ${d.ref} REFUSED by the API server: ${d.error}`
-          : `### ${d.action} ${d.ref} (${d.reason})\n${d.diff}`,
+    const shown = diffOutput({
+      report: outcome.report,
+      changes: outcome.changes ?? [],
+      imagePlans: outcome.rendered.flatMap((r) =>
+        r.imagePlan ? [{ manifest: r.manifest.key, ...r.imagePlan }] : [],
       ),
-      `${diffs.length - refused.length} change(s), ${refused.length} refused, ${failing.length} failing manifest(s)${report.error ? `; ERROR ${formatProblem(report.error)}` : ''}`,
-    ].join('\n');
-    print(output, { report, changes: diffs }, output === 'markdown' ? markdownDiff(report, entries) : text);
-    return errors > 0 || report.result === 'Failed' ? 2 : diffs.length > 0 ? 1 : 0;
+    });
+    print(output, shown.json, output === 'markdown' ? shown.markdown : shown.text);
+    return shown.exitCode;
   } finally {
     kube.close();
   }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { KubeObject } from '../core/kube-object.js';
 import { isSecret } from '../core/secret-mask.js';
+import type { ImagePlan } from '../kinds/types.js';
 import type { ChangeAction } from '../plan/change.js';
 import type { SyncReport } from '../status/types.js';
 import { unifiedDiff } from './format.js';
@@ -58,13 +59,48 @@ function fenced(text: string, lang: string): string {
   return `${fence}${lang}\n${text.trimEnd()}\n${fence}`;
 }
 
+/** An image plan that would do something: a copy or a build. */
+export function imagePlanActs(plan: ImagePlan): boolean {
+  return (plan.copies?.length ?? 0) > 0 || (plan.builds ?? []).some((b) => b.build);
+}
+
+/**
+ * What the manifests would do to images: per manifest its summary, then a table of the copies (source
+ * digest, destination, the digest replaced there) and the builds with why. Manifests doing nothing are left out.
+ */
+function imagesSection(plans: ReadonlyArray<ImagePlan & { manifest: string }>): string[] {
+  const acting = plans.filter((p) => (p.copies?.length ?? 0) > 0 || (p.builds ?? []).some((b) => b.build));
+  if (acting.length === 0) return [];
+  const lines = ['', '### Images', ''];
+  for (const plan of acting) {
+    lines.push(`**\`${cell(plan.manifest)}\`**: ${cell(plan.summary)}`, '');
+    if (plan.copies?.length) {
+      lines.push('| source | digest | destination | replaces |', '|---|---|---|---|');
+      for (const c of plan.copies)
+        lines.push(
+          `| \`${cell(c.source)}\` | \`${c.sourceDigest}\` | \`${cell(c.destination)}\` | ${c.destinationDigest ? `\`${c.destinationDigest}\`` : 'new'} |`,
+        );
+      if (plan.more) lines.push(`| … and ${plan.more} more | | | |`);
+      lines.push('');
+    }
+    for (const b of plan.builds ?? [])
+      lines.push(`- ${b.build ? '🔨 **build**' : 'no build of'} \`${cell(b.image)}\`: ${cell(b.why)}`);
+    if (plan.builds?.length) lines.push('');
+  }
+  return lines;
+}
+
 const COLUMNS: ChangeAction[] = ['create', 'update', 'replace', 'delete'];
 
 /**
  * The diff for a pull request: a summary table per manifest (its result and how many objects each action
  * touches), then per manifest one collapsible diff per object; refusals and manifest problems in the open.
  */
-export function markdownDiff(report: SyncReport, entries: DiffEntry[]): string {
+export function markdownDiff(
+  report: SyncReport,
+  entries: DiffEntry[],
+  imagePlans: ReadonlyArray<ImagePlan & { manifest: string }> = [],
+): string {
   const byManifest = new Map<string, DiffEntry[]>();
   for (const e of entries) byManifest.set(e.manifest, [...(byManifest.get(e.manifest) ?? []), e]);
   const refused = entries.filter((e) => e.error).length;
@@ -95,6 +131,7 @@ export function markdownDiff(report: SyncReport, entries: DiffEntry[]): string {
       `| \`${cell(m.key)}\` | ${where} | ${m.result} | ${COLUMNS.map(count).join(' | ')} | ${mine.filter((e) => e.error).length} |`,
     );
   }
+  lines.push(...imagesSection(imagePlans));
   for (const m of report.manifests) {
     const mine = byManifest.get(m.key) ?? [];
     if (mine.length === 0 && m.problems.length === 0) continue;

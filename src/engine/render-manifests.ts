@@ -4,7 +4,7 @@ import { type Problem, problemFromError } from '../core/errors.js';
 import type { KubeObject } from '../core/kube-object.js';
 import { LABELS } from '../core/labels.js';
 import { kindDefinition } from '../kinds/registry.js';
-import type { CommitInfo, ForeignPatch, ObserveContext } from '../kinds/types.js';
+import type { CommitInfo, ForeignPatch, ImagePlan, ObserveContext } from '../kinds/types.js';
 import type { Manifest } from '../manifests/types.js';
 import {
   abortReason,
@@ -22,6 +22,8 @@ export interface RenderedManifest {
   problems: Problem[];
   /** Kind-specific facts from observe, for status (e.g. tags pending). */
   details?: Record<string, unknown>;
+  /** What the manifest would do to images (KindDefinition.imagePlan), for `diff`. */
+  imagePlan?: ImagePlan;
   /** Changes to objects the engine does not own that this manifest wants (KindDefinition.foreign). */
   foreign?: ForeignPatch[];
   /** What the kind keeps for this manifest's next observe (KindDefinition.remember), when observe ran. */
@@ -138,14 +140,16 @@ export async function renderManifests(input: RenderInput): Promise<RenderedManif
     const memory =
       definition.remember && definition.observe ? { memory: { value: definition.remember(observed) } } : {};
     try {
-      const objects = definition.render(manifest, {
+      const renderContext = {
         namespace,
         settings: input.settings,
         commit: input.commit,
         live,
         observed,
         files: input.files,
-      });
+      };
+      const objects = definition.render(manifest, renderContext);
+      const imagePlan = definition.imagePlan?.(manifest, renderContext, objects);
       const stamped = objects.map((o) => stampObject(o, manifest, input.settings.instance, input.commit));
       const foreign = definition.foreign?.plan(manifest, observed) ?? [];
       return {
@@ -153,6 +157,7 @@ export async function renderManifests(input: RenderInput): Promise<RenderedManif
         objects: stamped,
         problems: [],
         details: detailsOf(observed),
+        ...(imagePlan ? { imagePlan } : {}),
         ...(foreign.length > 0 ? { foreign } : {}),
         ...memory,
       };

@@ -123,3 +123,74 @@ spec:
     assert.equal((await runPendingJobs()).length, 0);
   });
 });
+
+describe('ImageSync in diff: the copy plan behind the Jobs', () => {
+  let source: TestRegistry;
+  let destination: TestRegistry;
+  let h: EngineHarness;
+  before(async () => {
+    [source, destination] = await Promise.all([startRegistry(), startRegistry()]);
+  });
+  after(async () => {
+    await h?.close();
+    await Promise.all([source, destination].filter(Boolean).map((r) => r.stop()));
+  });
+
+  it('lists each tag to copy with its source digest, its destination and the digest it replaces there', async () => {
+    const sourceDigest = {
+      '1.0.0': await pushTestImage(source, 'team/app', '1.0.0', { marker: 'release 1.0.0' }),
+      '1.1.0': await pushTestImage(source, 'team/app', '1.1.0', { marker: 'release 1.1.0' }),
+    };
+    // The destination has a 1.0.0 of other content (the tag moved at the source): the copy replaces it.
+    const stale = await pushTestImage(destination, 'mirror/app', '1.0.0', { marker: 'an older 1.0.0' });
+    h = await startEngine({
+      'sync/app.yaml': `apiVersion: image-gitops.io/v1alpha1
+kind: ImageSync
+metadata:
+  name: app
+spec:
+  source:
+    image: ${source.host}/team/app
+  destination:
+    image: ${destination.host}/mirror/app
+  tags:
+    pattern: 1.x.x
+  registries:
+    - host: ${source.host}
+      tlsVerify: false
+    - host: ${destination.host}
+      tlsVerify: false
+`,
+    });
+    const dry = await h.reconciler.run('cli', { dryRun: true });
+    const plan = dry.rendered.find((r) => r.manifest.key === 'ImageSync/app')?.imagePlan;
+    assert.deepEqual(
+      plan?.copies?.map((c) => [c.source, c.sourceDigest, c.destination, c.destinationDigest]).sort(),
+      [
+        [
+          `${source.host}/team/app:1.0.0`,
+          sourceDigest['1.0.0'],
+          `${destination.host}/mirror/app:1.0.0`,
+          stale,
+        ],
+        [
+          `${source.host}/team/app:1.1.0`,
+          sourceDigest['1.1.0'],
+          `${destination.host}/mirror/app:1.1.0`,
+          undefined,
+        ],
+      ],
+    );
+    assert.match(plan?.summary ?? '', /^2 images to copy in 1 new Job; 0 up to date$/);
+    assert.equal((await h.kube.list(JOB, h.namespace)).length, 0, 'a dry-run creates no Job');
+
+    // Once copied, the plan has nothing to copy and says so.
+    await h.reconciler.sync('manual');
+    const secrets = await h.kube.list(SECRET, h.namespace);
+    for (const job of await h.kube.list(JOB, h.namespace)) await runJobLocally(job, secrets);
+    const after = await h.reconciler.run('cli', { dryRun: true });
+    const settled = after.rendered.find((r) => r.manifest.key === 'ImageSync/app')?.imagePlan;
+    assert.equal(settled?.copies, undefined);
+    assert.match(settled?.summary ?? '', /^0 images to copy; 2 up to date$/);
+  });
+});

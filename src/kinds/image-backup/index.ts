@@ -6,8 +6,10 @@
  * each namespace of rewritten workloads, rendered and pruned like any owned object).
  */
 
+import { copyImagePlan } from '../image-sync/copy-plan.js';
 import type { ForeignPatch, ForeignPatches, KindDefinition } from '../types.js';
 import { checkImageBackup } from './check.js';
+import { backupCopyPair } from './naming.js';
 import { type ImageBackupObserved, observeImageBackup } from './observe.js';
 import { renderImageBackup } from './render.js';
 import {
@@ -41,6 +43,21 @@ export const imageBackupKind: KindDefinition<ImageBackupSpec, ImageBackupObserve
   observe: observeImageBackup,
   render: renderImageBackup,
   foreign: workloadRewrites(),
+  imagePlan: (manifest, context, objects) => {
+    const { observed } = context;
+    const copies = copyImagePlan({
+      pairFor: (ref) => backupCopyPair(manifest.spec, ref),
+      pending: observed.pending,
+      ...(observed.replaces ? { replaces: observed.replaces } : {}),
+      objects,
+      live: context.live,
+      upToDate: observed.images.filter((i) => i.state === 'upToDate').length,
+    });
+    const steps = planWorkloadRewrites(observed, manifest.spec);
+    const count = (action: WorkloadRewrite['action']) => steps.filter((s) => s.action === action).length;
+    const workloads = `${count('rewrite')} workload(s) to point at their copies, ${count('restore')} to set back`;
+    return { ...copies, summary: `${copies.summary}; ${workloads}` };
+  },
 };
 
 /** A rewrite (or its undo) as the engine plans it: a partial object under the rewrite's field manager. */

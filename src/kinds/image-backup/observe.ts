@@ -41,6 +41,8 @@ export interface ImageBackupObserved {
   images: ImageBackupStatus[];
   /** Copies to make (sourceRef = canonical source reference). */
   pending: PendingCopy[];
+  /** The backup digest a pending copy replaces (the source tag moved), by source reference. */
+  replaces?: Record<string, string>;
   files: CopyFiles;
   /** The pullSecret's credentials for the backup registry host only; absent without a usable pullSecret. */
   pullAuth?: AuthFile;
@@ -152,6 +154,11 @@ export async function observeImageBackup(
   const pending = outcomes.flatMap((o) =>
     o.state === 'pending' ? [{ sourceRef: o.pair.sourceRef, digest: o.digest }] : [],
   );
+  const replaces = Object.fromEntries(
+    outcomes.flatMap((o) =>
+      o.state === 'pending' && o.destinationDigest ? [[o.pair.sourceRef, o.destinationDigest]] : [],
+    ),
+  );
   const count = (state: BackupState) => images.filter((i) => i.state === state).length;
   const { maxJobsPerManifest, tagsPerJob } = context.settings.imageSync;
   const message =
@@ -167,6 +174,7 @@ export async function observeImageBackup(
     workloads,
     images,
     pending,
+    ...(Object.keys(replaces).length > 0 ? { replaces } : {}),
     files,
     ...(pullAuth ? { pullAuth } : {}),
     message,

@@ -2,6 +2,7 @@
 import type { KindDefinition } from '../types.js';
 import { convertImageOperatorImageBuilder } from './alias-image-operator.js';
 import { checkImageBuild } from './check.js';
+import { imageBuildPlan } from './image-plan.js';
 import { type ImageBuildObserved, observeImageBuild } from './observe.js';
 import { renderImageBuild } from './render.js';
 import type { ImageBuildSpec } from './types.js';
@@ -31,4 +32,5 @@ export const imageBuildKind: KindDefinition<ImageBuildSpec, ImageBuildObserved> 
   ],
   observe: observeImageBuild,
   render: renderImageBuild,
+  imagePlan: imageBuildPlan,
 };

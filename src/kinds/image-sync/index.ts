@@ -1,8 +1,14 @@
 /** The ImageSync kind: copy images between registries with skopeo Jobs (one-shot, scheduled, by tag pattern). */
-import type { KindDefinition } from '../types.js';
+
+import type { KubeObject } from '../../core/kube-object.js';
+import type { Manifest } from '../../manifests/types.js';
+import type { ImagePlan, KindDefinition, RenderContext } from '../types.js';
 import { convertImageOperatorImage } from './alias-image-operator.js';
 import { checkImageSync } from './check.js';
+import { copyImagePlan } from './copy-plan.js';
+import { copyPairFor, effectiveMode } from './naming.js';
 import { type ImageSyncObserved, observeImageSync } from './observe.js';
+import { timedFrequency } from './recurrence.js';
 import { renderImageSync } from './render.js';
 import type { ImageSyncSpec } from './spec.js';
 
@@ -31,4 +37,25 @@ export const imageSyncKind: KindDefinition<ImageSyncSpec, ImageSyncObserved> = {
   observe: observeImageSync,
   remember: (observed) => observed.memory,
   render: renderImageSync,
+  imagePlan: imageSyncPlan,
 };
+
+/** The tags the next sync copies (a CronJob's runs copy at their own times: only the schedule is known). */
+function imageSyncPlan(
+  manifest: Manifest<ImageSyncSpec>,
+  context: RenderContext<ImageSyncObserved>,
+  objects: KubeObject[],
+): ImagePlan {
+  const spec = manifest.spec;
+  if (effectiveMode(spec) === 'Recurrent' && timedFrequency(spec) === undefined)
+    return { summary: `copies on the CronJob's schedule "${spec.schedule}": ${context.observed.message}` };
+  if (context.observed.run && !context.observed.run.due) return { summary: context.observed.message };
+  return copyImagePlan({
+    pairFor: (ref) => copyPairFor(spec, ref),
+    pending: context.observed.pending,
+    ...(context.observed.replaces ? { replaces: context.observed.replaces } : {}),
+    objects,
+    live: context.live,
+    upToDate: context.observed.upToDate,
+  });
+}

@@ -45,6 +45,8 @@ export interface ImageSyncObserved {
   upToDate: number;
   /** Copies to make, newest first. */
   pending: PendingCopy[];
+  /** The destination digest a pending copy replaces (its tag moved at the source), by source reference. */
+  replaces?: Record<string, string>;
   /** Selected references the source does not have. */
   missing: string[];
   /** Entries of the source's tag list that are not valid tags: not copied. */
@@ -233,13 +235,16 @@ export async function observeImageSyncAt(
   );
 
   const pending: PendingCopy[] = [];
+  const replaces: Record<string, string> = {};
   const missing: string[] = [];
   let upToDate = 0;
   let unchecked = 0;
   for (const outcome of outcomes) {
     const ref = outcome.pair.sourceRef;
-    if (outcome.state === 'pending') pending.push({ sourceRef: ref, digest: outcome.digest });
-    else if (outcome.state === 'missing') missing.push(ref);
+    if (outcome.state === 'pending') {
+      pending.push({ sourceRef: ref, digest: outcome.digest });
+      if (outcome.destinationDigest) replaces[ref] = outcome.destinationDigest;
+    } else if (outcome.state === 'missing') missing.push(ref);
     else if (outcome.state === 'upToDate') {
       upToDate++;
       if (outcome.unchecked) unchecked++;
@@ -284,6 +289,7 @@ export async function observeImageSyncAt(
     matched: refs.length,
     upToDate,
     pending,
+    ...(Object.keys(replaces).length > 0 ? { replaces } : {}),
     missing,
     ...(skipped.length ? { skipped } : {}),
     ...(run ? { run } : {}),
