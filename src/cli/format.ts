@@ -3,7 +3,8 @@ import { stringify } from 'yaml';
 import { formatProblem, type Problem } from '../core/errors.js';
 import type { KubeObject } from '../core/kube-object.js';
 import { isSecret, maskSecret } from '../core/secret-mask.js';
-import type { IgnoredFile, ManifestStatus, SyncReport } from '../status/types.js';
+import { conditionsOf } from '../status/conditions.js';
+import type { Condition, IgnoredFile, ManifestStatus, SyncReport } from '../status/types.js';
 
 const RESULT_MARK: Record<string, string> = {
   Applied: '✔',
@@ -21,10 +22,25 @@ export function formatIgnored(ignored: IgnoredFile): string {
   return `${ignored.file}${ignored.line ? `:${ignored.line}` : ''}: ${ignored.reason}`;
 }
 
+/** `Ready=True ReconciliationSucceeded`; Reconciling and Stalled name their reason only when True. */
+function formatCondition(condition: Condition): string {
+  const said = condition.type === 'Ready' || condition.status === 'True';
+  return `${condition.type}=${condition.status}${said ? ` ${condition.reason}` : ''}`;
+}
+
+/** The conditions on one line, and what a person must do when a retry cannot help. */
+export function formatConditions(conditions: Condition[]): string[] {
+  const lines = [`    ${conditions.map(formatCondition).join(', ')}`];
+  const stalled = conditions.find((c) => c.type === 'Stalled' && c.status === 'True');
+  if (stalled) lines.push(`    stalled: ${stalled.message}`);
+  return lines;
+}
+
 export function formatManifest(status: ManifestStatus, verbose = false): string {
   const where = status.file ? ` (${status.file}${status.line ? `:${status.line}` : ''})` : '';
   const lines = [
     `${RESULT_MARK[status.result] ?? '?'} ${status.key}${where}: ${status.result}${status.message ? ` - ${status.message}` : ''} [health ${status.health}]`,
+    ...formatConditions(conditionsOf(status)),
   ];
   for (const problem of status.problems) lines.push(`    ${formatProblem(problem)}`);
   for (const o of status.objects) {

@@ -1,16 +1,19 @@
 import type { Problem } from '../core/errors.js';
 import { type Change, failed } from '../plan/change.js';
 import type { Plan } from '../plan/plan.js';
+import { withConditions } from '../status/conditions.js';
 import type { ManifestStatus, SyncReport, SyncResult } from '../status/types.js';
 
 /**
  * Status as stored: what a manifest is, not what the last pass did, so that a sync after an apply with
- * nothing new stores the same state and writes nothing.
+ * nothing new stores the same state and writes nothing. Its conditions are those of that state (the store
+ * leaves them out and derives them again on load).
  */
 export function steadyStatus(status: ManifestStatus): ManifestStatus {
   const settled = status.result === 'Applied' || status.result === 'Unchanged';
-  return {
-    ...status,
+  const { conditions: _derived, ...rest } = status;
+  return withConditions({
+    ...rest,
     result: settled ? 'Unchanged' : status.result,
     message: settled ? '' : status.message,
     objects: status.objects
@@ -24,7 +27,7 @@ export function steadyStatus(status: ManifestStatus): ManifestStatus {
         outcome: o.outcome === 'failed' || o.outcome === 'kept' ? o.outcome : 'unchanged',
         ...(o.health ? { health: o.health } : {}),
       })),
-  };
+  });
 }
 
 export function countResults(

@@ -1,5 +1,7 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import type { ManifestStatus, SyncReport } from '../status/types.js';
+import { conditionsOf } from '../status/conditions.js';
+import { pendingCopyCount } from '../status/details.js';
+import type { Condition, ManifestStatus, SyncReport } from '../status/types.js';
 
 /**
  * The reconciler's Prometheus metrics, in a registry of their own (no global state, so tests and two
@@ -21,7 +23,12 @@ export interface Metrics {
   webhookRequests: Counter<'provider' | 'outcome'>;
   lastSyncResult: Gauge<'result'>;
   copiesPending: Gauge<'kind' | 'manifest'>;
+  manifestsByCondition: Gauge<'kind' | 'type' | 'status' | 'reason'>;
+  manifestCondition: Gauge<'kind' | 'manifest' | 'type' | 'status' | 'reason'>;
 }
+
+/** Manifests named one by one in image_gitops_manifest_condition at most: the worst first. */
+export const CONDITION_MANIFESTS_MAX = 100;
 
 export interface MetricsOptions {
   /** Node process metrics (CPU, memory, event loop, GC); on by default. */
@@ -113,6 +120,18 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       labelNames: ['kind', 'manifest'],
       registers,
     }),
+    manifestsByCondition: new Gauge({
+      name: 'image_gitops_manifests_by_condition',
+      help: 'Manifests by manifest kind and condition (Ready, Reconciling, Stalled), its status and reason.',
+      labelNames: ['kind', 'type', 'status', 'reason'],
+      registers,
+    }),
+    manifestCondition: new Gauge({
+      name: 'image_gitops_manifest_condition',
+      help: `1 for each condition of a manifest that needs attention (Ready not True, Stalled True), by manifest; at most ${CONDITION_MANIFESTS_MAX} manifests, stalled first.`,
+      labelNames: ['kind', 'manifest', 'type', 'status', 'reason'],
+      registers,
+    }),
   };
 }
 
@@ -120,9 +139,57 @@ const SYNC_RESULTS = ['Succeeded', 'NoChange', 'PartiallyFailed', 'Failed'] as c
 
 /** Copies a manifest's status says are pending: its listed ones and how many more (status/details.ts). */
 export function pendingCopies(manifest: ManifestStatus): number {
-  const pending = manifest.details?.pending;
-  const more = Number(manifest.details?.pendingMore ?? 0);
-  return (Array.isArray(pending) ? pending.length : 0) + (Number.isFinite(more) ? more : 0);
+  return pendingCopyCount(manifest.details);
+}
+
+/** The conditions of a manifest that say something is wrong or unfinished. */
+function needingAttention(conditions: Condition[]): Condition[] {
+  return conditions.filter(
+    (c) => (c.type === 'Ready' && c.status !== 'True') || (c.type === 'Stalled' && c.status === 'True'),
+  );
+}
+
+/** Stalled first (a person must act), then not Ready, then Ready unknown; by key within each. */
+function attentionRank(conditions: Condition[]): number {
+  if (conditions.some((c) => c.type === 'Stalled')) return 0;
+  return conditions.some((c) => c.status === 'False') ? 1 : 2;
+}
+
+/** The condition gauges: counts for every manifest, one series per condition needing attention, bounded. */
+export function recordConditions(metrics: Metrics, manifests: readonly ManifestStatus[]): void {
+  metrics.manifestsByCondition.reset();
+  metrics.manifestCondition.reset();
+  const counts = new Map<
+    string,
+    { labels: Record<'kind' | 'type' | 'status' | 'reason', string>; count: number }
+  >();
+  const attention: Array<{ manifest: ManifestStatus; conditions: Condition[] }> = [];
+  for (const manifest of manifests) {
+    const conditions = conditionsOf(manifest);
+    for (const c of conditions) {
+      const labels = { kind: manifest.kind, type: c.type, status: c.status, reason: c.reason };
+      const key = Object.values(labels).join('\u0000');
+      const entry = counts.get(key) ?? { labels, count: 0 };
+      entry.count += 1;
+      counts.set(key, entry);
+    }
+    const wrong = needingAttention(conditions);
+    if (wrong.length > 0) attention.push({ manifest, conditions: wrong });
+  }
+  for (const { labels, count } of counts.values()) metrics.manifestsByCondition.set(labels, count);
+  attention.sort(
+    (a, b) =>
+      attentionRank(a.conditions) - attentionRank(b.conditions) ||
+      a.manifest.key.localeCompare(b.manifest.key),
+  );
+  for (const { manifest, conditions } of attention.slice(0, CONDITION_MANIFESTS_MAX)) {
+    for (const c of conditions) {
+      metrics.manifestCondition.set(
+        { kind: manifest.kind, manifest: manifest.key, type: c.type, status: c.status, reason: c.reason },
+        1,
+      );
+    }
+  }
 }
 
 export type JobOutcome = 'complete' | 'failed' | 'running' | 'unknown';
@@ -208,6 +275,8 @@ export function recordSyncReport(metrics: Metrics, report: SyncReport): void {
     const pending = pendingCopies(manifest);
     if (pending > 0) metrics.copiesPending.set({ kind: manifest.kind, manifest: manifest.key }, pending);
   }
+
+  recordConditions(metrics, report.manifests);
 }
 
 /**
@@ -222,6 +291,8 @@ export function recordLeadership(metrics: Metrics, isLeader: boolean): void {
     metrics.jobOutcomes,
     metrics.copiesPending,
     metrics.lastSyncResult,
+    metrics.manifestsByCondition,
+    metrics.manifestCondition,
   ])
     gauge.reset();
   metrics.lastSyncedCommitTimestamp.set(0);

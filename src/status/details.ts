@@ -61,3 +61,10 @@ export function imageDetails(observed: unknown): Record<string, unknown> | undef
   }
   return Object.keys(details).length > 0 ? details : undefined;
 }
+
+/** Copies the details say are pending: the listed ones and how many more were left off the list. */
+export function pendingCopyCount(details: Record<string, unknown> | undefined): number {
+  const pending = details?.pending;
+  const more = Number(details?.pendingMore ?? 0);
+  return (Array.isArray(pending) ? pending.length : 0) + (Number.isFinite(more) ? more : 0);
+}

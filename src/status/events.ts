@@ -1,8 +1,8 @@
-import { formatProblem } from '../core/errors.js';
 import { canonicalJson } from '../core/hash.js';
 import type { KubeApi } from '../kube/types.js';
 import type { Logger } from '../run/logger.js';
-import type { ManifestStatus } from './types.js';
+import { conditionOf } from './conditions.js';
+import type { ConditionReason, ManifestStatus } from './types.js';
 
 /** At most this many Events per sync: a broken repo must not flood the API server. */
 const MAX_EVENTS_PER_SYNC = 20;
@@ -14,12 +14,14 @@ interface EventTarget {
   name: string;
 }
 
-type StatusEvent = { type: 'Normal' | 'Warning'; reason: string; message: string };
+type StatusEvent = { type: 'Normal' | 'Warning'; reason: ConditionReason; message: string };
 
 /**
- * The Events worth sending, from the stored (previous) status and this sync's status. Pure.
- * - Warning when a manifest becomes Invalid/Failed or its problems change;
- * - Normal when this sync applied or pruned objects of it, or when it recovered from a failure.
+ * The Events worth sending, from the stored (previous) status and this sync's status. Pure. The reason of
+ * each is the reason of the manifest's Ready condition (src/status/conditions.ts):
+ * - Warning when Ready turns False (invalid, failed, an object unhealthy), or its reason or problems change;
+ *   the message says when a retry cannot help (Stalled);
+ * - Normal when this sync applied or pruned objects of it, or when Ready is no longer False.
  * A sync that wrote nothing for a manifest sends nothing, whatever the commit (a refused prune included).
  */
 export function statusChanges(previous: ManifestStatus[], next: ManifestStatus[]): StatusEvent[] {
@@ -27,26 +29,28 @@ export function statusChanges(previous: ManifestStatus[], next: ManifestStatus[]
   const changes: StatusEvent[] = [];
   for (const status of next) {
     const old = before.get(status.key);
-    const failing = (s: ManifestStatus | undefined) => s?.result === 'Invalid' || s?.result === 'Failed';
-    if (failing(status)) {
+    const ready = conditionOf(status, 'Ready')!;
+    const wasReady = old && conditionOf(old, 'Ready');
+    const about = `${status.key}${status.file ? ` (${status.file})` : ''} at ${status.commit.slice(0, 12)} by ${status.author}`;
+    if (ready.status === 'False') {
       // Canonical: problems read back from the store have their keys sorted, fresh ones do not.
       const sameProblems = canonicalJson(old?.problems ?? []) === canonicalJson(status.problems);
-      if (old && old.result === status.result && sameProblems) continue;
-      const first = status.problems[0];
+      const same = wasReady?.status === 'False' && wasReady.reason === ready.reason;
+      if (old && old.result === status.result && same && sameProblems) continue;
+      const stalled = conditionOf(status, 'Stalled');
       changes.push({
         type: 'Warning',
-        reason: status.result === 'Invalid' ? 'ManifestInvalid' : 'ManifestFailed',
-        message: `${status.key} (${status.file}) at ${status.commit.slice(0, 12)} by ${status.author}: ${first ? formatProblem(first) : status.message}`,
+        reason: ready.reason,
+        message: `${about}: ${ready.message}${stalled?.status === 'True' ? ` (Stalled: ${stalled.message})` : ''}`,
       });
     } else if (
       status.objects.some((o) => o.outcome === 'applied' || o.outcome === 'pruned') ||
-      failing(old)
+      wasReady?.status === 'False'
     ) {
-      const where = status.file ? ` (${status.file})` : '';
       changes.push({
         type: 'Normal',
-        reason: 'ManifestApplied',
-        message: `${status.key}${where} at ${status.commit.slice(0, 12)} by ${status.author}: ${status.message}`,
+        reason: ready.reason,
+        message: `${about}: ${status.message || ready.message}`,
       });
     }
   }

@@ -3,6 +3,7 @@ import type { CommitInfo } from '../kinds/types.js';
 import type { InvalidManifest } from '../manifests/types.js';
 import type { Change } from '../plan/change.js';
 import { sourceFileOf } from '../render/stamp.js';
+import { withConditions } from './conditions.js';
 import { assessHealth, worstHealth } from './health.js';
 import type {
   HealthState,
@@ -155,5 +156,5 @@ export function buildManifestStatuses(input: {
       health: 'Unknown',
     });
   }
-  return statuses.sort((a, b) => a.key.localeCompare(b.key));
+  return statuses.map(withConditions).sort((a, b) => a.key.localeCompare(b.key));
 }

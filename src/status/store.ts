@@ -5,6 +5,7 @@ import { canonicalJson } from '../core/hash.js';
 import type { KubeObject } from '../core/kube-object.js';
 import { LABELS, MANAGER_NAME } from '../core/labels.js';
 import type { KubeApi } from '../kube/types.js';
+import { withConditions } from './conditions.js';
 import type { SyncHistoryEntry } from './history.js';
 import type { IgnoredFile, ManifestStatus } from './types.js';
 
@@ -74,10 +75,16 @@ function bucketOf(key: string, shards: number): number {
   return createHash('sha1').update(key).digest().readUInt32BE(0) % shards;
 }
 
+/** Conditions are derived from the other fields: stored, they would only cost room (and rewrites). */
+function storedForm(status: ManifestStatus): ManifestStatus {
+  const { conditions: _derived, ...stored } = status;
+  return stored;
+}
+
 function split(state: StoredState, shards: number): Shard[] {
   const buckets: Shard[] = Array.from({ length: shards }, () => ({ manifests: [], appliedVersions: {} }));
   for (const m of [...state.manifests].sort((a, b) => a.key.localeCompare(b.key)))
-    buckets[bucketOf(m.key, shards)]!.manifests.push(m);
+    buckets[bucketOf(m.key, shards)]!.manifests.push(storedForm(m));
   for (const uid of Object.keys(state.appliedVersions).sort())
     buckets[bucketOf(uid, shards)]!.appliedVersions[uid] = state.appliedVersions[uid]!;
   for (const key of Object.keys(state.memory ?? {}).sort()) {
@@ -152,7 +159,9 @@ export class StatusStore {
       return undefined; // a damaged state only costs one round of re-applies
     }
     if (!head) return undefined;
-    if (head.version !== 2) return head as StoredState; // one ConfigMap, as before sharding: rewritten on save
+    // One ConfigMap, as before sharding: rewritten on save.
+    if (head.version !== 2)
+      return { ...head, manifests: (head.manifests ?? []).map(withConditions) } as StoredState;
     const state: StoredState = {
       ...(head.commit !== undefined ? { commit: head.commit } : {}),
       manifests: [],
@@ -177,7 +186,7 @@ export class StatusStore {
         shard = undefined;
       }
       if (!shard) return; // missing or damaged: written again on the next save
-      state.manifests.push(...shard.manifests);
+      state.manifests.push(...shard.manifests.map(withConditions));
       Object.assign(state.appliedVersions, shard.appliedVersions);
       if (shard.memory) state.memory = { ...state.memory, ...shard.memory };
       const text = canonicalJson(shard);

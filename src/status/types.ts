@@ -1,4 +1,4 @@
-import type { Problem } from '../core/errors.js';
+import type { ErrorReason, Problem } from '../core/errors.js';
 import type { CommitInfo } from '../kinds/types.js';
 import type { IgnoredFile } from '../manifests/types.js';
 import type { ChangeAction, ChangeReasonCode, ObjectOutcome } from '../plan/change.js';
@@ -31,6 +31,34 @@ export interface ObjectStatus {
  */
 export type ManifestResult = 'Applied' | 'Unchanged' | 'Invalid' | 'Failed' | 'Planned';
 
+/** Flux's condition types (kstatus): Ready is positive, Reconciling and Stalled are abnormal when True. */
+export type ConditionType = 'Ready' | 'Reconciling' | 'Stalled';
+export type ConditionStatus = 'True' | 'False' | 'Unknown';
+
+/** Why a condition holds: an error's reason (src/core/errors.ts) or one of the reconciler's states. */
+export type ConditionReason =
+  | ErrorReason
+  | 'ReconciliationSucceeded'
+  /** Objects are rolling out, Jobs running. */
+  | 'Progressing'
+  /** Failed, and the next sync tries again. */
+  | 'ProgressingWithRetry'
+  /** A dry run: changes would be applied. */
+  | 'ChangesPending'
+  /** Image copies seen pending (details.pending). */
+  | 'CopiesPending'
+  /** Applied, but an object is Degraded or Failed (a Job that failed, a crash-looping pod). */
+  | 'HealthCheckFailed'
+  /** The API server refused an object of the manifest. */
+  | 'ApplyFailed';
+
+export interface Condition {
+  type: ConditionType;
+  status: ConditionStatus;
+  reason: ConditionReason;
+  message: string;
+}
+
 export interface ManifestStatus {
   key: string;
   kind: string;
@@ -48,6 +76,11 @@ export interface ManifestStatus {
   health: HealthState;
   /** Kind-specific facts (tags pending, pushed digest...), for humans and tools. */
   details?: Record<string, unknown>;
+  /**
+   * Ready, Reconciling and Stalled (src/status/conditions.ts), derived from the fields above: set on every
+   * status the engine reports and the store loads, never stored themselves.
+   */
+  conditions?: Condition[];
 }
 
 export type { IgnoredFile } from '../manifests/types.js';

@@ -2,8 +2,10 @@
 // restart costs no write, a status that cannot be saved fails the sync loudly, file problems are stored and
 // make `status` exit non-zero, a file that no longer parses is reported as invalid, CI files are ignored.
 import assert from 'node:assert/strict';
+import { gunzipSync } from 'node:zlib';
 import { main } from '../../../src/cli/main.js';
 import { KubeClient } from '../../../src/kube/client.js';
+import { withConditions } from '../../../src/status/conditions.js';
 import { StatusStore, type StoredState, statusConfigMapName } from '../../../src/status/store.js';
 import type { ManifestStatus } from '../../../src/status/types.js';
 import { controlPlane } from '../../support/control-plane.js';
@@ -21,6 +23,11 @@ function uid(i: number, j: number): string {
   const hex = (n: number, width: number) =>
     ((n * 2654435761 + j * 40503) >>> 0).toString(16).padStart(width, '0').slice(-width);
   return `${hex(i, 8)}-${hex(i + 1, 4)}-4${hex(i + 2, 3)}-a${hex(i + 3, 3)}-${hex(i, 8)}${hex(j + 7, 4)}`;
+}
+
+/** The state as the store loads it: every manifest with its conditions, derived from its stored fields. */
+function withDerived(state: StoredState): StoredState {
+  return { ...state, manifests: state.manifests.map(withConditions) };
 }
 
 /** A state as 10,000 manifests of every kind leave it: 5 objects each, every object's applied version. */
@@ -90,11 +97,16 @@ describe('stored status at scale, on the real API server', function () {
           bytes.length < 512 * 1024,
           `${shard.metadata.name}: ${bytes.length} bytes, under half the limit`,
         );
+        assert.ok(!gunzipSync(bytes).toString('utf8').includes('"conditions"'), 'conditions are not stored');
       }
 
       const restarted = new StatusStore(kube, namespace, 'scale');
       const loaded = await restarted.load();
-      assert.deepEqual(loaded, state);
+      assert.deepEqual(loaded, withDerived(state));
+      assert.deepEqual(
+        loaded?.manifests[0]?.conditions?.map((c) => `${c.type}=${c.status}`),
+        ['Ready=True', 'Reconciling=False', 'Stalled=False'],
+      );
       const mark = cp.auditEvents().length;
       assert.equal(await restarted.save(loaded!), 0, 'a restart with nothing new writes nothing');
       const writes = cp
@@ -110,12 +122,14 @@ describe('stored status at scale, on the real API server', function () {
       changed.manifests[1234]!.result = 'Failed';
       changed.manifests[1234]!.message = 'registry unreachable';
       assert.equal(await restarted.save(changed), 1);
-      assert.deepEqual(await new StatusStore(kube, namespace, 'scale').load(), changed);
+      const reloaded = await new StatusStore(kube, namespace, 'scale').load();
+      assert.deepEqual(reloaded, withDerived(changed));
+      assert.equal(reloaded?.manifests[1234]?.conditions?.[0]?.reason, 'ApplyFailed');
 
       // Back to a small state: the shards shrink and the extra ConfigMaps go.
       const small = bigState(10);
       await restarted.save(small);
-      assert.deepEqual(await new StatusStore(kube, namespace, 'scale').load(), small);
+      assert.deepEqual(await new StatusStore(kube, namespace, 'scale').load(), withDerived(small));
       const left = (await kube.list(CONFIGMAP, namespace)).filter((c) =>
         c.metadata.name.startsWith(statusConfigMapName('scale')),
       );
@@ -205,6 +219,17 @@ describe('status through the engine', () => {
       ['kept'],
     );
     assert.doesNotMatch(JSON.stringify(report.manifests), /manifest left Git/);
+    // `status` reads the stored state: the conditions are derived again from it, Stalled with what to do.
+    const { stdout } = await statusCommand(h);
+    assert.match(
+      stdout,
+      /ImagePrepull\/c \(c\.yaml\): Invalid .*\n {4}Ready=False ValidationFailed, Reconciling=False, Stalled=True ValidationFailed\n {4}stalled: a retry cannot help: fix the manifest in Git and push\n/,
+    );
+    // No node runs the DaemonSet's pods here: it stays Progressing, and so Ready is not known yet.
+    assert.match(
+      stdout,
+      /ImagePrepull\/a \(a\.yaml:\d+\): Unchanged \[health Progressing\]\n {4}Ready=Unknown Progressing, Reconciling=True Progressing, Stalled=False\n/,
+    );
   });
 
   it('ignores CI files, Helm values and kustomizations, and says so', async () => {

@@ -97,8 +97,13 @@ describe('sync', () => {
     );
     await h.reconciler.sync('manual');
     const events = await h.kube.list({ apiVersion: 'v1', kind: 'Event' }, h.namespace);
-    const invalid = events.find((e) => e.reason === 'ManifestInvalid');
+    // The reason is the manifest's Ready condition's; the message says a retry cannot help (Stalled).
+    const invalid = events.find((e) => e.reason === 'ValidationFailed');
     assert.ok(invalid, `events: ${events.map((e) => e.reason).join()}`);
     assert.match(String(invalid.message), /tools\.yaml:\d+:\d+ \/spec\/image/);
+    assert.match(
+      String(invalid.message),
+      /\(Stalled: a retry cannot help: fix the manifest in Git and push\)/,
+    );
   });
 });

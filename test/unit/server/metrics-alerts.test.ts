@@ -64,12 +64,18 @@ describe('metrics for alerts', () => {
     );
     let s = await samples(metrics);
     assert.equal(s.get('image_gitops_manifest_errors{kind="ImagePrepull",result="Invalid"}'), 1);
+    assert.equal([...s.keys()].filter((k) => k.startsWith('image_gitops_manifest_condition{')).length, 2);
     assert.ok((s.get('image_gitops_last_successful_sync_timestamp_seconds') ?? 0) > 0);
     recordLeadership(metrics, false);
     s = await samples(metrics);
     assert.equal(s.get('image_gitops_leader'), 0);
     assert.equal(s.has('image_gitops_manifest_errors{kind="ImagePrepull",result="Invalid"}'), false);
     assert.equal(s.has('image_gitops_last_sync_result{result="PartiallyFailed"}'), false);
+    assert.deepEqual(
+      [...s.keys()].filter((k) => /^image_gitops_manifests?_(by_)?condition/.test(k)),
+      [],
+      'no condition of a former leader',
+    );
     assert.equal(s.get('image_gitops_last_successful_sync_timestamp_seconds'), 0);
   });
 });

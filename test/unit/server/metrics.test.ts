@@ -1,5 +1,11 @@
 import assert from 'node:assert/strict';
-import { createMetrics, jobOutcomes, type Metrics, recordSyncReport } from '../../../src/server/metrics.js';
+import {
+  CONDITION_MANIFESTS_MAX,
+  createMetrics,
+  jobOutcomes,
+  type Metrics,
+  recordSyncReport,
+} from '../../../src/server/metrics.js';
 import { manifestStatus, objectStatus, syncReport } from './report-fixture.js';
 
 /** The exposition text as a map from `name{labels}` to value, as a scraper reads it. */
@@ -86,6 +92,60 @@ describe('sync metrics', () => {
     recordSyncReport(metrics, syncReport({ manifests: [manifestStatus({ key: 'a', result: 'Applied' })] }));
     s = await samples(metrics);
     assert.equal([...s.keys()].filter((k) => k.startsWith('image_gitops_manifest_errors')).length, 0);
+  });
+
+  it('counts manifests by condition, and names those needing attention, stalled first, bounded', async () => {
+    const metrics = createMetrics({ defaultMetrics: false });
+    const denied = {
+      code: 'REGISTRY' as const,
+      message: 'HTTP 401',
+      reason: 'AuthenticationFailed' as const,
+      retryable: false,
+    };
+    const limited = {
+      code: 'REGISTRY' as const,
+      message: 'HTTP 429',
+      reason: 'RateLimited' as const,
+      retryable: true,
+    };
+    const failing = (key: string, problem: typeof denied | typeof limited) =>
+      manifestStatus({ key, result: 'Failed', health: 'Unknown', problems: [problem] });
+    const healthy = Array.from({ length: 3 }, (_, i) => manifestStatus({ key: `ImageSync/ok-${i}` }));
+    // More manifests needing attention than are named: the stalled one is named whatever its key.
+    const retrying = Array.from({ length: CONDITION_MANIFESTS_MAX }, (_, i) =>
+      failing(`ImageSync/a-${String(i).padStart(3, '0')}`, limited),
+    );
+    recordSyncReport(
+      metrics,
+      syncReport({
+        result: 'PartiallyFailed',
+        manifests: [...healthy, ...retrying, failing('ImageSync/z', denied)],
+      }),
+    );
+    const s = await samples(metrics);
+    const count = (type: string, status: string, reason: string) =>
+      s.get(
+        `image_gitops_manifests_by_condition{kind="ImageSync",type="${type}",status="${status}",reason="${reason}"}`,
+      );
+    assert.equal(count('Ready', 'True', 'ReconciliationSucceeded'), 3);
+    assert.equal(count('Ready', 'False', 'RateLimited'), CONDITION_MANIFESTS_MAX);
+    assert.equal(count('Reconciling', 'True', 'ProgressingWithRetry'), CONDITION_MANIFESTS_MAX);
+    assert.equal(count('Stalled', 'True', 'AuthenticationFailed'), 1);
+    const named = (manifest: string, type: string, status: string, reason: string) =>
+      s.get(
+        `image_gitops_manifest_condition{kind="ImageSync",manifest="${manifest}",type="${type}",status="${status}",reason="${reason}"}`,
+      );
+    assert.equal(named('ImageSync/z', 'Stalled', 'True', 'AuthenticationFailed'), 1);
+    assert.equal(named('ImageSync/z', 'Ready', 'False', 'AuthenticationFailed'), 1);
+    assert.equal(named('ImageSync/a-000', 'Ready', 'False', 'RateLimited'), 1);
+    const manifests = new Set(
+      [...s.keys()]
+        .filter((k) => k.startsWith('image_gitops_manifest_condition{'))
+        .map((k) => /manifest="([^"]+)"/.exec(k)?.[1]),
+    );
+    assert.equal(manifests.size, CONDITION_MANIFESTS_MAX);
+    assert.ok(!manifests.has(`ImageSync/a-${String(CONDITION_MANIFESTS_MAX - 1).padStart(3, '0')}`));
+    assert.ok(![...manifests].some((m) => m?.startsWith('ImageSync/ok-')), 'a Ready manifest is not named');
   });
 
   it('keeps the manifest gauges and the last commit time when a sync fails as a whole', async () => {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import type { Problem } from '../../../src/core/errors.js';
 import { statusChanges } from '../../../src/status/events.js';
 import type { ManifestStatus, ObjectOutcome } from '../../../src/status/types.js';
 
@@ -62,7 +63,7 @@ describe('status events', () => {
     assert.deepEqual(events, [
       {
         type: 'Normal',
-        reason: 'ManifestApplied',
+        reason: 'ReconciliationSucceeded',
         message: `ImagePrepull/tools (tools.yaml) at ${SHA_B.slice(0, 12)} by Ann: Applied message`,
       },
     ]);
@@ -72,7 +73,7 @@ describe('status events', () => {
     const events = statusChanges([], [status('Applied')]);
     assert.deepEqual(
       events.map((e) => e.reason),
-      ['ManifestApplied'],
+      ['ReconciliationSucceeded'],
     );
   });
 
@@ -90,8 +91,9 @@ describe('status events', () => {
     const events = statusChanges([stored(status('Applied'))], [invalid]);
     assert.equal(events.length, 1);
     assert.equal(events[0]?.type, 'Warning');
-    assert.equal(events[0]?.reason, 'ManifestInvalid');
+    assert.equal(events[0]?.reason, 'ValidationFailed', 'the reason of its Ready condition');
     assert.match(events[0]!.message, /tools\.yaml:6:3 \/spec\/images: must be array \[SCHEMA\]/);
+    assert.match(events[0]!.message, /\(Stalled: a retry cannot help: fix the manifest in Git and push\)$/);
     assert.deepEqual(
       statusChanges([invalid], [status('Invalid', { commit: SHA_B, problem: 'must be array' })]),
       [],
@@ -111,19 +113,66 @@ describe('status events', () => {
     );
     assert.deepEqual(
       events.map((e) => e.reason),
-      ['ManifestInvalid'],
+      ['ValidationFailed'],
     );
   });
 
-  it('sends ManifestFailed for a failure without problems, with the status message', () => {
+  it('sends ApplyFailed for a failure without problems, with the status message', () => {
     const events = statusChanges([stored(status('Applied'))], [status('Failed', { outcome: 'failed' })]);
     assert.deepEqual(events, [
       {
         type: 'Warning',
-        reason: 'ManifestFailed',
+        reason: 'ApplyFailed',
         message: `ImagePrepull/tools (tools.yaml) at ${SHA_A.slice(0, 12)} by Ann: Failed message`,
       },
     ]);
+  });
+
+  it('names the reason of a classified failure, and says Stalled only when a retry cannot help', () => {
+    const failing = (problem: Problem) => ({ ...status('Failed'), problems: [problem] });
+    const [limited] = statusChanges(
+      [],
+      [failing({ code: 'REGISTRY', message: 'HTTP 429', reason: 'RateLimited', retryable: true })],
+    );
+    assert.equal(limited?.reason, 'RateLimited');
+    assert.doesNotMatch(limited!.message, /Stalled/);
+    const [denied] = statusChanges(
+      [],
+      [failing({ code: 'REGISTRY', message: 'HTTP 401', reason: 'AuthenticationFailed', retryable: false })],
+    );
+    assert.equal(denied?.reason, 'AuthenticationFailed');
+    assert.match(
+      denied!.message,
+      /HTTP 401 \[REGISTRY\] \(Stalled: a retry cannot help: fix the credentials/,
+    );
+  });
+
+  it('sends a Warning when an applied manifest turns unhealthy, once, and a Normal one when it heals', () => {
+    const failedJob = (s: ManifestStatus): ManifestStatus => ({
+      ...s,
+      health: 'Failed',
+      objects: [
+        { ...s.objects[0]!, kind: 'Job', name: 'copy', health: 'Failed', message: 'BackoffLimitExceeded' },
+      ],
+    });
+    const healthy = stored(status('Applied'));
+    const [warning] = statusChanges([healthy], [failedJob(status('Unchanged'))]);
+    assert.deepEqual(warning, {
+      type: 'Warning',
+      reason: 'HealthCheckFailed',
+      message: `ImagePrepull/tools (tools.yaml) at ${SHA_A.slice(0, 12)} by Ann: Job copy is Failed: BackoffLimitExceeded`,
+    });
+    assert.deepEqual(
+      statusChanges([failedJob(stored(status('Applied')))], [failedJob(status('Unchanged'))]),
+      [],
+    );
+    assert.deepEqual(
+      statusChanges([failedJob(stored(status('Applied')))], [status('Unchanged')]).map((e) => [
+        e.type,
+        e.reason,
+      ]),
+      [['Normal', 'ReconciliationSucceeded']],
+    );
   });
 
   it('sends a Normal event when a manifest recovers, even when its objects were already right', () => {
@@ -133,7 +182,7 @@ describe('status events', () => {
     );
     assert.deepEqual(
       events.map((e) => [e.type, e.reason]),
-      [['Normal', 'ManifestApplied']],
+      [['Normal', 'ReconciliationSucceeded']],
     );
   });
 

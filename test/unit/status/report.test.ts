@@ -106,6 +106,14 @@ describe('manifest statuses', () => {
       },
     ]);
     assert.equal(status?.health, 'Healthy');
+    assert.deepEqual(
+      status?.conditions?.map((c) => [c.type, c.status, c.reason]),
+      [
+        ['Ready', 'True', 'ReconciliationSucceeded'],
+        ['Reconciling', 'False', 'ReconciliationSucceeded'],
+        ['Stalled', 'False', 'ReconciliationSucceeded'],
+      ],
+    );
   });
 
   it('is Unchanged when nothing was written, and carries the live objects’ health', () => {
@@ -127,6 +135,10 @@ describe('manifest statuses', () => {
     assert.equal(status?.result, 'Unchanged');
     assert.equal(status?.health, 'Progressing');
     assert.equal(status?.objects[0]?.outcome, 'unchanged');
+    assert.deepEqual(
+      status?.conditions?.map((c) => `${c.type}=${c.status}`),
+      ['Ready=Unknown', 'Reconciling=True', 'Stalled=False'],
+    );
   });
 
   it('is Planned in a dry run', () => {
@@ -183,6 +195,10 @@ describe('manifest statuses', () => {
     assert.equal(status?.key, 'ImagePrepull/broken');
     assert.equal(status?.message, '1 problem(s); 1 object(s) kept as last applied');
     assert.deepEqual(status?.problems, invalid.problems);
+    assert.deepEqual(
+      status?.conditions?.map((c) => `${c.type}=${c.status} ${c.reason}`),
+      ['Ready=False ValidationFailed', 'Reconciling=False ValidationFailed', 'Stalled=True ValidationFailed'],
+    );
   });
 
   it('names a document without a readable name by its file and line', () => {
