@@ -6,16 +6,23 @@
  * annotation (same config → same name), so a re-sync neither prunes a running Job nor starts a second one
  * for the same copies; a failed Job holds its copies (no hot retry loop) until its TTL removes it.
  */
-import type { ImageOperatorSide, Settings } from '../../config/settings.js';
-import { contentHash } from '../../core/hash.js';
-import type { KubeObject } from '../../core/kube-object.js';
-import { DOMAIN, nameWithHash } from '../../core/labels.js';
-import { jobPhase } from '../../jobs/job-status.js';
-import { JOB_PATHS, renderSecureJob, shellScript } from '../../jobs/job-template.js';
-import { AUTHFILE_KEY, type AuthFile, renderAuthFileSecret } from '../../registry/credentials.js';
-import type { CopyPair } from './naming.js';
-import { hostFileName, type RegistriesField, resolveRegistry } from './registries.js';
+import type { ImageOperatorSide, Settings } from '../config/settings.js';
+import { contentHash } from '../core/hash.js';
+import type { KubeObject } from '../core/kube-object.js';
+import { DOMAIN, nameWithHash } from '../core/labels.js';
+import type { CopyPair } from '../registry/copy-pair.js';
+import { AUTHFILE_KEY, renderAuthFileSecret } from '../registry/credentials.js';
+import {
+  type CopyFiles,
+  hostFileName,
+  type RegistriesField,
+  resolveRegistry,
+} from '../registry/registry-access.js';
+import { jobPhase } from './job-status.js';
+import { JOB_PATHS, renderSecureJob, shellScript } from './job-template.js';
 import { certDirFor, skopeoCopyArgs } from './skopeo.js';
+
+export type { CopyFiles } from '../registry/registry-access.js';
 
 /** On each copy Job: the copies it makes, as JSON `[{sourceRef, digest}]`. */
 export const SYNC_COPIES_ANNOTATION = `${DOMAIN}/sync-copies`;
@@ -25,12 +32,6 @@ export interface PendingCopy {
   sourceRef: string;
   /** The source digest seen now (a moved tag gives a new Job). */
   digest: string;
-}
-
-/** The authfile (hosts with credentials) and CA PEMs by host, rendered into the Jobs' files Secret. */
-export interface CopyFiles {
-  authFile?: AuthFile;
-  cas: Record<string, string>;
 }
 
 /** Everything a set of copy Jobs depends on besides the Settings. */

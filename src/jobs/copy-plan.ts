@@ -2,9 +2,10 @@
  * The copies behind copy Jobs, as a reviewer reads them in `diff` (ImageSync and ImageBackup): each source
  * with its digest, the destination it goes to and the digest it replaces there. Pure.
  */
-import type { KubeObject } from '../../core/kube-object.js';
-import { formatImageReference } from '../../registry/references.js';
-import type { ImagePlan, PlannedCopy } from '../types.js';
+
+import type { ImagePlan, PlannedCopy } from '../core/image-plan.js';
+import type { KubeObject } from '../core/kube-object.js';
+import { formatImageReference } from '../registry/references.js';
 import type { CopyJobSetup, PendingCopy } from './copy-jobs.js';
 
 /** At most this many copies are listed; the rest are counted. */

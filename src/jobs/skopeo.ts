@@ -2,10 +2,11 @@
  * The skopeo command lines of a sync, as plain argv lists: the Job runs them as a `/bin/sh -ec` script of
  * shell-quoted lines, and tests run the very same lines locally. Pure.
  */
-import { JOB_PATHS } from '../../jobs/job-template.js';
-import { formatImageReference } from '../../registry/references.js';
-import type { CopyPair } from './naming.js';
-import { hostFileName } from './registries.js';
+
+import type { CopyPair } from '../registry/copy-pair.js';
+import { formatImageReference } from '../registry/references.js';
+import { hostFileName } from '../registry/registry-access.js';
+import { JOB_PATHS } from './job-template.js';
 
 export interface SkopeoSideOptions {
   tlsVerify: boolean;

@@ -3,10 +3,9 @@
  * destination repository, shared by the concurrent checks; what was seen last sync (memory.ts) spares
  * requests: an immutable tag settled on both sides costs none, others are asked conditionally.
  */
-import { mapBounded } from '../../core/concurrency.js';
-import type { Platform, RegistryClient } from '../../registry/client.js';
-import { type LastSeen, settledImmutable } from './memory.js';
-import type { CopyPair } from './naming.js';
+import { mapBounded } from '../core/concurrency.js';
+import type { Platform, RegistryClient } from './client.js';
+import type { CopyPair } from './copy-pair.js';
 
 export type CopyOutcome =
   | {
@@ -83,4 +82,17 @@ export async function compareCopies(
       return { pair, state: 'failed', message: error instanceof Error ? error.message : String(error) };
     }
   });
+}
+
+export interface LastSeen {
+  source?: string;
+  destination?: string;
+}
+
+/**
+ * Whether a tag needs no request this sync: declared immutable, last seen with one digest on both sides,
+ * and still listed at the destination (a deleted copy is copied again).
+ */
+export function settledImmutable(seen: LastSeen, immutable: boolean, listedAtDestination: boolean): boolean {
+  return immutable && listedAtDestination && seen.source !== undefined && seen.source === seen.destination;
 }

@@ -1,10 +1,15 @@
 /**
- * Per-registry access of one ImageSync: the manifest's `registries` entries over the reconciler-wide
- * `Settings.imageSync.registries`, matched by normalised host (`index.docker.io` is `docker.io`).
+ * Per-registry access of any kind with a `registries` field (ImageSync, ImageBackup, ImageBuild): the
+ * manifest's own entries over the reconciler-wide SYNC_REGISTRIES, matched by normalised host
+ * (`index.docker.io` is `docker.io`); then reading the credentials and CAs they name.
  */
-import type { ImageOperatorSide, RegistryDefaults, Settings } from '../../config/settings.js';
-import { normaliseRegistryHost } from '../../registry/references.js';
-import type { CaSource, ImageSyncSpec } from './spec.js';
+import type { ImageOperatorSide, RegistryDefaults, Settings } from '../config/settings.js';
+import { ImageGitopsError } from '../core/errors.js';
+import type { KubeObject } from '../core/kube-object.js';
+import type { RegistryAccess } from './client.js';
+import { type AuthFile, buildAuthFile, type CredentialsByHost, credentialForHost } from './credentials.js';
+import { type AwsEcrAccess, ecrRegistryCredential } from './ecr.js';
+import { normaliseRegistryHost } from './references.js';
 
 export interface ResolvedRegistry {
   host: string;
@@ -25,8 +30,26 @@ function caOf(
   return source ? { namespace, name: source.name, key: source.key ?? 'ca.crt', kind } : undefined;
 }
 
+/** A Secret or ConfigMap key holding a CA (PEM). */
+interface CaSource {
+  name: string;
+  key?: string;
+}
+
+/** What this module reads of one `registries` entry of a manifest (the kinds' schemas define it). */
+interface RegistryEntry {
+  host: string;
+  credentialsSecret?: string;
+  tlsVerify?: boolean;
+  caSecret?: CaSource;
+  caConfigMap?: CaSource;
+  awsEcr?: boolean;
+}
+
 /** The `registries` field of a spec: ImageSync's, ImageBackup's, ImageBuild's (same shape). */
-export type RegistriesField = Pick<ImageSyncSpec, 'registries'>;
+export interface RegistriesField {
+  registries?: readonly RegistryEntry[];
+}
 
 /**
  * One registry's access: the manifest's own entry, then SYNC_REGISTRIES, then (an image-operator `Image`
@@ -75,11 +98,80 @@ function sideAllows(side: ImageOperatorSide, host: string): boolean {
   return !side.credentialHosts || side.credentialHosts.some((h) => normaliseRegistryHost(h) === host);
 }
 
-/** image-operator's global settings for each side: only an `Image` (skopeo.io/v1alpha1) manifest takes them. */
-export function imageOperatorSides(
-  apiVersion: string,
-  settings: Settings,
-): { source?: ImageOperatorSide; destination?: ImageOperatorSide } {
-  if (apiVersion !== 'skopeo.io/v1alpha1') return {};
-  return settings.imageSync.imageOperator ?? {};
+/** The reads that access needs: Secrets and ConfigMaps of the cluster, ECR tokens (a kind's observe context). */
+export interface AccessReader {
+  settings: Settings;
+  readSecret(namespace: string, name: string): Promise<Record<string, string> | undefined>;
+  listObjects(type: { apiVersion: string; kind: string }, namespace?: string): Promise<KubeObject[]>;
+  awsEcr?: AwsEcrAccess;
+  signal?: AbortSignal;
+}
+
+/** The authfile (hosts with credentials) and CA PEMs by host, rendered into a copy Job's files Secret. */
+export interface CopyFiles {
+  authFile?: AuthFile;
+  cas: Record<string, string>;
+}
+
+async function readCa(registry: ResolvedRegistry, context: AccessReader): Promise<string | undefined> {
+  const ca = registry.ca;
+  if (!ca) return undefined;
+  let data: Record<string, string> | undefined;
+  if (ca.kind === 'Secret') data = await context.readSecret(ca.namespace, ca.name);
+  else {
+    const maps = await context.listObjects({ apiVersion: 'v1', kind: 'ConfigMap' }, ca.namespace);
+    data = maps.find((m) => m.metadata.name === ca.name)?.data as Record<string, string> | undefined;
+  }
+  const pem = data?.[ca.key];
+  if (!pem) {
+    throw new ImageGitopsError(
+      'OBSERVE_FAILED',
+      `${ca.kind} ${ca.namespace}/${ca.name} has no key "${ca.key}" (CA of ${registry.host})`,
+    );
+  }
+  return pem;
+}
+
+async function readCredential(registry: ResolvedRegistry, context: AccessReader) {
+  if (registry.awsEcr) return ecrRegistryCredential(registry.host, context.awsEcr, context.signal);
+  if (registry.inlineCredential) return registry.inlineCredential;
+  const ref = registry.credentialsSecret;
+  if (!ref) return undefined;
+  const data = await context.readSecret(ref.namespace, ref.name);
+  const where = `Secret ${ref.namespace}/${ref.name}`;
+  if (!data)
+    throw new ImageGitopsError('OBSERVE_FAILED', `${where} (credentials of ${registry.host}) does not exist`);
+  const credential = credentialForHost(data, registry.host, where);
+  if (!credential) throw new ImageGitopsError('OBSERVE_FAILED', `${where} has no entry for ${registry.host}`);
+  return credential;
+}
+
+/** Credentials, CAs and TLS settings of the given registries (any kind with a `registries` field). */
+export async function observeAccessForHosts(
+  hosts: readonly string[],
+  spec: RegistriesField,
+  context: AccessReader,
+  namespace: string,
+  sideOf?: (host: string) => ImageOperatorSide | undefined,
+): Promise<{ access: Map<string, RegistryAccess>; files: CopyFiles }> {
+  const access = new Map<string, RegistryAccess>();
+  const credentials: CredentialsByHost = new Map();
+  const cas: Record<string, string> = {};
+  for (const host of new Set(hosts)) {
+    const registry = resolveRegistry(host, spec, context.settings, namespace, sideOf?.(host));
+    if (access.has(registry.host)) continue;
+    const credential = await readCredential(registry, context);
+    const ca = await readCa(registry, context);
+    if (credential) credentials.set(registry.host, credential);
+    if (ca) cas[registry.host] = ca;
+    access.set(registry.host, {
+      tlsVerify: registry.tlsVerify,
+      ...(credential ? { credential } : {}),
+      ...(ca ? { ca } : {}),
+    });
+  }
+  return {
+    access,
+    files: { ...(credentials.size > 0 ? { authFile: buildAuthFile(credentials) } : {}), cas },
+  };
 }

@@ -1,6 +1,6 @@
 // What the Job and TTL controllers would do, for a control plane that runs neither (kube-apiserver + etcd only).
 import type { KubeObject } from '../../src/core/kube-object.js';
-import { SYNC_COPIES_ANNOTATION } from '../../src/kinds/image-sync/copy-jobs.js';
+import { SYNC_COPIES_ANNOTATION } from '../../src/jobs/copy-jobs.js';
 import type { KubeApi } from '../../src/kube/types.js';
 
 /** The Job failed, its retries spent: the status the Job controller writes (BackoffLimitExceeded). */

@@ -6,7 +6,7 @@
  * each namespace of rewritten workloads, rendered and pruned like any owned object).
  */
 
-import { copyImagePlan } from '../image-sync/copy-plan.js';
+import { copyImagePlan } from '../../jobs/copy-plan.js';
 import type { ForeignPatch, ForeignPatches, KindDefinition } from '../types.js';
 import { checkImageBackup } from './check.js';
 import { backupCopyPair } from './naming.js';

@@ -7,13 +7,13 @@
  * `nginx` → `<backup>/index_docker_io_library_nginx:latest`, `ghcr.io/a/b:v1` → `<backup>/ghcr_io_a_b:v1`.
  */
 import { ImageGitopsError } from '../../core/errors.js';
+import { type CopyPair, digestTag } from '../../registry/copy-pair.js';
 import {
   DOCKER_HUB,
   formatImageReference,
   type ImageReference,
   parseImageReference,
 } from '../../registry/references.js';
-import { type CopyPair, digestTag } from '../image-sync/naming.js';
 
 export type BackupNaming = 'nested' | 'flat';
 

@@ -1,19 +1,20 @@
 /**
  * ImageBackup's observe step (I/O): list the workloads of the selected namespaces, take the images they
- * use, and compare each image's digest with its backup copy's through ImageSync's machinery (credentials and
+ * use, and compare each image's digest with its backup copy's through the shared copy machinery (credentials and
  * CAs per registry, one tag list per backup repository). Images already backed up make no copy. With
  * `pullSecret`, it also reads the backup registry's pull credentials (through the manifests' Secret gate).
  */
 import { ImageGitopsError } from '../../core/errors.js';
 import type { KubeObject } from '../../core/kube-object.js';
 import { USABLE_BY_MANIFESTS_LABEL } from '../../engine/secret-access.js';
+import type { PendingCopy } from '../../jobs/copy-jobs.js';
 import { describeJobFailures, observeJobFailures } from '../../jobs/job-failures.js';
 import type { Manifest } from '../../manifests/types.js';
 import { RegistryClient } from '../../registry/client.js';
+import { compareCopies } from '../../registry/compare-copies.js';
 import type { AuthFile, RegistryCredential } from '../../registry/credentials.js';
 import { normaliseRegistryHost } from '../../registry/references.js';
-import type { CopyFiles, PendingCopy } from '../image-sync/copy-jobs.js';
-import { compareCopies, observeAccessForHosts } from '../image-sync/observe.js';
+import { type CopyFiles, observeAccessForHosts } from '../../registry/registry-access.js';
 import type { ObserveContext } from '../types.js';
 import { imagesToBackUp } from './images.js';
 import { backupCopyPair, backupImageName, parseBackupRegistry } from './naming.js';

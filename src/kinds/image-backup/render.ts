@@ -9,13 +9,13 @@
 import { contentHash } from '../../core/hash.js';
 import type { KubeObject } from '../../core/kube-object.js';
 import { nameWithHash } from '../../core/labels.js';
-import type { Manifest } from '../../manifests/types.js';
 import {
   type CopyJobSetup,
   hasCopyFiles,
   renderCopyFilesSecret,
   renderCopyJobsFor,
-} from '../image-sync/copy-jobs.js';
+} from '../../jobs/copy-jobs.js';
+import type { Manifest } from '../../manifests/types.js';
 import type { RenderContext } from '../types.js';
 import { backupCopyPair } from './naming.js';
 import type { ImageBackupObserved } from './observe.js';

@@ -4,7 +4,7 @@
  */
 import type { Settings } from '../../config/settings.js';
 import { parseImageReference } from '../../registry/references.js';
-import { type ResolvedRegistry, resolveRegistry } from '../image-sync/registries.js';
+import { type ResolvedRegistry, resolveRegistry } from '../../registry/registry-access.js';
 import type { ImageSyncSpec } from '../image-sync/spec.js';
 import type { ImageBuildSpec } from './types.js';
 

@@ -1,11 +1,11 @@
 /** The ImageSync kind: copy images between registries with skopeo Jobs (one-shot, scheduled, by tag pattern). */
 
 import type { KubeObject } from '../../core/kube-object.js';
+import { copyImagePlan } from '../../jobs/copy-plan.js';
 import type { Manifest } from '../../manifests/types.js';
 import type { ImagePlan, KindDefinition, RenderContext } from '../types.js';
 import { convertImageOperatorImage } from './alias-image-operator.js';
 import { checkImageSync } from './check.js';
-import { copyImagePlan } from './copy-plan.js';
 import { copyPairFor, effectiveMode } from './naming.js';
 import { type ImageSyncObserved, observeImageSync } from './observe.js';
 import { timedFrequency } from './recurrence.js';

@@ -11,7 +11,10 @@
  */
 import { createHash } from 'node:crypto';
 import { isDigest } from '../../registry/answers.js';
+import type { LastSeen } from '../../registry/compare-copies.js';
 import type { ImageSyncSpec } from './spec.js';
+
+export { type LastSeen, settledImmutable } from '../../registry/compare-copies.js';
 
 export const MEMORY_MAX_TAGS = 2000;
 
@@ -22,11 +25,6 @@ export interface SyncMemory {
   tags: Record<string, string | [string, string]>;
   /** `newest: {by: created}`: each source digest's image `created` ("" if it has none), read once for good. */
   created?: Record<string, string>;
-}
-
-export interface LastSeen {
-  source?: string;
-  destination?: string;
 }
 
 /** What the digests are of: a change of source, destination, tag template or platform voids them. */
@@ -73,14 +71,6 @@ export function lastSeen(memory: SyncMemory, tag: string): LastSeen {
   if (value === undefined) return {};
   const [source, destination] = typeof value === 'string' ? [value, value] : value;
   return { ...(source ? { source } : {}), ...(destination ? { destination } : {}) };
-}
-
-/**
- * Whether a tag needs no request this sync: declared immutable, last seen with one digest on both sides,
- * and still listed at the destination (a deleted copy is copied again).
- */
-export function settledImmutable(seen: LastSeen, immutable: boolean, listedAtDestination: boolean): boolean {
-  return immutable && listedAtDestination && seen.source !== undefined && seen.source === seen.destination;
 }
 
 /**

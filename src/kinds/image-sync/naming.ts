@@ -3,19 +3,17 @@
  * (templated from the source). Pure.
  */
 import { ImageGitopsError } from '../../core/errors.js';
+import { type CopyPair, digestTag } from '../../registry/copy-pair.js';
 import { type ImageReference, isValidTag, parseImageReference } from '../../registry/references.js';
 import type { ImageSyncSpec, SyncMode } from './spec.js';
+
+export type { CopyPair } from '../../registry/copy-pair.js';
 
 export function effectiveMode(spec: ImageSyncSpec): SyncMode {
   if (spec.mode) return spec.mode;
   if (spec.tags) return 'OnceByTag';
   if (spec.schedule) return 'Recurrent';
   return 'OneShot';
-}
-
-/** `sha256:ab12...` → `sha256_ab12...`: a digest written as a valid tag. */
-export function digestTag(digest: string): string {
-  return digest.replace(':', '_');
 }
 
 export function sourceRepository(spec: ImageSyncSpec): ImageReference {
@@ -43,13 +41,6 @@ export function renderTemplate(template: string, vars: Record<string, string>): 
     }
     return value;
   });
-}
-
-export interface CopyPair {
-  /** The source tag, or `sha256:<hex>` for a digest source. */
-  sourceRef: string;
-  source: ImageReference;
-  destination: ImageReference;
 }
 
 /** The copy of one source tag (or digest): where from, where to. */

@@ -6,18 +6,19 @@
 
 import type { ImageOperatorSide } from '../../config/settings.js';
 import { ImageGitopsError } from '../../core/errors.js';
+import type { PendingCopy } from '../../jobs/copy-jobs.js';
 import { describeJobFailures, observeJobFailures } from '../../jobs/job-failures.js';
 import type { Manifest } from '../../manifests/types.js';
 import { type Platform, type RegistryAccess, RegistryClient } from '../../registry/client.js';
-import { buildAuthFile, type CredentialsByHost, credentialForHost } from '../../registry/credentials.js';
-import { defaultAwsEcrAccess, ecrRegistryCredential } from '../../registry/ecr.js';
+import { compareCopies } from '../../registry/compare-copies.js';
+import { defaultAwsEcrAccess } from '../../registry/ecr.js';
+import { type CopyFiles, observeAccessForHosts } from '../../registry/registry-access.js';
 import { describeTruncation, type Truncation } from '../../registry/tag-pages.js';
 import type { ObserveContext } from '../types.js';
-import { compareCopies } from './compare.js';
-import type { CopyFiles, PendingCopy } from './copy-jobs.js';
 import { type NewestByCreated, selectNewestByCreated } from './created.js';
 import { lastSeen, memoryScope, readMemory, rememberSeen, type SyncMemory } from './memory.js';
 import { copyPairFor, effectiveMode, singleSourceReference, sourceRepository } from './naming.js';
+import { imageOperatorSides } from './operator-sides.js';
 import {
   decideRun,
   describeCronJob,
@@ -27,17 +28,11 @@ import {
   type TimedRun,
   timedFrequency,
 } from './recurrence.js';
-import {
-  imageOperatorSides,
-  type RegistriesField,
-  type ResolvedRegistry,
-  resolveRegistry,
-} from './registries.js';
 import type { ImageSyncSpec } from './spec.js';
 import { compileTagExpression, newestRule, selectTags } from './tags.js';
 
-export { type CopyOutcome, compareCopies } from './compare.js';
-export type { CopyFiles, PendingCopy } from './copy-jobs.js';
+export type { PendingCopy } from '../../jobs/copy-jobs.js';
+export type { CopyFiles } from '../../registry/registry-access.js';
 
 export interface ImageSyncObserved {
   /** Selected source tags (after pattern, RC rule and `newest`). */
@@ -62,69 +57,6 @@ export interface ImageSyncObserved {
   /** The digests seen this sync, for the next (KindDefinition.remember); absent when nothing was compared. */
   memory?: SyncMemory;
   message: string;
-}
-
-async function readCa(registry: ResolvedRegistry, context: ObserveContext): Promise<string | undefined> {
-  const ca = registry.ca;
-  if (!ca) return undefined;
-  let data: Record<string, string> | undefined;
-  if (ca.kind === 'Secret') data = await context.readSecret(ca.namespace, ca.name);
-  else {
-    const maps = await context.listObjects({ apiVersion: 'v1', kind: 'ConfigMap' }, ca.namespace);
-    data = maps.find((m) => m.metadata.name === ca.name)?.data as Record<string, string> | undefined;
-  }
-  const pem = data?.[ca.key];
-  if (!pem) {
-    throw new ImageGitopsError(
-      'OBSERVE_FAILED',
-      `${ca.kind} ${ca.namespace}/${ca.name} has no key "${ca.key}" (CA of ${registry.host})`,
-    );
-  }
-  return pem;
-}
-
-async function readCredential(registry: ResolvedRegistry, context: ObserveContext) {
-  if (registry.awsEcr) return ecrRegistryCredential(registry.host, context.awsEcr, context.signal);
-  if (registry.inlineCredential) return registry.inlineCredential;
-  const ref = registry.credentialsSecret;
-  if (!ref) return undefined;
-  const data = await context.readSecret(ref.namespace, ref.name);
-  const where = `Secret ${ref.namespace}/${ref.name}`;
-  if (!data)
-    throw new ImageGitopsError('OBSERVE_FAILED', `${where} (credentials of ${registry.host}) does not exist`);
-  const credential = credentialForHost(data, registry.host, where);
-  if (!credential) throw new ImageGitopsError('OBSERVE_FAILED', `${where} has no entry for ${registry.host}`);
-  return credential;
-}
-
-/** Credentials, CAs and TLS settings of the given registries (any kind with a `registries` field). */
-export async function observeAccessForHosts(
-  hosts: readonly string[],
-  spec: RegistriesField,
-  context: ObserveContext,
-  namespace: string,
-  sideOf?: (host: string) => ImageOperatorSide | undefined,
-): Promise<{ access: Map<string, RegistryAccess>; files: CopyFiles }> {
-  const access = new Map<string, RegistryAccess>();
-  const credentials: CredentialsByHost = new Map();
-  const cas: Record<string, string> = {};
-  for (const host of new Set(hosts)) {
-    const registry = resolveRegistry(host, spec, context.settings, namespace, sideOf?.(host));
-    if (access.has(registry.host)) continue;
-    const credential = await readCredential(registry, context);
-    const ca = await readCa(registry, context);
-    if (credential) credentials.set(registry.host, credential);
-    if (ca) cas[registry.host] = ca;
-    access.set(registry.host, {
-      tlsVerify: registry.tlsVerify,
-      ...(credential ? { credential } : {}),
-      ...(ca ? { ca } : {}),
-    });
-  }
-  return {
-    access,
-    files: { ...(credentials.size > 0 ? { authFile: buildAuthFile(credentials) } : {}), cas },
-  };
 }
 
 /** Credentials, CAs and TLS settings of the source and destination registries. */

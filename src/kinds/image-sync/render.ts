@@ -1,29 +1,29 @@
 /**
  * ImageSync's pure render: the files Secret (merged authfile and CAs), and either a CronJob (Recurrent at a
  * frequency a CronJob says exactly), the Jobs of a run and its record (Recurrent timed by the reconciler,
- * recurrence.ts) or copy Jobs in batches (OneShot, OnceByTag), made by the shared bounded copy-Job machinery of copy-jobs.ts
+ * recurrence.ts) or copy Jobs in batches (OneShot, OnceByTag), made by the shared bounded copy-Job machinery of src/jobs/copy-jobs.ts
  * (Settings.imageSync bounds, live Jobs kept, no second Job for copies a live Job covers).
  */
 import { contentHash } from '../../core/hash.js';
 import type { KubeObject } from '../../core/kube-object.js';
 import { nameWithHash } from '../../core/labels.js';
-import { renderSecureCronJob } from '../../jobs/job-template.js';
-import type { Manifest } from '../../manifests/types.js';
-import type { RenderContext } from '../types.js';
 import {
   type CopyJobSetup,
   copyJobInput,
   hasCopyFiles,
   planCopyJobs,
   renderCopyFilesSecret,
-} from './copy-jobs.js';
+} from '../../jobs/copy-jobs.js';
+import { renderSecureCronJob } from '../../jobs/job-template.js';
+import type { Manifest } from '../../manifests/types.js';
+import type { RenderContext } from '../types.js';
 import { copyPairFor, effectiveMode, singleSourceReference } from './naming.js';
 import type { ImageSyncObserved } from './observe.js';
+import { imageOperatorSides } from './operator-sides.js';
 import { recurrenceOfSpec, renderRecord, timedFrequency } from './recurrence.js';
-import { imageOperatorSides } from './registries.js';
 import type { ImageSyncSpec } from './spec.js';
 
-export { SYNC_COPIES_ANNOTATION } from './copy-jobs.js';
+export { SYNC_COPIES_ANNOTATION } from '../../jobs/copy-jobs.js';
 
 type Context = RenderContext<ImageSyncObserved>;
 

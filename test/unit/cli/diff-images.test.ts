@@ -2,7 +2,7 @@
 // builds with why; a manifest with nothing to do is left out; JSON carries every plan.
 import assert from 'node:assert/strict';
 import { diffOutput, imagePlanLines } from '../../../src/cli/diff.js';
-import { copyImagePlan } from '../../../src/kinds/image-sync/copy-plan.js';
+import { copyImagePlan } from '../../../src/jobs/copy-plan.js';
 import { copyPairFor } from '../../../src/kinds/image-sync/naming.js';
 import type { ImageSyncSpec } from '../../../src/kinds/image-sync/spec.js';
 import type { SyncReport } from '../../../src/status/types.js';

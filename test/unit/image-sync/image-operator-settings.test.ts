@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { DEFAULT_SETTINGS, type Settings, settingsFromEnv } from '../../../src/config/settings.js';
 import { jobCommand } from '../../../src/jobs/job-template.js';
 import { observeRegistryAccess } from '../../../src/kinds/image-sync/observe.js';
-import { imageOperatorSides } from '../../../src/kinds/image-sync/registries.js';
+import { imageOperatorSides } from '../../../src/kinds/image-sync/operator-sides.js';
 import { renderImageSync } from '../../../src/kinds/image-sync/render.js';
 import type { ImageSyncSpec } from '../../../src/kinds/image-sync/spec.js';
 import type { ObserveContext } from '../../../src/kinds/types.js';
