@@ -1,0 +1,133 @@
+// Generated from schemas/image-sync.schema.json by scripts/generate-types.ts: do not edit.
+// Change the schema, then run `npm run generate:types`.
+
+/**
+ * Default: OnceByTag with tags, Recurrent with schedule, else OneShot
+ */
+export type SyncMode = 'OneShot' | 'Recurrent' | 'OnceByTag';
+
+/**
+ * Copy images between registries with skopeo Jobs: one tag once (OneShot), one tag on a schedule (Recurrent), or every tag matching a selector, present and future (OnceByTag).
+ */
+export interface ImageSyncManifest {
+  apiVersion: 'image-gitops.io/v1alpha1';
+  kind: 'ImageSync';
+  metadata: Metadata;
+  spec: ImageSyncSpec;
+}
+export interface Metadata {
+  name: string;
+  namespace?: string;
+  labels?: {
+    [k: string]: string;
+  };
+  annotations?: {
+    [k: string]: string;
+  };
+  [k: string]: unknown;
+}
+export interface ImageSyncSpec {
+  source: {
+    /**
+     * e.g. quay.io/argoproj/argocd or nginx (Docker Hub); a tag or digest here is used when tag/digest are absent
+     */
+    image: string;
+    tag?: string;
+    digest?: string;
+  };
+  destination: {
+    /**
+     * May use {{registry}}, {{repository}}, {{name}}
+     */
+    image: string;
+    /**
+     * Template, default {{tag}} (sha256_<hex> for a digest source)
+     */
+    tag?: string;
+  };
+  mode?: SyncMode;
+  /**
+   * Recurrent: an elapsed time (600s, 15m, 90m, 1h30m, 36h, 45d, 2w; default 5m) or a cron expression (five fields, @daily). A frequency a CronJob says at even intervals runs as a CronJob; any other is timed by the reconciler from the recorded last run
+   */
+  schedule?: string;
+  tags?: TagSelector;
+  /**
+   * One os/arch[/variant] to copy instead of every platform (--all); skopeo copies one chosen platform, not a subset of an index.
+   *
+   * @maxItems 1
+   */
+  platforms?: string[];
+  registries?: RegistrySettings[];
+}
+export interface TagSelector {
+  /**
+   * 2.x.0, v2.13.x, 4.x.x; without a v it also selects v-prefixed tags (2.13.x selects v2.13.4), with a v only those
+   */
+  pattern?: string;
+  /**
+   * The pattern runs as image-operator's own regex (what an Image converts to): release candidates are -rc and one digit
+   */
+  syntax?: 'image-operator';
+  /**
+   * A semver range, e.g. >=1.2 <1.4
+   */
+  semver?: string;
+  include?: string[];
+  exclude?: string[];
+  /**
+   * @default false
+   */
+  releaseCandidates?: boolean;
+  /**
+   * Only the N newest of what matched: by version order (a number, or by: version), or by: created, the time each image was made (its config's created, read once per digest)
+   */
+  newest?: number | NewestRule;
+  /**
+   * Tags matching this regular expression (RE2, searched in the tag: anchor it, e.g. ^v?\d+\.\d+\.\d+$) never change once pushed: once copied with equal digests on both sides they are not checked again (no manifest request per sync; only the two tag lists)
+   */
+  immutable?: string;
+  /**
+   * Read at most this many tags of the source's tag list, in the registry's order (at most REGISTRY_MAX_TAGS, default 10000); a longer list is reported as truncated in status
+   */
+  maxTags?: number;
+}
+export interface NewestRule {
+  count: number;
+  /**
+   * @default "version"
+   */
+  by?: 'version' | 'created';
+}
+/**
+ * How to reach one registry: credentials, TLS verification, CA. Secrets live in the manifest's namespace.
+ */
+export interface RegistrySettings {
+  /**
+   * Registry host[:port] (an https:// or http:// prefix is allowed); no spaces, quotes, ; or other characters
+   */
+  host: string;
+  /**
+   * A Secret of type kubernetes.io/dockerconfigjson, or with username and password keys
+   */
+  credentialsSecret?: string;
+  /**
+   * @default true
+   */
+  tlsVerify?: boolean;
+  caSecret?: CaSource;
+  caConfigMap?: CaSource;
+  /**
+   * Amazon ECR: credentials are an ECR authorization token (user AWS) obtained with the reconciler's AWS identity (IRSA web identity, or the AWS SDK's default chain) and renewed before it expires. Not with credentialsSecret.
+   */
+  awsEcr?: boolean;
+}
+/**
+ * A key of a Secret or ConfigMap holding a PEM CA (default key ca.crt).
+ */
+export interface CaSource {
+  name: string;
+  /**
+   * @default "ca.crt"
+   */
+  key?: string;
+}
