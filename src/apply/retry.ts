@@ -1,9 +1,9 @@
+import { type BackoffPolicy, backoffDelay } from '../core/backoff.js';
 import { KubeApiError } from '../kube/errors.js';
 
 export interface RetryOptions {
   attempts: number;
-  baseDelayMs: number;
-  maxDelayMs: number;
+  backoff: BackoffPolicy;
   signal?: AbortSignal;
   /**
    * Backoff time shared by every call of one apply (APPLY_RETRY_BUDGET_SECONDS, default 30 s): once spent, a
@@ -12,7 +12,10 @@ export interface RetryOptions {
   budget?: RetryBudget;
 }
 
-export const DEFAULT_RETRY: RetryOptions = { attempts: 5, baseDelayMs: 200, maxDelayMs: 5000 };
+/** Between attempts at one API write: 200 ms, doubling, at most 5 s, with full jitter. */
+export const APPLY_BACKOFF: BackoffPolicy = { initialMs: 200, maxMs: 5000, factor: 2, jitter: 1 };
+
+export const DEFAULT_RETRY: RetryOptions = { attempts: 5, backoff: APPLY_BACKOFF };
 
 /** Default total backoff of one sync's apply (APPLY_RETRY_BUDGET_SECONDS). */
 export const DEFAULT_APPLY_RETRY_BUDGET_MS = 30_000;
@@ -78,8 +81,8 @@ function wait(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 /**
- * Exponential backoff with full jitter on retryable API errors (409, 429, 5xx, connection failures), within
- * the shared budget and until the signal aborts.
+ * Retries on retryable API errors (409, 429, 5xx, connection failures) after the options' backoff, within the
+ * shared budget and until the signal aborts.
  */
 export async function withRetries<T>(
   fn: () => Promise<T>,
@@ -94,8 +97,7 @@ export async function withRetries<T>(
       lastError = error;
       if (!(error instanceof KubeApiError) || !error.retryable || attempt === options.attempts - 1)
         throw error;
-      const cap = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** attempt);
-      const delay = Math.random() * cap;
+      const delay = backoffDelay(attempt + 1, options.backoff);
       if (options.budget && !options.budget.take(delay))
         throw new RetryBudgetSpentError(error, options.budget.totalMs);
       await wait(delay, options.signal);

@@ -1,4 +1,7 @@
 import cron, { type ScheduledTask } from 'node-cron';
+import { type BackoffPolicy, backoffDelay } from '../core/backoff.js';
+import { nodeCronProblem } from '../core/cron.js';
+import { DURATION_EXAMPLES, parseDuration } from '../core/duration.js';
 import type { SyncReport } from '../status/types.js';
 import { type Logger, silentLogger } from './logger.js';
 
@@ -14,52 +17,24 @@ export type Schedule =
 
 export type SyncTrigger = SyncReport['trigger'];
 
-export interface BackoffPolicy {
-  initialMs: number;
-  maxMs: number;
-  factor: number;
-  /** Share of the delay taken off at random (0: none, 1: anywhere between 0 and the delay). */
-  jitter: number;
-}
-
+/** The wait after failed syncs: from 5 s, doubling, up to 5 min, up to half of it taken off at random. */
 export const DEFAULT_BACKOFF: BackoffPolicy = { initialMs: 5_000, maxMs: 5 * 60_000, factor: 2, jitter: 0.5 };
 
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-/** `500ms`, `30s`, `5m`, `1h30m`, `1d` → milliseconds. */
-export function parseDuration(text: string): number {
-  const trimmed = text.trim();
-  const parts = [...trimmed.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h|d)/g)];
-  if (parts.length === 0 || parts.map((p) => p[0]).join('') !== trimmed) {
-    throw new Error(`not a duration: "${text}" (use e.g. 30s, 5m, 1h30m)`);
-  }
-  return parts.reduce((sum, p) => sum + Number(p[1]) * (UNIT_MS[p[2]!] ?? 0), 0);
-}
-
-/** A duration (`5m`) or a cron expression (`*\/5 * * * *`, with an optional seconds field). */
+/** A duration (`5m`, `1h30m`, `1w`: src/core/duration.ts) or a cron expression that node-cron runs. */
 export function parseSchedule(text: string, timezone?: string): Schedule {
   const trimmed = text.trim();
-  if (/^[\d.]+(ms|s|m|h|d)/.test(trimmed)) {
-    const everyMs = parseDuration(trimmed);
+  const everyMs = parseDuration(trimmed);
+  if (everyMs !== undefined) {
     if (everyMs < 1000) throw new Error(`sync interval "${text}" is shorter than 1s`);
     return { kind: 'interval', everyMs };
   }
-  const check = cron.validateDetailed(trimmed);
-  if (!check.valid) {
-    const why = check.errors.map((e) => `${e.field}: ${e.message}`).join('; ');
-    throw new Error(`sync schedule "${text}" is neither a duration (5m) nor a cron expression: ${why}`);
+  const problem = nodeCronProblem(trimmed);
+  if (problem) {
+    throw new Error(
+      `sync schedule "${text}" is neither a duration (${DURATION_EXAMPLES}) nor a cron expression: ${problem}`,
+    );
   }
   return timezone ? { kind: 'cron', expression: trimmed, timezone } : { kind: 'cron', expression: trimmed };
-}
-
-/** The wait after `failures` consecutive failed syncs (failures >= 1). */
-export function backoffDelay(
-  failures: number,
-  policy: BackoffPolicy,
-  random: () => number = Math.random,
-): number {
-  const base = Math.min(policy.maxMs, policy.initialMs * policy.factor ** Math.max(0, failures - 1));
-  return Math.round(base * (1 - policy.jitter * random()));
 }
 
 /** Default bound on one sync, from start to status (SYNC_DEADLINE_SECONDS). */

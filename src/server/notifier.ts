@@ -1,5 +1,6 @@
 import { createHash, createHmac } from 'node:crypto';
 import type { NotifierSettings } from '../config/observability.js';
+import { type BackoffPolicy, backoffDelay } from '../core/backoff.js';
 import { formatProblem } from '../core/errors.js';
 import { canonicalJson } from '../core/hash.js';
 import { type Logger, redactText, silentLogger } from '../run/logger.js';
@@ -115,9 +116,12 @@ export interface NotifierOptions {
   instance: string;
   sourceUrl?: string;
   logger?: Logger;
-  /** Wait before retry n (1-based); exponential from 1 s, at most 30 s (tests shorten it). */
-  backoffMs?: (attempt: number) => number;
+  /** Waits between attempts; default NOTIFY_BACKOFF (tests shorten it). */
+  backoff?: BackoffPolicy;
 }
+
+/** Between attempts at one notification: 1 s, doubling, at most 30 s, no jitter. */
+export const NOTIFY_BACKOFF: BackoffPolicy = { initialMs: 1000, maxMs: 30_000, factor: 2, jitter: 0 };
 
 /** How many delivered ids are remembered (older ones cannot come back: the stored status has moved on). */
 const REMEMBERED = 1000;
@@ -189,7 +193,7 @@ export class WebhookNotifier {
     if (settings.secret)
       headers['x-image-gitops-signature'] =
         `sha256=${createHmac('sha256', settings.secret).update(body).digest('hex')}`;
-    const backoff = this.options.backoffMs ?? ((n: number) => Math.min(30_000, 1000 * 2 ** (n - 1)));
+    const backoff = this.options.backoff ?? NOTIFY_BACKOFF;
     const attempts = 1 + settings.retries;
     for (let attempt = 1; attempt <= attempts; attempt++) {
       let why: string;
@@ -228,7 +232,7 @@ export class WebhookNotifier {
         attempt,
         reason: redactText(why),
       });
-      if (!last) await new Promise((resolve) => setTimeout(resolve, backoff(attempt)));
+      if (!last) await new Promise((resolve) => setTimeout(resolve, backoffDelay(attempt, backoff)));
     }
   }
 }

@@ -207,7 +207,7 @@ describe('webhook notifications', function () {
         settings: { url: receiver.url, format: 'slack', retries: 2, timeoutMs: 5000 },
         instance: 'prod',
         sourceUrl: 'https://github.com/org/cfg/blob/{commit}/{path}#L{line}',
-        backoffMs: () => 10,
+        backoff: { initialMs: 10, maxMs: 10, factor: 1, jitter: 0 },
       });
       notifier.statusChanged([], [status()]);
       await notifier.idle();

@@ -2,54 +2,33 @@
  * A Recurrent sync's `schedule` (image-operator's `frequency`): an elapsed time or a cron expression. Pure.
  *
  * A frequency means what image-operator's loop means, "the last execution is older than the frequency":
- * `600s` is ten minutes, `90m`, `36h`, `2w`, `45d` and Go-style `1h30m` are all valid (units s, m, h, d, w,
- * decimals as Go's time.ParseDuration takes them). A CronJob can say only some of these at even intervals:
- * minutes that divide the hour, hours that divide the day, one day, one week. Those run as a CronJob, which
- * keeps copying while the reconciler is down. Every other frequency is timed by the reconciler itself from
- * the recorded last run (recurrence.ts): `*\/45 * * * *` would run at :00 and :45, 45 then 15 minutes apart.
- * Below one minute a CronJob cannot go: such a frequency runs every minute, and the status says so.
+ * `600s` is ten minutes, `90m`, `36h`, `2w`, `45d` and Go-style `1h30m` are all valid, in the one duration
+ * grammar of src/core/duration.ts (the one SYNC_SCHEDULE takes). A CronJob can say only some of these at even
+ * intervals: minutes that divide the hour, hours that divide the day, one day, one week. Those run as a
+ * CronJob, which keeps copying while the reconciler is down. Every other frequency is timed by the reconciler
+ * itself from the recorded last run (recurrence.ts): `*\/45 * * * *` would run at :00 and :45, 45 then 15
+ * minutes apart. Below one minute a CronJob cannot go: such a frequency runs every minute, and the status
+ * says so.
  *
- * Cron expressions are passed to the API server only when its own parser (`cronScheduleProblem`, robfig/cron's
+ * Cron expressions are passed to the API server only when its own parser (`cronJobScheduleProblem`, robfig/cron's
  * ParseStandard) accepts them.
  */
-import { cronScheduleProblem } from '../../manifests/cron-schedule.js';
+import { cronJobScheduleProblem } from '../../core/cron.js';
+import { formatDuration, parseDuration } from '../../core/duration.js';
 
-const UNIT_MS = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as const;
-const FREQUENCY = /^(?:\d+(?:\.\d+)?[smhdw])+$/;
-const FREQUENCY_PART = /(\d+(?:\.\d+)?)([smhdw])/g;
 /** image-operator's CRD default: `frequency: 5m`. */
 export const DEFAULT_FREQUENCY = '5m';
-const MINUTE = UNIT_MS.m;
-const HOUR = UNIT_MS.h;
-const DAY = UNIT_MS.d;
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
 
-/** `1h30m` → 5 400 000 ms; undefined for a text that is not a positive frequency. */
+/** `1h30m` → 5 400 000 ms; undefined for a text that is not a positive duration. */
 export function parseFrequency(text: string): number | undefined {
-  const trimmed = text.trim();
-  if (!FREQUENCY.test(trimmed)) return undefined;
-  let ms = 0;
-  for (const [, amount, unit] of trimmed.matchAll(FREQUENCY_PART))
-    ms += Number(amount) * UNIT_MS[unit as keyof typeof UNIT_MS];
-  ms = Math.round(ms);
-  return ms > 0 ? ms : undefined;
+  const ms = parseDuration(text);
+  return ms !== undefined && ms > 0 ? ms : undefined;
 }
 
-/** `5400000` → `1h30m`: a frequency written back for status messages. */
-export function formatFrequency(ms: number): string {
-  const parts: string[] = [];
-  let rest = ms;
-  for (const [unit, size] of [
-    ['d', DAY],
-    ['h', HOUR],
-    ['m', MINUTE],
-    ['s', 1000],
-  ] as const) {
-    const n = Math.floor(rest / size);
-    if (n > 0) parts.push(`${n}${unit}`);
-    rest -= n * size;
-  }
-  return parts.join('') || `${ms}ms`;
-}
+/** A frequency written back for status messages (src/core/duration.ts's one formatter). */
+export const formatFrequency = formatDuration;
 
 /** The cron schedule that runs exactly every `ms`, when there is one. */
 export function exactCronFor(ms: number): string | undefined {
@@ -83,7 +62,7 @@ export function recurrenceOf(text: string): Recurrence | undefined {
     const cron = exactCronFor(ms);
     return cron ? { kind: 'cron', cron, everyMs: ms } : { kind: 'interval', everyMs: ms };
   }
-  if (isCronLike(trimmed) && cronScheduleProblem(trimmed) === undefined)
+  if (isCronLike(trimmed) && cronJobScheduleProblem(trimmed) === undefined)
     return { kind: 'cron', cron: trimmed.split(/\s+/).join(' ') };
   return undefined;
 }
@@ -99,7 +78,8 @@ export function scheduleProblem(text: string): string | undefined {
   if (recurrenceOf(text)) return undefined;
   const trimmed = text.trim();
   // The wording of manifests/load.ts, which refuses the same schedules for every kind.
-  if (isCronLike(trimmed)) return `"${text}" is not a valid cron schedule: ${cronScheduleProblem(trimmed)}`;
+  if (isCronLike(trimmed))
+    return `"${text}" is not a valid cron schedule: ${cronJobScheduleProblem(trimmed)}`;
   return `"${text}" is neither a frequency (600s, 90m, 1h30m, 36h, 45d, 2w) nor a five-field cron expression`;
 }
 

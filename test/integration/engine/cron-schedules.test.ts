@@ -2,7 +2,7 @@
 // server. Each schedule goes to the real API server as a CronJob (server-side dry run) and to the check
 // that validate and the loader use; both must agree.
 import assert from 'node:assert/strict';
-import { cronScheduleProblem } from '../../../src/manifests/cron-schedule.js';
+import { cronJobScheduleProblem } from '../../../src/core/cron.js';
 import { controlPlane } from '../../support/control-plane.js';
 
 const SCHEDULES = [
@@ -76,7 +76,7 @@ describe('cron schedules: the check and the API server agree', function () {
       } catch {
         server = false;
       }
-      const ours = cronScheduleProblem(schedule) === undefined;
+      const ours = cronJobScheduleProblem(schedule) === undefined;
       if (server !== ours) disagreements.push(`${schedule}: API server ${server}, check ${ours}`);
     }
     assert.deepEqual(disagreements, []);

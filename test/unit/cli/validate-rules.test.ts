@@ -86,4 +86,31 @@ describe('image-gitops validate: ignored files and what a sync refuses', () => {
       /✘ build\.yaml:7:\d+ \/spec\/context\/path: context path "\.\.\/\.\.\/" leaves the repo/,
     );
   });
+
+  it("refuses a cron field out of range in an ImageBuild's schedule too, at its line and field", async () => {
+    writeFileSync(
+      join(dir, 'build.yaml'),
+      'apiVersion: image-gitops.io/v1alpha1\nkind: ImageBuild\nmetadata:\n  name: b\nspec:\n  image: r.example.com/b\n  inline: FROM busybox\n  schedule: "99 99 99 99 99"\n',
+    );
+    const { code, stdout } = await run(['validate', dir]);
+    assert.equal(code, 1);
+    assert.match(
+      stdout,
+      /✘ build\.yaml:8:\d+ \/spec\/schedule: "99 99 99 99 99" is not a valid cron schedule: end of range \(99\) above maximum \(59\): 99 \(minute\)/,
+    );
+  });
+
+  it('reads schedules in the one duration grammar: weeks with days, hours with minutes', async () => {
+    const sync = (name: string, schedule: string) =>
+      `apiVersion: image-gitops.io/v1alpha1\nkind: ImageSync\nmetadata:\n  name: ${name}\nspec:\n  source: { image: nginx, tag: "1" }\n  destination: { image: r.example.com/nginx }\n  schedule: ${schedule}\n`;
+    writeFileSync(join(dir, 'weekly.yaml'), sync('weekly', '1w2d'));
+    writeFileSync(join(dir, 'hourly.yaml'), sync('hourly', '1h30m'));
+    writeFileSync(
+      join(dir, 'build.yaml'),
+      'apiVersion: image-gitops.io/v1alpha1\nkind: ImageBuild\nmetadata:\n  name: b\nspec:\n  image: r.example.com/b\n  inline: FROM busybox\n  schedule: 1w\n',
+    );
+    const { code, stdout } = await run(['validate', dir]);
+    assert.equal(code, 0, stdout);
+    assert.match(stdout, /4 valid, 0 invalid/);
+  });
 });

@@ -84,8 +84,10 @@ describe('ImageSync mode and schedule', () => {
     assert.equal(parseFrequency('2w'), 14 * 86_400_000);
     assert.equal(parseFrequency('45d'), 45 * 86_400_000);
     assert.equal(parseFrequency('1.5h'), 5_400_000);
-    for (const text of ['0m', '1ms', '5', 'h', '-5m', '1h 30m'])
-      assert.equal(parseFrequency(text), undefined, text);
+    for (const text of ['0m', '5', 'h', '-5m', '1h 30m']) assert.equal(parseFrequency(text), undefined, text);
+    // The grammar SYNC_SCHEDULE takes too: milliseconds and weeks with days.
+    assert.equal(parseFrequency('1w2d'), 9 * 86_400_000);
+    assert.equal(parseFrequency('90000ms'), 90_000);
     for (const text of ['600s', '90m', '1h30m', '36h', '2w', '45d', '45m', '5h'])
       assert.equal(scheduleProblem(text), undefined, text);
   });

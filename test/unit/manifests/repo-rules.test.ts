@@ -3,8 +3,8 @@
 // build contexts stay in the repo, RegistryMirror cannot pick host folders or odd upstreams.
 import assert from 'node:assert/strict';
 import { DEFAULT_SETTINGS } from '../../../src/config/settings.js';
+import { cronJobScheduleProblem } from '../../../src/core/cron.js';
 import { registryMirrorKind } from '../../../src/kinds/registry-mirror/index.js';
-import { cronScheduleProblem } from '../../../src/manifests/cron-schedule.js';
 import { loadManifests } from '../../../src/manifests/load.js';
 import type { LoadedManifests, Manifest } from '../../../src/manifests/types.js';
 
@@ -118,8 +118,9 @@ describe('cron schedules, as the API server parses them', () => {
     'CRON_TZ=UTC 0 0 * * *',
   ];
   for (const schedule of accepted)
-    it(`accepts ${schedule}`, () => assert.equal(cronScheduleProblem(schedule), undefined));
-  for (const schedule of refused) it(`refuses ${schedule}`, () => assert.ok(cronScheduleProblem(schedule)));
+    it(`accepts ${schedule}`, () => assert.equal(cronJobScheduleProblem(schedule), undefined));
+  for (const schedule of refused)
+    it(`refuses ${schedule}`, () => assert.ok(cronJobScheduleProblem(schedule)));
 });
 
 const IMAGE_SYNC_RECURRENT = `apiVersion: image-gitops.io/v1alpha1

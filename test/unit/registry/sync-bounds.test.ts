@@ -161,7 +161,11 @@ describe('sync bounds', function () {
       const kube = stopped();
       const results = await executePlan(clusterWriter(kube), plan, {
         concurrency: 4,
-        retry: { ...DEFAULT_RETRY, baseDelayMs: 200, maxDelayMs: 400, budget: new RetryBudget(500) },
+        retry: {
+          ...DEFAULT_RETRY,
+          backoff: { ...DEFAULT_RETRY.backoff, maxMs: 400 },
+          budget: new RetryBudget(500),
+        },
       });
       assert.equal(results.length, 20);
       assert.ok(results.every((r) => r.outcome?.result === 'failed'));

@@ -1,27 +1,12 @@
 import assert from 'node:assert/strict';
 import FakeTimers from '@sinonjs/fake-timers';
-import {
-  backoffDelay,
-  DEFAULT_BACKOFF,
-  parseDuration,
-  parseSchedule,
-  Scheduler,
-} from '../../../src/run/scheduler.js';
+import { parseSchedule, Scheduler } from '../../../src/run/scheduler.js';
 import { StandInEngine } from './stand-in-engine.js';
 
 describe('schedule parsing', () => {
-  it('reads durations in ms, s, m, h and d, also combined', () => {
-    assert.equal(parseDuration('30s'), 30_000);
-    assert.equal(parseDuration('5m'), 300_000);
-    assert.equal(parseDuration('1h30m'), 5_400_000);
-    assert.equal(parseDuration('1d'), 86_400_000);
-    assert.equal(parseDuration('1500ms'), 1500);
-    assert.throws(() => parseDuration('5 minutes'), /not a duration/);
-    assert.throws(() => parseDuration('5mx'), /not a duration/);
-  });
-
   it('takes a duration as an interval and anything else as a cron expression', () => {
     assert.deepEqual(parseSchedule('5m'), { kind: 'interval', everyMs: 300_000 });
+    assert.deepEqual(parseSchedule('1h30m'), { kind: 'interval', everyMs: 5_400_000 });
     assert.deepEqual(parseSchedule('*/5 * * * *'), { kind: 'cron', expression: '*/5 * * * *' });
     assert.deepEqual(parseSchedule('0 */10 * * * *', 'UTC'), {
       kind: 'cron',
@@ -30,38 +15,18 @@ describe('schedule parsing', () => {
     });
   });
 
+  it('reads the duration grammar of manifests: weeks, days and their combinations', () => {
+    assert.deepEqual(parseSchedule('1w'), { kind: 'interval', everyMs: 7 * 86_400_000 });
+    assert.deepEqual(parseSchedule('1w2d'), { kind: 'interval', everyMs: 9 * 86_400_000 });
+    assert.deepEqual(parseSchedule('1.5h'), { kind: 'interval', everyMs: 5_400_000 });
+  });
+
   it('refuses intervals under a second and invalid cron expressions', () => {
     assert.throws(() => parseSchedule('500ms'), /shorter than 1s/);
-    assert.throws(() => parseSchedule('61 * * * *'), /neither a duration/);
+    assert.throws(() => parseSchedule('0s'), /shorter than 1s/);
+    assert.throws(() => parseSchedule('61 * * * *'), /neither a duration .* nor a cron expression/);
     assert.throws(() => parseSchedule('every day'), /neither a duration/);
-  });
-});
-
-describe('retry backoff', () => {
-  const policy = { initialMs: 1000, maxMs: 30_000, factor: 2, jitter: 0.5 };
-
-  it('doubles with each failure up to the maximum', () => {
-    const noJitter = () => 0;
-    assert.deepEqual(
-      [1, 2, 3, 4, 5, 6, 10].map((n) => backoffDelay(n, policy, noJitter)),
-      [1000, 2000, 4000, 8000, 16_000, 30_000, 30_000],
-    );
-  });
-
-  it('takes jitter off the delay, at most the jitter share', () => {
-    assert.equal(
-      backoffDelay(3, policy, () => 1),
-      2000,
-    );
-    assert.equal(
-      backoffDelay(3, policy, () => 0.5),
-      3000,
-    );
-    for (let i = 0; i < 50; i++) {
-      const d = backoffDelay(4, DEFAULT_BACKOFF);
-      const base = Math.min(DEFAULT_BACKOFF.maxMs, DEFAULT_BACKOFF.initialMs * 8);
-      assert.ok(d <= base && d >= base * (1 - DEFAULT_BACKOFF.jitter), `delay ${d}`);
-    }
+    assert.throws(() => parseSchedule('5mx'), /neither a duration/);
   });
 });
 
