@@ -2,7 +2,7 @@
 // measured here, not asserted in tests: test/unit/manifests/load.test.ts checks that it is refused, by rule.
 //   npx tsx bench/alias-bomb.ts [--repeat 20]
 import { parseArgs } from 'node:util';
-import { loadManifests } from '../src/manifests/load.js';
+import { loadManifests } from '../src/kinds/registry.js';
 
 const { values } = parseArgs({ options: { repeat: { type: 'string', default: '20' } } });
 const levels = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];

@@ -3,14 +3,14 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { configFromEnv } from '../src/config/reconciler-config.js';
 import { DEFAULT_SETTINGS } from '../src/config/settings.js';
+import type { CommitInfo } from '../src/core/commit.js';
 import type { KubeObject } from '../src/core/kube-object.js';
 import { Reconciler } from '../src/engine/reconciler.js';
 import { renderManifests } from '../src/engine/render-manifests.js';
 import { observeImageSync } from '../src/kinds/image-sync/observe.js';
 import { renderImageSync } from '../src/kinds/image-sync/render.js';
-import type { CommitInfo } from '../src/kinds/types.js';
+import { loadManifests } from '../src/kinds/registry.js';
 import { KubeClient } from '../src/kube/client.js';
-import { loadManifests } from '../src/manifests/load.js';
 import { SchemaValidator } from '../src/manifests/schema-validator.js';
 import { GitSource } from '../src/source/git-source.js';
 import type { SyncReport } from '../src/status/types.js';

@@ -2,11 +2,11 @@
 import { parseArgs } from 'node:util';
 import { configFromEnv, type ReconcilerConfig } from '../config/reconciler-config.js';
 import { formatProblem } from '../core/errors.js';
+import { createLogger } from '../core/logger.js';
 import { maskSecrets } from '../core/secret-mask.js';
 import { Reconciler } from '../engine/reconciler.js';
+import { loadManifests } from '../kinds/registry.js';
 import { KubeClient } from '../kube/client.js';
-import { loadManifests } from '../manifests/load.js';
-import { createLogger } from '../run/logger.js';
 import { readLocalFiles } from '../source/git-source.js';
 import { LocalSource } from '../source/local-source.js';
 import { StatusStore } from '../status/store.js';

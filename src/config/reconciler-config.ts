@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { wholeNumberSetting } from '../core/env-settings.js';
-import { type GitCredentials, gitCredentialsFromEnv } from '../source/git-auth.js';
+import { type GitCredentials, gitCredentialsFromEnv } from './git-credentials.js';
 import { type ObservabilitySettings, observabilityFromEnv } from './observability.js';
 import { type Settings, settingsFromEnv } from './settings.js';
 

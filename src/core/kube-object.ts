@@ -32,3 +32,11 @@ export function objectKey(object: Pick<KubeObject, 'apiVersion' | 'kind' | 'meta
   const group = object.apiVersion.includes('/') ? object.apiVersion.split('/')[0] : '';
   return `${group}/${object.kind}/${object.metadata.namespace ?? ''}/${object.metadata.name}`;
 }
+
+/** A type of Kubernetes object (what a kind renders, what the engine lists). */
+export interface ObjectType {
+  apiVersion: string;
+  kind: string;
+  /** Cluster-scoped types are listed once, not per namespace. */
+  clusterScoped?: boolean;
+}

@@ -34,3 +34,6 @@ export function nameWithHash(prefix: string, hash: string, max = 63): string {
   const room = max - hash.length - 1;
   return `${toDnsName(prefix, room)}-${hash}`;
 }
+
+/** The label that makes a Secret usable by manifests (engine/secret-access.ts checks it). */
+export const USABLE_BY_MANIFESTS_LABEL = `${DOMAIN}/usable-by-manifests`;

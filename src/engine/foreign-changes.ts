@@ -1,9 +1,9 @@
+import type { Logger } from '../core/logger.js';
 import { KINDS } from '../kinds/registry.js';
 import type { ForeignPatch } from '../kinds/types.js';
 import type { KubeApi } from '../kube/types.js';
 import type { LoadedManifests } from '../manifests/types.js';
 import type { Change } from '../plan/change.js';
-import type { Logger } from '../run/logger.js';
 import type { RenderedManifest } from './render-manifests.js';
 
 /**

@@ -1,6 +1,6 @@
+import type { ObjectType } from '../core/kube-object.js';
 import { type KubeObject, objectKey } from '../core/kube-object.js';
 import { KINDS } from '../kinds/registry.js';
-import type { ObjectType } from '../kinds/types.js';
 import type { KubeApi } from '../kube/types.js';
 import { ownedSelector } from '../render/stamp.js';
 

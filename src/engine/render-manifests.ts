@@ -1,10 +1,11 @@
 import type { Settings } from '../config/settings.js';
+import type { CommitInfo } from '../core/commit.js';
 import { mapBounded } from '../core/concurrency.js';
 import { type Problem, problemFromError } from '../core/errors.js';
 import type { KubeObject } from '../core/kube-object.js';
 import { LABELS } from '../core/labels.js';
 import { kindDefinition } from '../kinds/registry.js';
-import type { CommitInfo, ForeignPatch, ImagePlan, ObserveContext } from '../kinds/types.js';
+import type { ForeignPatch, ImagePlan, ObserveContext } from '../kinds/types.js';
 import type { Manifest } from '../manifests/types.js';
 import {
   abortReason,

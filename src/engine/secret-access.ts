@@ -1,7 +1,7 @@
 import type { ManifestSecretPolicy } from '../config/settings.js';
 import { ImageGitopsError } from '../core/errors.js';
 import type { KubeObject } from '../core/kube-object.js';
-import { DOMAIN, LABELS } from '../core/labels.js';
+import { LABELS, USABLE_BY_MANIFESTS_LABEL } from '../core/labels.js';
 import type { KubeApi } from '../kube/types.js';
 
 /**
@@ -9,7 +9,6 @@ import type { KubeApi } from '../kube/types.js';
  * Secret). Nothing else is: a config repo is written by many hands, and the reconciler can read Secrets the
  * repo's writers must not reach (its own git credentials first of all).
  */
-export const USABLE_BY_MANIFESTS_LABEL = `${DOMAIN}/usable-by-manifests`;
 
 const SECRET = { apiVersion: 'v1', kind: 'Secret' } as const;
 

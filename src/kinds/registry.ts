@@ -1,3 +1,11 @@
+import {
+  findKind as findIn,
+  type LoadOptions,
+  readManifests,
+  supportedKinds as supportedIn,
+} from '../manifests/load.js';
+import type { SchemaValidator } from '../manifests/schema-validator.js';
+import type { LoadedManifests, SourceFile } from '../manifests/types.js';
 import { imageBackupKind } from './image-backup/index.js';
 import { imageBuildKind } from './image-build/index.js';
 import { imagePrepullKind } from './image-prepull/index.js';
@@ -25,20 +33,20 @@ export interface KindMatch {
 
 /** The definition for a document's apiVersion and kind, or undefined when nothing matches. */
 export function findKind(apiVersion: string, kind: string): KindMatch | undefined {
-  for (const definition of KINDS) {
-    if (definition.apiVersion === apiVersion && definition.kind === kind) return { definition };
-    for (const alias of definition.aliases ?? []) {
-      if (alias.apiVersion === apiVersion && alias.kind === kind) return { definition, alias };
-    }
-  }
-  return undefined;
+  return findIn(KINDS, apiVersion, kind);
 }
 
 export function supportedKinds(): string[] {
-  return KINDS.flatMap((d) => [
-    `${d.apiVersion} ${d.kind}`,
-    ...(d.aliases ?? []).map((a) => `${a.apiVersion} ${a.kind}`),
-  ]);
+  return supportedIn(KINDS);
+}
+
+/** The repo's files read as manifests of the kinds registered here (src/manifests/load.ts). */
+export function loadManifests(
+  files: readonly SourceFile[],
+  validator?: SchemaValidator,
+  options?: LoadOptions,
+): LoadedManifests {
+  return readManifests(files, KINDS, validator, options);
 }
 
 /** The definition of a canonical kind (as manifests carry it after loading). */

@@ -1,29 +1,14 @@
 import type { Settings } from '../config/settings.js';
 import type { ImagePlan } from '../core/image-plan.js';
-import type { KubeObject } from '../core/kube-object.js';
+import type { CommitInfo } from '../core/commit.js';
+import type { KubeObject, ObjectType } from '../core/kube-object.js';
+
 
 export type { ImagePlan, PlannedBuild, PlannedCopy } from '../core/image-plan.js';
 
 import type { Manifest } from '../manifests/types.js';
 import type { AwsEcrAccess } from '../registry/ecr.js';
 import type { RegistryPolicy } from '../registry/limits.js';
-
-/** The object types a kind renders, so that the engine can list what it owns of each. */
-export interface ObjectType {
-  apiVersion: string;
-  kind: string;
-  /** Cluster-scoped types are listed once, not per namespace. */
-  clusterScoped?: boolean;
-}
-
-/** The commit the objects are rendered from: every object names it. */
-export interface CommitInfo {
-  sha: string;
-  author: string;
-  authorEmail?: string;
-  date: string;
-  message: string;
-}
 
 /** What a kind's render needs besides the manifest; all plain data, so render stays pure. */
 export interface RenderContext<Observed = unknown> {

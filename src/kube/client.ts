@@ -3,7 +3,7 @@ import https from 'node:https';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { KubeObject } from '../core/kube-object.js';
 import { MANAGER_NAME } from '../core/labels.js';
-import type { ObjectType } from '../kinds/types.js';
+import type { ObjectType } from '../core/kube-object.js';
 import { KubeApiError } from './errors.js';
 import type { KubeApi } from './types.js';
 

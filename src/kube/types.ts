@@ -1,5 +1,5 @@
 import type { KubeObject } from '../core/kube-object.js';
-import type { ObjectType } from '../kinds/types.js';
+import type { ObjectType } from '../core/kube-object.js';
 
 /**
  * The small interface the engine needs from Kubernetes. The one implementation (kube/client.ts)

@@ -1,8 +1,4 @@
 import type { Problem, SourceLocation } from '../core/errors.js';
-import { contextPathProblems } from '../kinds/image-build/context.js';
-import { scheduleToCron } from '../kinds/image-sync/schedule.js';
-import { findKind, KINDS, supportedKinds } from '../kinds/registry.js';
-import { cronScheduleProblem } from './cron-schedule.js';
 import { isManifestFile, type ParsedDocument, parseManifestFile } from './parse.js';
 import { SchemaValidator } from './schema-validator.js';
 import type {
@@ -10,6 +6,7 @@ import type {
   InvalidManifest,
   LoadedManifests,
   Manifest,
+  ManifestKind,
   ManifestOrigin,
   SourceFile,
 } from './types.js';
@@ -81,13 +78,36 @@ function readIdentity(value: Record<string, unknown>): Identity {
 }
 
 /** The API groups of the kinds we read (ours and the tools' we accept as they are). */
-function ourGroups(): Set<string> {
-  const apiVersions = KINDS.flatMap((d) => [d.apiVersion, ...(d.aliases ?? []).map((a) => a.apiVersion)]);
+function ourGroups(kinds: readonly ManifestKind[]): Set<string> {
+  const apiVersions = kinds.flatMap((d) => [d.apiVersion, ...(d.aliases ?? []).map((a) => a.apiVersion)]);
   return new Set(apiVersions.map((v) => v.split('/')[0]!));
 }
 
-function ourKinds(): Set<string> {
-  return new Set(KINDS.flatMap((d) => [d.kind, ...(d.aliases ?? []).map((a) => a.kind)]));
+function ourKinds(kinds: readonly ManifestKind[]): Set<string> {
+  return new Set(kinds.flatMap((d) => [d.kind, ...(d.aliases ?? []).map((a) => a.kind)]));
+}
+
+/** Every apiVersion and kind read, ours first, each followed by the other tools' it accepts. */
+export function supportedKinds(kinds: readonly ManifestKind[]): string[] {
+  return kinds.flatMap((d) => [
+    `${d.apiVersion} ${d.kind}`,
+    ...(d.aliases ?? []).map((a) => `${a.apiVersion} ${a.kind}`),
+  ]);
+}
+
+/** The kind of a document's apiVersion and kind, with the alias when it is in another tool's format. */
+export function findKind<K extends ManifestKind>(
+  kinds: readonly K[],
+  apiVersion: string,
+  kind: string,
+): { definition: K; alias?: NonNullable<K['aliases']>[number] } | undefined {
+  for (const definition of kinds) {
+    if (definition.apiVersion === apiVersion && definition.kind === kind) return { definition };
+    for (const alias of definition.aliases ?? []) {
+      if (alias.apiVersion === apiVersion && alias.kind === kind) return { definition, alias };
+    }
+  }
+  return undefined;
 }
 
 /**
@@ -96,12 +116,12 @@ function ourKinds(): Set<string> {
  * (image-gitops.io, skopeo.io, buildah.io, k8s.osp.tech), or that has no apiVersion and one of our kinds.
  * Anything else is skipped and listed as ignored; a document of ours with a wrong shape is an error.
  */
-export function isManifestDocument(value: unknown): boolean {
+export function isManifestDocument(value: unknown, kinds: readonly ManifestKind[]): boolean {
   if (!value || typeof value !== 'object' || Array.isArray(value)) return false;
   const { apiVersion, kind } = value as Record<string, unknown>;
   if (typeof apiVersion === 'string' && apiVersion !== '')
-    return apiVersion.includes('/') && ourGroups().has(apiVersion.split('/')[0]!);
-  return typeof kind === 'string' && ourKinds().has(kind);
+    return apiVersion.includes('/') && ourGroups(kinds).has(apiVersion.split('/')[0]!);
+  return typeof kind === 'string' && ourKinds(kinds).has(kind);
 }
 
 function describeDocument(value: unknown): string {
@@ -134,8 +154,9 @@ function duplicateOf(
   return { key, kind, name, origin, problems: [{ code: 'DUPLICATE_MANIFEST', message, location }] };
 }
 
-export function loadManifests(
+export function readManifests(
   files: readonly SourceFile[],
+  kinds: readonly ManifestKind[],
   validator = new SchemaValidator(),
   options: LoadOptions = {},
 ): LoadedManifests {
@@ -152,7 +173,7 @@ export function loadManifests(
   for (const file of sorted) {
     const parsed = parseManifestFile(file);
     fileProblems.push(...parsed.problems);
-    const ours = parsed.documents.filter((d) => isManifestDocument(d.value));
+    const ours = parsed.documents.filter((d) => isManifestDocument(d.value, kinds));
     if (ours.length === 0) {
       if (parsed.problems.length === 0) {
         const seen = [...new Set(parsed.documents.map((d) => describeDocument(d.value)))].join('; ');
@@ -165,7 +186,7 @@ export function loadManifests(
     }
     for (const document of parsed.documents) {
       const mapping = document.value && typeof document.value === 'object' && !Array.isArray(document.value);
-      if (mapping && !isManifestDocument(document.value)) {
+      if (mapping && !isManifestDocument(document.value, kinds)) {
         ignored.push({
           file: file.path,
           line: document.line,
@@ -173,7 +194,7 @@ export function loadManifests(
         });
         continue;
       }
-      const result = loadDocument(document, validator);
+      const result = loadDocument(document, validator, kinds);
       if ('problems' in result) {
         invalid.push(result);
         continue;
@@ -213,29 +234,11 @@ export function loadManifests(
   return { manifests, invalid, fileProblems, ignored };
 }
 
-/**
- * What a sync would refuse later (at render or at apply) and that `validate` must refuse too: a schedule
- * the API server's cron parser refuses, a build context or Dockerfile outside the repo.
- */
-function syncRefusals(kind: string, spec: unknown): Array<{ field: string; message: string }> {
-  if (!spec || typeof spec !== 'object') return [];
-  const problems: Array<{ field: string; message: string }> = [];
-  const { schedule } = spec as { schedule?: unknown };
-  if (typeof schedule === 'string') {
-    const cron = scheduleToCron(schedule);
-    const problem = cron === undefined ? undefined : cronScheduleProblem(cron);
-    if (problem)
-      problems.push({
-        field: '/spec/schedule',
-        message: `"${schedule}" is not a valid cron schedule: ${problem}`,
-      });
-  }
-  if (kind === 'ImageBuild')
-    problems.push(...contextPathProblems(spec as Parameters<typeof contextPathProblems>[0]));
-  return problems;
-}
-
-function loadDocument(document: ParsedDocument, validator: SchemaValidator): Manifest | InvalidManifest {
+function loadDocument(
+  document: ParsedDocument,
+  validator: SchemaValidator,
+  kinds: readonly ManifestKind[],
+): Manifest | InvalidManifest {
   const baseOrigin: ManifestOrigin = { file: document.file, line: document.line, apiVersion: '', kind: '' };
   if (!document.value || typeof document.value !== 'object' || Array.isArray(document.value)) {
     return {
@@ -252,11 +255,11 @@ function loadDocument(document: ParsedDocument, validator: SchemaValidator): Man
   const value = document.value as Record<string, unknown>;
   const id = readIdentity(value);
   const origin: ManifestOrigin = { ...baseOrigin, apiVersion: id.apiVersion, kind: id.kind };
-  const match = findKind(id.apiVersion, id.kind);
+  const match = findKind(kinds, id.apiVersion, id.kind);
   if (!match) {
     // Point at what is wrong: an apiVersion nothing uses, or else the kind.
     const knownApiVersion =
-      id.apiVersion !== '' && supportedKinds().some((s) => s.startsWith(`${id.apiVersion} `));
+      id.apiVersion !== '' && supportedKinds(kinds).some((s) => s.startsWith(`${id.apiVersion} `));
     const field = knownApiVersion ? ['kind'] : ['apiVersion'];
     return {
       kind: id.kind || undefined,
@@ -265,7 +268,7 @@ function loadDocument(document: ParsedDocument, validator: SchemaValidator): Man
       problems: [
         {
           code: 'UNKNOWN_KIND',
-          message: `unknown apiVersion/kind "${id.apiVersion} ${id.kind}"; supported: ${supportedKinds().join(', ')}`,
+          message: `unknown apiVersion/kind "${id.apiVersion} ${id.kind}"; supported: ${supportedKinds(kinds).join(', ')}`,
           location: document.locate(field),
         },
       ],
@@ -307,7 +310,7 @@ function loadDocument(document: ParsedDocument, validator: SchemaValidator): Man
       };
     }
   }
-  const checks = [...(definition.check?.(spec) ?? []), ...syncRefusals(definition.kind, spec)];
+  const checks = definition.check?.(spec) ?? [];
   if (checks.length > 0) {
     return {
       ...identified,

@@ -1,13 +1,7 @@
 import type { Problem } from '../core/errors.js';
+import type { IgnoredFile } from '../source/types.js';
 
-/** A file of the config repo as read at one commit (or from a local folder for `validate`). */
-export interface SourceFile {
-  /** Path relative to the manifests root, with '/' separators. */
-  path: string;
-  content: string;
-  /** The raw bytes (content is their UTF-8 reading), for kinds that ship files as they are. */
-  bytes?: Uint8Array;
-}
+export type { IgnoredFile, SourceFile } from '../source/types.js';
 
 /** Where a manifest was written, for error messages and the audit annotations. */
 export interface ManifestOrigin {
@@ -42,14 +36,6 @@ export interface InvalidManifest {
   problems: Problem[];
 }
 
-/** A file (or one document of it) that is not a manifest and is skipped by rule, with the rule. */
-export interface IgnoredFile {
-  file: string;
-  /** The document's first line, when only some documents of the file are skipped. */
-  line?: number;
-  reason: string;
-}
-
 export interface LoadedManifests {
   manifests: Manifest[];
   invalid: InvalidManifest[];
@@ -57,4 +43,24 @@ export interface LoadedManifests {
   fileProblems: Problem[];
   /** YAML files and documents that are not manifests (CI files, Helm values, kustomizations...). */
   ignored: IgnoredFile[];
+}
+
+/**
+ * What reading manifests needs of a kind: its schema, the other tools' formats it accepts, and the checks a
+ * schema cannot express. The kinds give it (src/kinds/registry.ts); this layer knows no kind by name.
+ */
+export interface ManifestKind {
+  kind: string;
+  apiVersion: string;
+  /** File name under schemas/ for the whole document. */
+  schemaFile: string;
+  aliases?: ReadonlyArray<{
+    apiVersion: string;
+    kind: string;
+    schemaFile: string;
+    convert(document: Record<string, unknown>): unknown;
+  }>;
+  /** Each problem's field is a path like `/spec/x`. */
+  // biome-ignore lint/suspicious/noExplicitAny: each kind checks its own spec type
+  check?(spec: any): Array<{ field: string; message: string }>;
 }

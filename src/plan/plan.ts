@@ -1,6 +1,6 @@
 import { type KubeObject, objectKey } from '../core/kube-object.js';
+import { jobPhase } from '../jobs/job-status.js';
 import { appliedHashOf, manifestKeyOf, sourceFileOf } from '../render/stamp.js';
-import { assessHealth } from '../status/health.js';
 import type { Change, ChangeReason, ChangeReasonCode } from './change.js';
 
 export type { Change, ChangeAction, ChangeReason } from './change.js';
@@ -54,9 +54,7 @@ export function versionMarker(object: KubeObject): string {
 }
 
 function isFinishedJob(object: KubeObject): boolean {
-  if (object.kind !== 'Job') return false;
-  const health = assessHealth(object).health;
-  return health === 'Healthy' || health === 'Failed';
+  return object.kind === 'Job' && jobPhase(object).phase !== 'Active';
 }
 
 /** Desired against live: a pure decision, so that every rule here is unit tested with plain data. */

@@ -12,7 +12,7 @@ import type { SyncHistoryEntry } from '../status/history.js';
 import { StatusStore, type StoredState } from '../status/store.js';
 import type { SyncReport } from '../status/types.js';
 import { LeaderElector, type LeaseClient } from './leader.js';
-import { createLogger, type Logger } from './logger.js';
+import { createLogger, type Logger } from '../core/logger.js';
 import { DEFAULT_SYNC_DEADLINE_MS, parseSchedule, Scheduler, type SyncTrigger } from './scheduler.js';
 
 /**

@@ -3,7 +3,7 @@ import { type BackoffPolicy, backoffDelay } from '../core/backoff.js';
 import { nodeCronProblem } from '../core/cron.js';
 import { DURATION_EXAMPLES, parseDuration } from '../core/duration.js';
 import type { SyncReport } from '../status/types.js';
-import { type Logger, silentLogger } from './logger.js';
+import { type Logger, silentLogger } from '../core/logger.js';
 
 /**
  * When syncs run. A schedule is a fixed interval (`5m`, counted from the end of the previous sync) or a cron

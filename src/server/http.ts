@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type Logger, silentLogger } from '../run/logger.js';
+import { type Logger, silentLogger } from '../core/logger.js';
 import type { SyncReport } from '../status/types.js';
 import type { Metrics } from './metrics.js';
 import {

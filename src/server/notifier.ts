@@ -3,7 +3,7 @@ import type { NotifierSettings } from '../config/observability.js';
 import { type BackoffPolicy, backoffDelay } from '../core/backoff.js';
 import { formatProblem } from '../core/errors.js';
 import { canonicalJson } from '../core/hash.js';
-import { type Logger, redactText, silentLogger } from '../run/logger.js';
+import { type Logger, redactText, silentLogger } from '../core/logger.js';
 import type { ManifestStatus } from '../status/types.js';
 import { sourceLink } from './page.js';
 

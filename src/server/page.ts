@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { formatLocation, type Problem } from '../core/errors.js';
-import { redactText } from '../run/logger.js';
+import { redactText } from '../core/logger.js';
 import type { SyncHistoryEntry } from '../status/history.js';
 import type { StoredState } from '../status/store.js';
 import type { ManifestStatus, ObjectStatus, SyncReport } from '../status/types.js';

@@ -3,8 +3,8 @@ import { posix } from 'node:path';
 import git from 'isomorphic-git';
 import http from 'isomorphic-git/http/node';
 import { ImageGitopsError, type Problem } from '../core/errors.js';
-import type { CommitInfo } from '../kinds/types.js';
-import type { IgnoredFile, SourceFile } from '../manifests/types.js';
+import type { CommitInfo } from '../core/commit.js';
+import type { IgnoredFile, SourceFile } from './types.js';
 import { type GitCredentials, redactUrl, toGitAuth } from './git-auth.js';
 import { classifyGitError, GitTimeoutError } from './git-errors.js';
 

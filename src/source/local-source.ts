@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import type { CommitInfo } from '../kinds/types.js';
+import type { CommitInfo } from '../core/commit.js';
 import { readLocalFiles, type SourceSnapshot } from './git-source.js';
 
 /**

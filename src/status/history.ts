@@ -1,4 +1,4 @@
-import { redactText } from '../run/logger.js';
+import { redactText } from '../core/logger.js';
 import type { SyncReport, SyncResult } from './types.js';
 
 /**

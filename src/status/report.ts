@@ -1,5 +1,5 @@
 import type { Problem } from '../core/errors.js';
-import type { CommitInfo } from '../kinds/types.js';
+import type { CommitInfo } from '../core/commit.js';
 import type { InvalidManifest } from '../manifests/types.js';
 import type { Change } from '../plan/change.js';
 import { sourceFileOf } from '../render/stamp.js';

@@ -1,5 +1,5 @@
 import type { ErrorReason, Problem } from '../core/errors.js';
-import type { CommitInfo } from '../kinds/types.js';
+import type { CommitInfo } from '../core/commit.js';
 import type { IgnoredFile } from '../manifests/types.js';
 import type { ChangeAction, ChangeReasonCode, ObjectOutcome } from '../plan/change.js';
 

@@ -11,7 +11,7 @@ import { pullSecretName } from '../../src/kinds/image-backup/pull-secret.js';
 import { REWRITE_FIELD_MANAGER } from '../../src/kinds/image-backup/rewrite.js';
 import { KubeClient } from '../../src/kube/client.js';
 import { type Change, writes } from '../../src/plan/change.js';
-import { createLogger } from '../../src/run/logger.js';
+import { createLogger } from '../../src/core/logger.js';
 import type { SyncReport } from '../../src/status/types.js';
 import { type EngineHarness, prepullManifest, startEngine } from '../support/engine-harness.js';
 import { pushTestImage } from '../support/oci-image.js';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { KubeClient } from '../../src/kube/client.js';
 import { Daemon } from '../../src/run/daemon.js';
 import { LeaderElector, type LeaseSpec, microTime } from '../../src/run/leader.js';
-import { silentLogger } from '../../src/run/logger.js';
+import { silentLogger } from '../../src/core/logger.js';
 import type { SyncReport } from '../../src/status/types.js';
 import { type ControlPlane, controlPlane } from '../support/control-plane.js';
 import { type EngineHarness, prepullManifest, startEngine } from '../support/engine-harness.js';

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { USABLE_BY_MANIFESTS_LABEL } from '../../src/engine/secret-access.js';
+import { USABLE_BY_MANIFESTS_LABEL } from '../../src/core/labels.js';
 import type { SyncReport } from '../../src/status/types.js';
 import { startBrowser, type TestBrowser } from '../support/browser.js';
 import { type EngineHarness, prepullManifest, startEngine } from '../support/engine-harness.js';

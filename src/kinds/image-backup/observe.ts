@@ -6,7 +6,7 @@
  */
 import { ImageGitopsError } from '../../core/errors.js';
 import type { KubeObject } from '../../core/kube-object.js';
-import { USABLE_BY_MANIFESTS_LABEL } from '../../engine/secret-access.js';
+import { USABLE_BY_MANIFESTS_LABEL } from '../../core/labels.js';
 import type { PendingCopy } from '../../jobs/copy-jobs.js';
 import { describeJobFailures, observeJobFailures } from '../../jobs/job-failures.js';
 import type { Manifest } from '../../manifests/types.js';

@@ -5,7 +5,7 @@
  */
 import type { KubeObject } from '../../core/kube-object.js';
 import { DOMAIN, LABELS, MANAGER_NAME } from '../../core/labels.js';
-import type { ObjectType } from '../types.js';
+import type { ObjectType } from '../../core/kube-object.js';
 import type { BackupNaming } from './naming.js';
 
 export interface WorkloadType extends ObjectType {

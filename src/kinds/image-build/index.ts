@@ -1,7 +1,9 @@
 /** The ImageBuild kind: build images from the config repo with Buildah Jobs (one-shot and scheduled). */
+import { scheduleRefusals } from '../schedule-refusals.js';
 import type { KindDefinition } from '../types.js';
 import { convertImageOperatorImageBuilder } from './alias-image-operator.js';
 import { checkImageBuild } from './check.js';
+import { contextPathProblems } from './context.js';
 import { imageBuildPlan } from './image-plan.js';
 import { type ImageBuildObserved, observeImageBuild } from './observe.js';
 import { renderImageBuild } from './render.js';
@@ -23,7 +25,8 @@ export const imageBuildKind: KindDefinition<ImageBuildSpec, ImageBuildObserved> 
       convert: convertImageOperatorImageBuilder,
     },
   ],
-  check: checkImageBuild,
+  // What a sync would refuse later too: a schedule the API server refuses, a context outside the repo.
+  check: (spec) => [...checkImageBuild(spec), ...scheduleRefusals(spec), ...contextPathProblems(spec)],
   produces: [
     { apiVersion: 'batch/v1', kind: 'Job' },
     { apiVersion: 'batch/v1', kind: 'CronJob' },

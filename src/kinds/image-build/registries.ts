@@ -1,11 +1,10 @@
 /**
- * Registry access of a build: ImageSync's resolution (the manifest's `registries` over the reconciler-wide
+ * Registry access of a build: the shared resolution (the manifest's `registries` over the reconciler-wide
  * ones), and the registries.conf that lets buildah pull base images from registries without TLS verification.
  */
 import type { Settings } from '../../config/settings.js';
 import { parseImageReference } from '../../registry/references.js';
 import { type ResolvedRegistry, resolveRegistry } from '../../registry/registry-access.js';
-import type { ImageSyncSpec } from '../image-sync/spec.js';
 import type { ImageBuildSpec } from './types.js';
 
 export function resolveBuildRegistry(
@@ -14,9 +13,7 @@ export function resolveBuildRegistry(
   settings: Settings,
   namespace: string,
 ): ResolvedRegistry {
-  // resolveRegistry reads only `registries` of the spec it is given.
-  const registries = { registries: spec.registries ?? [] } as ImageSyncSpec;
-  return resolveRegistry(host, registries, settings, namespace);
+  return resolveRegistry(host, spec, settings, namespace);
 }
 
 /** Hosts reached without TLS verification: listed in the spec or in the settings with `tlsVerify: false`. */

@@ -3,6 +3,7 @@
 import type { KubeObject } from '../../core/kube-object.js';
 import { copyImagePlan } from '../../jobs/copy-plan.js';
 import type { Manifest } from '../../manifests/types.js';
+import { scheduleRefusals } from '../schedule-refusals.js';
 import type { ImagePlan, KindDefinition, RenderContext } from '../types.js';
 import { convertImageOperatorImage } from './alias-image-operator.js';
 import { checkImageSync } from './check.js';
@@ -27,7 +28,7 @@ export const imageSyncKind: KindDefinition<ImageSyncSpec, ImageSyncObserved> = {
       convert: convertImageOperatorImage,
     },
   ],
-  check: checkImageSync,
+  check: (spec) => [...checkImageSync(spec), ...scheduleRefusals(spec)],
   produces: [
     { apiVersion: 'batch/v1', kind: 'Job' },
     { apiVersion: 'batch/v1', kind: 'CronJob' },

@@ -1,4 +1,5 @@
 import type { KubeObject } from '../../core/kube-object.js';
+import { jobPhase } from '../../jobs/job-status.js';
 import { conditionsOf, type Health, healthOf, specOf } from './common.js';
 
 /**
@@ -6,11 +7,12 @@ import { conditionsOf, type Health, healthOf, specOf } from './common.js';
  * Degraded), which the engine reads as finished. Suspended (condition or spec.suspend) is Suspended.
  */
 export function jobHealth(job: KubeObject): Health {
-  const isTrue = (type: string) => conditionsOf(job).find((c) => c.type === type && c.status === 'True');
-  const failed = isTrue('Failed');
-  if (failed) return healthOf('Failed', `${failed.reason ?? 'Failed'}: ${failed.message ?? ''}`.trim());
-  if (isTrue('Complete')) return healthOf('Healthy');
-  const suspended = isTrue('Suspended');
+  // Finished or not is read in one place (jobs/job-status.ts), which the engine's plan also uses.
+  const phase = jobPhase(job);
+  if (phase.phase === 'Failed')
+    return healthOf('Failed', `${phase.reason ?? 'Failed'}: ${phase.message ?? ''}`.trim());
+  if (phase.phase === 'Complete') return healthOf('Healthy');
+  const suspended = conditionsOf(job).find((c) => c.type === 'Suspended' && c.status === 'True');
   if (suspended || specOf<{ suspend?: boolean }>(job).suspend === true)
     return healthOf('Suspended', suspended?.message ?? 'Job is suspended');
   return healthOf('Progressing', 'job running');

@@ -5,7 +5,7 @@ import type { KubeObject } from '../../../src/core/kube-object.js';
 import { Reconciler } from '../../../src/engine/reconciler.js';
 import { KubeClient } from '../../../src/kube/client.js';
 import { Daemon } from '../../../src/run/daemon.js';
-import { silentLogger } from '../../../src/run/logger.js';
+import { silentLogger } from '../../../src/core/logger.js';
 import { type ControlPlane, startControlPlane } from '../../support/control-plane.js';
 import { type EngineHarness, prepullManifest, startEngine } from '../../support/engine-harness.js';
 import { startGitServer, type TestGitServer } from '../../support/git-server.js';

@@ -2,7 +2,7 @@
 // repaired (an object deleted behind our back comes back), and removing the manifest prunes them all.
 import assert from 'node:assert/strict';
 import { LABELS } from '../../../src/core/labels.js';
-import type { ObjectType } from '../../../src/kinds/types.js';
+import type { ObjectType } from '../../../src/core/kube-object.js';
 import { manifestId } from '../../../src/render/stamp.js';
 import { type EngineHarness, prepullManifest, startEngine } from '../../support/engine-harness.js';
 import { pushTestImage } from '../../support/oci-image.js';

@@ -3,7 +3,7 @@
 // an object this instance did not create (and later delete it).
 import assert from 'node:assert/strict';
 import { LABELS } from '../../../src/core/labels.js';
-import { USABLE_BY_MANIFESTS_LABEL } from '../../../src/engine/secret-access.js';
+import { USABLE_BY_MANIFESTS_LABEL } from '../../../src/core/labels.js';
 import { ADOPT_ANNOTATION } from '../../../src/plan/plan.js';
 import { type EngineHarness, prepullManifest, startEngine } from '../../support/engine-harness.js';
 import { imagesOf } from '../../support/objects.js';

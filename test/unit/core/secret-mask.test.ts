@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict';
 import { unifiedDiff } from '../../../src/cli/format.js';
 import type { KubeObject } from '../../../src/core/kube-object.js';
+import { createLogger } from '../../../src/core/logger.js';
 import { maskSecret, maskSecrets, maskSecretValuesIn } from '../../../src/core/secret-mask.js';
-import { createLogger } from '../../../src/run/logger.js';
 
 const VALUE = 'hunter2-the-value';
 const b64 = (text: string) => Buffer.from(text).toString('base64');

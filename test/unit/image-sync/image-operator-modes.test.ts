@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { timedFrequency } from '../../../src/kinds/image-sync/recurrence.js';
 import { scheduleToCron } from '../../../src/kinds/image-sync/schedule.js';
 import type { ImageSyncSpec } from '../../../src/kinds/image-sync/spec.js';
-import { loadManifests } from '../../../src/manifests/load.js';
+import { loadManifests } from '../../../src/kinds/registry.js';
 
 // image-operator `Image` files as a user brings them, through the loader the sync and `validate` use.
 function loadImage(spec: string): { spec?: ImageSyncSpec; problems: string[] } {

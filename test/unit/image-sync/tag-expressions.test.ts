@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { compileTagExpression, selectTags } from '../../../src/kinds/image-sync/tags.js';
-import { loadManifests } from '../../../src/manifests/load.js';
+import { loadManifests } from '../../../src/kinds/registry.js';
 import { parseImageReference } from '../../../src/registry/references.js';
 import { cliCommand, runCommand } from '../../support/processes.js';
 import { makeTempDir } from '../../support/tmp.js';

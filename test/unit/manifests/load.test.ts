@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import type { Problem } from '../../../src/core/errors.js';
-import { supportedKinds } from '../../../src/kinds/registry.js';
-import { loadManifests } from '../../../src/manifests/load.js';
+import { loadManifests, supportedKinds } from '../../../src/kinds/registry.js';
 import type { LoadedManifests } from '../../../src/manifests/types.js';
 
 /** A valid ImageSync; line numbers in the tests below refer to this layout. */

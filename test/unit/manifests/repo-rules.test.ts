@@ -4,8 +4,8 @@
 import assert from 'node:assert/strict';
 import { DEFAULT_SETTINGS } from '../../../src/config/settings.js';
 import { cronJobScheduleProblem } from '../../../src/core/cron.js';
+import { loadManifests } from '../../../src/kinds/registry.js';
 import { registryMirrorKind } from '../../../src/kinds/registry-mirror/index.js';
-import { loadManifests } from '../../../src/manifests/load.js';
 import type { LoadedManifests, Manifest } from '../../../src/manifests/types.js';
 
 function load(files: Record<string, string>): LoadedManifests {

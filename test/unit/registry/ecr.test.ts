@@ -13,8 +13,8 @@ import { imageBuildKind } from '../../../src/kinds/image-build/index.js';
 import type { ImageBuildSpec } from '../../../src/kinds/image-build/types.js';
 import { imageSyncKind } from '../../../src/kinds/image-sync/index.js';
 import type { ImageSyncSpec } from '../../../src/kinds/image-sync/spec.js';
+import { loadManifests } from '../../../src/kinds/registry.js';
 import type { ObserveContext } from '../../../src/kinds/types.js';
-import { loadManifests } from '../../../src/manifests/load.js';
 import type { Manifest } from '../../../src/manifests/types.js';
 import { RegistryClient } from '../../../src/registry/client.js';
 import {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createLogger, REDACTED, redactText } from '../../../src/run/logger.js';
+import { createLogger, REDACTED, redactText } from '../../../src/core/logger.js';
 
 function capture(level?: 'debug' | 'info' | 'warn' | 'error') {
   const lines: string[] = [];

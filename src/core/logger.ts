@@ -1,4 +1,4 @@
-import { isSecret, maskSecret } from '../core/secret-mask.js';
+import { isSecret, maskSecret } from './secret-mask.js';
 
 /**
  * A tiny JSON-lines logger: one object per line with time, level, msg and fields. Fields whose names
