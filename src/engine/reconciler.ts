@@ -12,7 +12,8 @@ import { SchemaValidator } from '../manifests/schema-validator.js';
 import type { LoadedManifests } from '../manifests/types.js';
 import { type Change, failed } from '../plan/change.js';
 import { type Plan, planSync, versionMarker } from '../plan/plan.js';
-import { GitSource, type SourceSnapshot } from '../source/git-source.js';
+import { GitSource } from '../source/git-source.js';
+import type { ManifestSource, SourceSnapshot } from '../source/types.js';
 import { emitStatusEvents } from '../status/events.js';
 import { appendHistory, historyEntry, type SyncHistoryEntry } from '../status/history.js';
 import { buildManifestStatuses } from '../status/report.js';
@@ -35,8 +36,8 @@ export interface ReconcilerOptions {
   config: ReconcilerConfig;
   kube: KubeApi;
   logger?: Logger;
-  /** Defaults to a GitSource built from config.git. */
-  source?: Pick<GitSource, 'resolveRemoteCommit' | 'snapshotAt'>;
+  /** Defaults to a GitSource built from config.git (the CLI's `--dir` gives a LocalSource). */
+  source?: ManifestSource;
   /** Told the stored statuses and this sync's, after each sync that wrote them (the webhook notifier). */
   onStatusChanges?: (previous: ManifestStatus[], next: ManifestStatus[]) => void;
 }
@@ -69,7 +70,7 @@ export class Reconciler {
   private readonly config: ReconcilerConfig;
   private readonly kube: KubeApi;
   private readonly log: Logger;
-  private readonly source: Pick<GitSource, 'resolveRemoteCommit' | 'snapshotAt'>;
+  private readonly source: ManifestSource;
   private readonly store: StatusStore;
   private readonly onStatusChanges: ReconcilerOptions['onStatusChanges'];
   private readonly validator = new SchemaValidator();

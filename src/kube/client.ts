@@ -1,9 +1,8 @@
 import http from 'node:http';
 import https from 'node:https';
 import { KubeConfig } from '@kubernetes/client-node';
-import type { KubeObject } from '../core/kube-object.js';
+import type { KubeObject, ObjectType } from '../core/kube-object.js';
 import { MANAGER_NAME } from '../core/labels.js';
-import type { ObjectType } from '../core/kube-object.js';
 import { KubeApiError } from './errors.js';
 import type { KubeApi } from './types.js';
 
@@ -82,7 +81,7 @@ export class KubeClient implements KubeApi {
 
   async get(type: ObjectType, namespace: string | undefined, name: string): Promise<KubeObject | undefined> {
     try {
-      return (await this.request('GET', await this.objectPath(type, namespace, name))) as KubeObject;
+      return (await this.request('GET', await this.pathOf(type, namespace, name))) as KubeObject;
     } catch (error) {
       if (error instanceof KubeApiError && error.status === 404) return undefined;
       throw error;
@@ -98,7 +97,7 @@ export class KubeClient implements KubeApi {
       force: String(options.force ?? true),
     });
     if (options.dryRun) query.set('dryRun', 'All');
-    const path = await this.objectPath(object, object.metadata.namespace, object.metadata.name);
+    const path = await this.pathOf(object, object.metadata.namespace, object.metadata.name);
     return (await this.request(
       'PATCH',
       `${path}?${query}`,
@@ -110,11 +109,6 @@ export class KubeClient implements KubeApi {
   async create(object: KubeObject): Promise<KubeObject> {
     const path = await this.collectionPath(object, object.metadata.namespace);
     return (await this.request('POST', `${path}?fieldManager=${this.fieldManager}`, object)) as KubeObject;
-  }
-
-  async replaceStatus(object: KubeObject): Promise<KubeObject> {
-    const path = await this.objectPath(object, object.metadata.namespace, object.metadata.name);
-    return (await this.request('PUT', `${path}/status`, object)) as KubeObject;
   }
 
   async delete(
@@ -132,7 +126,7 @@ export class KubeClient implements KubeApi {
       ...(options.dryRun ? { dryRun: ['All'] } : {}),
     };
     try {
-      const path = await this.objectPath(type, namespace, name);
+      const path = await this.pathOf(type, namespace, name);
       await this.request('DELETE', path, body);
     } catch (error) {
       if (error instanceof KubeApiError && error.status === 404) return; // already gone is what we wanted
@@ -230,7 +224,8 @@ export class KubeClient implements KubeApi {
     return `${root}${ns}/${info.plural}`;
   }
 
-  private async objectPath(type: ObjectType, namespace: string | undefined, name: string): Promise<string> {
+  /** The URL path of one object, for `request`. */
+  async pathOf(type: ObjectType, namespace: string | undefined, name: string): Promise<string> {
     return `${await this.collectionPath(type, namespace)}/${encodeURIComponent(name)}`;
   }
 

@@ -1,5 +1,4 @@
-import type { KubeObject } from '../core/kube-object.js';
-import type { ObjectType } from '../core/kube-object.js';
+import type { KubeObject, ObjectType } from '../core/kube-object.js';
 
 /**
  * The small interface the engine needs from Kubernetes. The one implementation (kube/client.ts)
@@ -20,6 +19,4 @@ export interface KubeApi {
     options?: { propagationPolicy?: 'Background' | 'Foreground' | 'Orphan'; dryRun?: boolean },
   ): Promise<void>;
   create(object: KubeObject): Promise<KubeObject>;
-  /** Writes the status subresource (tests use it to play the Job controller's part). */
-  replaceStatus(object: KubeObject): Promise<KubeObject>;
 }

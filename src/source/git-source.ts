@@ -2,9 +2,12 @@ import fs from 'node:fs';
 import { posix } from 'node:path';
 import git from 'isomorphic-git';
 import http from 'isomorphic-git/http/node';
-import { ImageGitopsError, type Problem } from '../core/errors.js';
 import type { CommitInfo } from '../core/commit.js';
-import type { IgnoredFile, SourceFile } from './types.js';
+import { ImageGitopsError, type Problem } from '../core/errors.js';
+import type { IgnoredFile, ManifestSource, SourceFile, SourceSnapshot } from './types.js';
+
+export type { SourceSnapshot } from './types.js';
+
 import { type GitCredentials, redactUrl, toGitAuth } from './git-auth.js';
 import { classifyGitError, GitTimeoutError } from './git-errors.js';
 
@@ -26,23 +29,13 @@ export interface GitSourceOptions {
   timeoutMs?: number;
 }
 
-export interface SourceSnapshot {
-  commit: CommitInfo;
-  /** False when the remote's commit was already here: nothing was fetched. */
-  fetched: boolean;
-  files: SourceFile[];
-  problems: Problem[];
-  /** What is not read, and why: git submodules (their commits are not fetched). */
-  ignored?: IgnoredFile[];
-}
-
 export const SUBMODULE_REASON =
   'git submodule: its files are not read (submodules are not fetched); put manifests in the repository itself';
 
 const SYMLINK_MODE = '120000';
 
 /** The Git edge: asks the remote for its refs, fetches shallowly only when the commit changed, reads files. */
-export class GitSource {
+export class GitSource implements ManifestSource {
   private readonly options: GitSourceOptions;
   private readonly gitdir: string;
   private readonly cache = {};
@@ -272,61 +265,4 @@ export function splitUrlCredentials(url: string): { url: string; credentials?: G
   parsed.username = '';
   parsed.password = '';
   return { url: parsed.toString(), credentials };
-}
-
-/** Reads a local folder as a source (for `validate <dir>`): the same bounds and symlink rule as Git. */
-export async function readLocalFiles(
-  root: string,
-  maxFileBytes = 1024 * 1024,
-): Promise<{ files: SourceFile[]; problems: Problem[]; ignored: IgnoredFile[] }> {
-  const files: SourceFile[] = [];
-  const problems: Problem[] = [];
-  const ignored: IgnoredFile[] = [];
-  const realRoot = await fs.promises.realpath(root);
-  const walk = async (dir: string): Promise<void> => {
-    for (const entry of await fs.promises.readdir(dir, { withFileTypes: true })) {
-      if (entry.name === '.git') continue;
-      const full = posix.join(dir, entry.name);
-      const rel = posix.relative(root, full);
-      if (entry.isDirectory()) {
-        // A checked-out submodule (or nested repository) has its own .git: the sync does not read it.
-        if (fs.existsSync(posix.join(full, '.git'))) ignored.push({ file: rel, reason: SUBMODULE_REASON });
-        else await walk(full);
-        continue;
-      }
-      let real: string;
-      try {
-        real = await fs.promises.realpath(full);
-      } catch {
-        problems.push({
-          code: 'SYMLINK_OUTSIDE',
-          message: 'symlink points at nothing; it is ignored',
-          location: { file: rel },
-        });
-        continue;
-      }
-      if (real !== realRoot && !real.startsWith(`${realRoot}/`)) {
-        problems.push({
-          code: 'SYMLINK_OUTSIDE',
-          message: 'symlink leaves the manifests folder; it is ignored',
-          location: { file: rel },
-        });
-        continue;
-      }
-      const stat = await fs.promises.stat(real);
-      if (!stat.isFile()) continue;
-      if (stat.size > maxFileBytes) {
-        problems.push({
-          code: 'FILE_TOO_LARGE',
-          message: `file is ${stat.size} bytes, over the ${maxFileBytes}-byte bound; it is ignored`,
-          location: { file: rel },
-        });
-        continue;
-      }
-      const bytes = await fs.promises.readFile(real);
-      files.push({ path: rel, content: bytes.toString('utf8'), bytes });
-    }
-  };
-  await walk(root);
-  return { files, problems, ignored };
 }

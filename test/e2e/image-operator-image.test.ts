@@ -7,6 +7,7 @@ import { type EngineHarness, startEngine } from '../support/engine-harness.js';
 import { pushTestImage } from '../support/oci-image.js';
 import { listTags, startRegistry, type TestRegistry } from '../support/registry.js';
 import { runJobLocally } from '../support/run-job.js';
+import { writeStatus } from '../support/status-subresource.js';
 
 const JOB = { apiVersion: 'batch/v1', kind: 'Job' } as const;
 const SECRET = { apiVersion: 'v1', kind: 'Secret' } as const;
@@ -34,7 +35,7 @@ describe("image-operator's Image through the engine", () => {
       if ((job.status as { completionTime?: string } | undefined)?.completionTime) continue;
       await runJobLocally(job, secrets);
       const now = new Date().toISOString();
-      await h.cp.kubeApi.replaceStatus({
+      await writeStatus(h.cp.kubeApi, {
         ...job,
         status: {
           startTime: now,

@@ -7,6 +7,7 @@ import { type EngineHarness, startEngine } from '../support/engine-harness.js';
 import { pushTestImage } from '../support/oci-image.js';
 import { listTags, manifestDigest, startRegistry, type TestRegistry } from '../support/registry.js';
 import { runJobLocally } from '../support/run-job.js';
+import { writeStatus } from '../support/status-subresource.js';
 
 const JOB = { apiVersion: 'batch/v1', kind: 'Job' } as const;
 const SECRET = { apiVersion: 'v1', kind: 'Secret' } as const;
@@ -36,7 +37,7 @@ describe('ImageSync through the engine, with skopeo and real registries', () => 
     )) {
       await runJobLocally(job, secrets);
       const now = new Date().toISOString();
-      await h.cp.kubeApi.replaceStatus({
+      await writeStatus(h.cp.kubeApi, {
         ...job,
         status: {
           startTime: now,

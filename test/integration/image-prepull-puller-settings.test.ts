@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { RECREATED_AT_ANNOTATION } from '../../src/kinds/image-prepull/recreate.js';
 import { type ControlPlane, controlPlane } from '../support/control-plane.js';
 import { type EngineHarness, prepullManifest, startEngine } from '../support/engine-harness.js';
+import { writeStatus } from '../support/status-subresource.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: tests read nested fields of stored objects
 type Loose = any;
@@ -73,7 +74,7 @@ describe("kubernetes-image-puller's settings through the engine", function () {
     const created = (await h.kube.get(DS, target, 'workspace-puller')) as Loose;
     // No controller runs here: play the DaemonSet controller and the kubelet. One node wanted, its pod
     // created three hours ago and not ready for two.
-    await cp.kubeApi.replaceStatus({
+    await writeStatus(cp.kubeApi, {
       ...created,
       status: {
         observedGeneration: created.metadata.generation,
@@ -91,7 +92,7 @@ describe("kubernetes-image-puller's settings through the engine", function () {
       spec: { containers: [{ name: 'java', image: 'docker.io/library/eclipse-temurin:21' }] },
     } as Loose)) as Loose;
     const twoHoursAgo = new Date(Date.now() - 2 * 3_600_000).toISOString();
-    await cp.kubeApi.replaceStatus({
+    await writeStatus(cp.kubeApi, {
       ...pod,
       status: {
         phase: 'Pending',

@@ -1,10 +1,11 @@
 // What the Job and TTL controllers would do, for a control plane that runs neither (kube-apiserver + etcd only).
 import type { KubeObject } from '../../src/core/kube-object.js';
 import { SYNC_COPIES_ANNOTATION } from '../../src/jobs/copy-jobs.js';
-import type { KubeApi } from '../../src/kube/types.js';
+import type { KubeClient } from '../../src/kube/client.js';
+import { writeStatus } from './status-subresource.js';
 
 /** The Job failed, its retries spent: the status the Job controller writes (BackoffLimitExceeded). */
-export async function failJob(kube: KubeApi, job: KubeObject): Promise<void> {
+export async function failJob(kube: KubeClient, job: KubeObject): Promise<void> {
   const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
   const condition = (type: string) => ({
     type,
@@ -14,7 +15,7 @@ export async function failJob(kube: KubeApi, job: KubeObject): Promise<void> {
     lastProbeTime: now,
     lastTransitionTime: now,
   });
-  await kube.replaceStatus({
+  await writeStatus(kube, {
     ...job,
     status: { startTime: now, failed: 1, conditions: [condition('FailureTarget'), condition('Failed')] },
   });

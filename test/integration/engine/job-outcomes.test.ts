@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type { KubeObject } from '../../../src/core/kube-object.js';
 import { type EngineHarness, startEngine } from '../../support/engine-harness.js';
+import { writeStatus } from '../../support/status-subresource.js';
 
 const JOB = { apiVersion: 'batch/v1', kind: 'Job' } as const;
 const DIGEST = `sha256:${'ab'.repeat(32)}`;
@@ -32,7 +33,7 @@ async function finishJob(h: EngineHarness, job: KubeObject, outcome: 'Complete' 
   });
   const exitCode = outcome === 'Complete' ? 0 : 1;
   const message = outcome === 'Complete' ? DIGEST : 'error: FROM busybox: not found';
-  await h.cp.kubeApi.replaceStatus({
+  await writeStatus(h.cp.kubeApi, {
     ...pod,
     status: {
       phase: outcome === 'Complete' ? 'Succeeded' : 'Failed',
@@ -81,7 +82,7 @@ async function finishJob(h: EngineHarness, job: KubeObject, outcome: 'Complete' 
             lastTransitionTime: now,
           },
         ];
-  await h.cp.kubeApi.replaceStatus({
+  await writeStatus(h.cp.kubeApi, {
     ...job,
     status: {
       startTime: '2026-11-26T00:00:00Z',

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { packContext } from '../../../src/kinds/image-build/context.js';
-import { readLocalFiles } from '../../../src/source/git-source.js';
+import { readLocalFiles } from '../../../src/source/local-source.js';
 import { makeTempDir } from '../../support/tmp.js';
 
 describe('reading a local folder as a source', () => {
