@@ -1,4 +1,5 @@
 import { mapBounded } from '../core/concurrency.js';
+import { type ProblemClass, problemClass, problemFromError } from '../core/errors.js';
 import type { KubeObject } from '../core/kube-object.js';
 import { maskSecretValuesIn } from '../core/secret-mask.js';
 import { KubeApiError } from '../kube/errors.js';
@@ -73,7 +74,7 @@ export async function executePlan(
           };
         } catch (error) {
           const message = maskSecretValuesIn(describe(error), change.object);
-          return { ...change, outcome: { result: 'failed', message } };
+          return { ...change, outcome: { result: 'failed', message, failure: failureOf(error) } };
         }
       })),
     );
@@ -85,7 +86,10 @@ export async function executePlan(
           await withRetries(() => writer.delete(change.object), retry);
           return { ...change, outcome: { result: done('pruned') } };
         } catch (error) {
-          return { ...change, outcome: { result: 'failed', message: describe(error) } };
+          return {
+            ...change,
+            outcome: { result: 'failed', message: describe(error), failure: failureOf(error) },
+          };
         }
       })),
     );
@@ -104,7 +108,10 @@ export async function executePlan(
         );
         return { ...change, ...(live ? { live } : {}), outcome: { result: done('applied'), applied } };
       } catch (error) {
-        return { ...change, outcome: { result: 'failed', message: describe(error) } };
+        return {
+          ...change,
+          outcome: { result: 'failed', message: describe(error), failure: failureOf(error) },
+        };
       }
     })),
   );
@@ -136,6 +143,11 @@ async function applyOrReplace(
     }
     return { applied: await writer.apply(object), replaced: true };
   }
+}
+
+/** Whether a retry can help, as the error was classified where it arose (the API server's status). */
+function failureOf(error: unknown): ProblemClass {
+  return problemClass(problemFromError(error, 'KUBE_API'));
 }
 
 function describe(error: unknown): string {

@@ -26,6 +26,7 @@ export function steadyStatus(status: ManifestStatus): ManifestStatus {
         action: o.action === 'keep' ? 'keep' : 'unchanged',
         outcome: o.outcome === 'failed' || o.outcome === 'kept' ? o.outcome : 'unchanged',
         ...(o.health ? { health: o.health } : {}),
+        ...(o.failure ? { failure: o.failure } : {}),
       })),
   });
 }

@@ -1,3 +1,4 @@
+import type { ProblemClass } from '../core/errors.js';
 import type { KubeObject } from '../core/kube-object.js';
 import type { ForeignPatchReason } from '../kinds/types.js';
 
@@ -46,6 +47,8 @@ export interface ChangeOutcome {
   applied?: KubeObject;
   /** Why it failed (the API server's refusal, with any Secret value masked). */
   message?: string;
+  /** What sort of failure, by the server's answer: whether the next sync's retry can help. */
+  failure?: ProblemClass;
 }
 
 export interface Change {

@@ -1,4 +1,10 @@
-import { type ErrorReason, formatProblem, type Problem, problemClass } from '../core/errors.js';
+import {
+  type ErrorReason,
+  formatProblem,
+  type Problem,
+  type ProblemClass,
+  problemClass,
+} from '../core/errors.js';
 import { pendingCopyCount } from './details.js';
 import type { Condition, ConditionReason, ConditionStatus, ManifestStatus, ObjectStatus } from './types.js';
 
@@ -31,6 +37,12 @@ function decidingProblem(problems: Problem[]): Problem | undefined {
   return problems.find((p) => !problemClass(p).retryable) ?? problems[0];
 }
 
+/** A failed object's failure (an apply the API server refused): the first a retry cannot fix, else the first. */
+function decidingFailure(objects: readonly ObjectStatus[]): ProblemClass | undefined {
+  const failures = objects.flatMap((o) => (o.outcome === 'failed' && o.failure ? [o.failure] : []));
+  return failures.find((f) => !f.retryable) ?? failures[0];
+}
+
 function describeObject(o: ObjectStatus): string {
   return `${o.kind} ${o.namespace ? `${o.namespace}/` : ''}${o.name} is ${o.health}${o.message ? `: ${o.message}` : ''}`;
 }
@@ -47,7 +59,9 @@ function readyCondition(status: ConditionInput): Condition {
     return condition(
       'Ready',
       'False',
-      status.result === 'Invalid' ? 'ValidationFailed' : 'ApplyFailed',
+      status.result === 'Invalid'
+        ? 'ValidationFailed'
+        : (decidingFailure(status.objects)?.reason ?? 'ApplyFailed'),
       status.message,
     );
   }
@@ -70,11 +84,12 @@ function readyCondition(status: ConditionInput): Condition {
 /** Stalled: only a person can move it on (an invalid manifest, a refusal no retry changes). */
 function stalledCondition(status: ConditionInput, ready: Condition): Condition {
   const problem = decidingProblem(status.problems);
+  // Without a problem of the manifest, the objects the API server refused say it (a 422 is for good).
+  const failure = problem ? problemClass(problem) : decidingFailure(status.objects);
   const blocking =
-    status.result === 'Invalid' ||
-    (status.result === 'Failed' && problem && !problemClass(problem).retryable);
+    status.result === 'Invalid' || (status.result === 'Failed' && failure && !failure.retryable);
   if (!blocking) return condition('Stalled', 'False', ready.reason, '');
-  const reason = problem ? problemClass(problem).reason : 'ValidationFailed';
+  const reason = failure?.reason ?? 'ValidationFailed';
   const advice = STALLED_ADVICE[reason] ?? 'see the problem';
   return condition('Stalled', 'True', reason, `a retry cannot help: ${advice}`);
 }

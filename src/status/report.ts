@@ -1,5 +1,5 @@
-import type { Problem } from '../core/errors.js';
 import type { CommitInfo } from '../core/commit.js';
+import type { Problem } from '../core/errors.js';
 import type { InvalidManifest } from '../manifests/types.js';
 import type { Change } from '../plan/change.js';
 import { sourceFileOf } from '../render/stamp.js';
@@ -30,6 +30,7 @@ function objectStatus(change: Change): ObjectStatus {
     outcome: outcome?.result ?? 'planned',
     ...(health ? { health } : {}),
     ...(text ? { message: text } : {}),
+    ...(outcome?.failure ? { failure: outcome.failure } : {}),
   };
 }
 

@@ -1,5 +1,5 @@
-import type { ErrorReason, Problem } from '../core/errors.js';
 import type { CommitInfo } from '../core/commit.js';
+import type { ErrorReason, Problem, ProblemClass } from '../core/errors.js';
 import type { IgnoredFile } from '../manifests/types.js';
 import type { ChangeAction, ChangeReasonCode, ObjectOutcome } from '../plan/change.js';
 
@@ -20,6 +20,8 @@ export interface ObjectStatus {
   outcome: ObjectOutcome;
   health?: HealthState;
   message?: string;
+  /** A failed object: what sort of failure (kept in the stored status, so conditions read it after a restart). */
+  failure?: ProblemClass;
 }
 
 /**

@@ -100,6 +100,12 @@ describe('diff: the sync pipeline with a dry-run writer', () => {
     assert.deepEqual(byObject(planned.report), byObject(done));
     assert.ok(byObject(done).some((o) => o.endsWith('→ failed')));
     assert.ok(byObject(done).some((o) => o.endsWith('→ changed')));
+    // The API server's 404 is classified where it arose: a retry cannot help, so the manifest is Stalled.
+    const elsewhere = done.manifests.find((m) => m.key.includes('elsewhere'));
+    assert.deepEqual(
+      elsewhere?.conditions?.map((c) => `${c.type}=${c.status} ${c.reason}`),
+      ['Ready=False NotFound', 'Reconciling=False NotFound', 'Stalled=True NotFound'],
+    );
   });
 
   it('exits 0 with no change, 1 with changes, 2 for an invalid manifest', async () => {

@@ -161,3 +161,47 @@ describe('manifest conditions', () => {
     assert.equal(conditions[0]?.message, 'Job ns/copy is Failed: BackoffLimitExceeded');
   });
 });
+
+describe('conditions of a manifest whose objects the API server refused', () => {
+  const refused = (failure: ObjectStatus['failure']): ObjectStatus => ({
+    ...daemonSet,
+    action: 'update',
+    outcome: 'failed',
+    message: '422 Invalid: spec.template: field is immutable',
+    ...(failure ? { failure } : {}),
+  });
+  const failed = (objects: ObjectStatus[]) =>
+    input({ result: 'Failed', message: '1 of 1 objects failed', objects, health: 'Healthy' });
+
+  it('is Stalled when the refusal is for good (422 Invalid), with its reason', () => {
+    assert.deepEqual(summary(failed([refused({ reason: 'Invalid', retryable: false })])), [
+      'Ready=False Invalid',
+      'Reconciling=False Invalid',
+      'Stalled=True Invalid',
+    ]);
+  });
+
+  it('is Reconciling with a retry when the next sync may get past it (409 Conflict)', () => {
+    assert.deepEqual(summary(failed([refused({ reason: 'Conflict', retryable: true })])), [
+      'Ready=False Conflict',
+      'Reconciling=True ProgressingWithRetry',
+      'Stalled=False Conflict',
+    ]);
+  });
+
+  it('takes the refusal no retry fixes over a retryable one', () => {
+    const objects = [
+      refused({ reason: 'Conflict', retryable: true }),
+      { ...refused({ reason: 'Forbidden', retryable: false }), name: 'other' },
+    ];
+    assert.equal(manifestConditions(failed(objects)).find((c) => c.type === 'Stalled')?.reason, 'Forbidden');
+  });
+
+  it('says ApplyFailed and retries when the failure was not classified (a status stored before)', () => {
+    assert.deepEqual(summary(failed([refused(undefined)])), [
+      'Ready=False ApplyFailed',
+      'Reconciling=True ProgressingWithRetry',
+      'Stalled=False ApplyFailed',
+    ]);
+  });
+});
