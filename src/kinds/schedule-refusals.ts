@@ -1,5 +1,5 @@
-import { cronScheduleProblem } from '../manifests/cron-schedule.js';
-import { scheduleToCron } from './image-sync/schedule.js';
+import { cronJobScheduleProblem } from '../core/cron.js';
+import { scheduleToCron } from '../core/schedule.js';
 
 /**
  * What a sync would refuse later and `validate` must refuse too: a `schedule` that becomes a cron the API
@@ -9,7 +9,7 @@ export function scheduleRefusals(spec: { schedule?: unknown }): Array<{ field: s
   const { schedule } = spec;
   if (typeof schedule !== 'string') return [];
   const cron = scheduleToCron(schedule);
-  const problem = cron === undefined ? undefined : cronScheduleProblem(cron);
+  const problem = cron === undefined ? undefined : cronJobScheduleProblem(cron);
   return problem
     ? [{ field: '/spec/schedule', message: `"${schedule}" is not a valid cron schedule: ${problem}` }]
     : [];

@@ -1,8 +1,7 @@
 import type { Settings } from '../config/settings.js';
-import type { ImagePlan } from '../core/image-plan.js';
 import type { CommitInfo } from '../core/commit.js';
+import type { ImagePlan } from '../core/image-plan.js';
 import type { KubeObject, ObjectType } from '../core/kube-object.js';
-
 
 export type { ImagePlan, PlannedBuild, PlannedCopy } from '../core/image-plan.js';
 

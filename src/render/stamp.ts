@@ -1,7 +1,7 @@
+import type { CommitInfo } from '../core/commit.js';
 import { contentHash, sha256Hex } from '../core/hash.js';
 import type { KubeObject } from '../core/kube-object.js';
 import { ANNOTATIONS, LABELS, MANAGER_NAME } from '../core/labels.js';
-import type { CommitInfo } from '../core/commit.js';
 import type { Manifest } from '../manifests/types.js';
 
 /** The label value that ties an object to its manifest: a hash, since keys can exceed 63 characters. */

@@ -2,6 +2,7 @@ import { applyRetryBudgetMs } from '../apply/retry.js';
 import type { ObservabilitySettings } from '../config/observability.js';
 import type { ReconcilerConfig } from '../config/reconciler-config.js';
 import { formatProblem } from '../core/errors.js';
+import { createLogger, type Logger } from '../core/logger.js';
 import { Reconciler } from '../engine/reconciler.js';
 import { KubeClient } from '../kube/client.js';
 import { registryLimitsFromEnv } from '../registry/limits.js';
@@ -12,7 +13,6 @@ import type { SyncHistoryEntry } from '../status/history.js';
 import { StatusStore, type StoredState } from '../status/store.js';
 import type { SyncReport } from '../status/types.js';
 import { LeaderElector, type LeaseClient } from './leader.js';
-import { createLogger, type Logger } from '../core/logger.js';
 import { DEFAULT_SYNC_DEADLINE_MS, parseSchedule, Scheduler, type SyncTrigger } from './scheduler.js';
 
 /**

@@ -1,5 +1,5 @@
-import { KubeApiError } from '../kube/errors.js';
 import { type Logger, silentLogger } from '../core/logger.js';
+import { KubeApiError } from '../kube/errors.js';
 
 /**
  * Leader election on a `coordination.k8s.io/v1` Lease, as client-go's leaderelection does it:

@@ -2,8 +2,8 @@ import cron, { type ScheduledTask } from 'node-cron';
 import { type BackoffPolicy, backoffDelay } from '../core/backoff.js';
 import { nodeCronProblem } from '../core/cron.js';
 import { DURATION_EXAMPLES, parseDuration } from '../core/duration.js';
-import type { SyncReport } from '../status/types.js';
 import { type Logger, silentLogger } from '../core/logger.js';
+import type { SyncReport } from '../status/types.js';
 
 /**
  * When syncs run. A schedule is a fixed interval (`5m`, counted from the end of the previous sync) or a cron

@@ -1,6 +1,6 @@
 import { canonicalJson } from '../core/hash.js';
-import type { KubeApi } from '../kube/types.js';
 import type { Logger } from '../core/logger.js';
+import type { KubeApi } from '../kube/types.js';
 import { conditionOf } from './conditions.js';
 import type { ConditionReason, ManifestStatus } from './types.js';
 

@@ -6,12 +6,12 @@
 // No credential reaches the sync report, the Events or the logs.
 import assert from 'node:assert/strict';
 import type { KubeObject } from '../../src/core/kube-object.js';
+import { createLogger } from '../../src/core/logger.js';
 import { Reconciler } from '../../src/engine/reconciler.js';
 import { pullSecretName } from '../../src/kinds/image-backup/pull-secret.js';
 import { REWRITE_FIELD_MANAGER } from '../../src/kinds/image-backup/rewrite.js';
 import { KubeClient } from '../../src/kube/client.js';
 import { type Change, writes } from '../../src/plan/change.js';
-import { createLogger } from '../../src/core/logger.js';
 import type { SyncReport } from '../../src/status/types.js';
 import { type EngineHarness, prepullManifest, startEngine } from '../support/engine-harness.js';
 import { pushTestImage } from '../support/oci-image.js';

@@ -1,9 +1,9 @@
 // Leader election against a real kube-apiserver: two LeaderElector instances on one Lease.
 import assert from 'node:assert/strict';
+import { silentLogger } from '../../src/core/logger.js';
 import { KubeClient } from '../../src/kube/client.js';
 import { Daemon } from '../../src/run/daemon.js';
 import { LeaderElector, type LeaseSpec, microTime } from '../../src/run/leader.js';
-import { silentLogger } from '../../src/core/logger.js';
 import type { SyncReport } from '../../src/status/types.js';
 import { type ControlPlane, controlPlane } from '../support/control-plane.js';
 import { type EngineHarness, prepullManifest, startEngine } from '../support/engine-harness.js';

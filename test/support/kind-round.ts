@@ -1,7 +1,8 @@
 // One round of a kind as the engine runs it for a manifest: observe (with the given context), then the pure
 // render, at a fixed test commit. `newJobs` are the rendered Jobs not already among the live objects.
-import type { KubeObject } from '../../src/core/kube-object.js';
+
 import type { CommitInfo } from '../../src/core/commit.js';
+import type { KubeObject } from '../../src/core/kube-object.js';
 import type { KindDefinition, ObserveContext } from '../../src/kinds/types.js';
 import type { Manifest } from '../../src/manifests/types.js';
 

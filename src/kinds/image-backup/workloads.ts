@@ -3,9 +3,8 @@
  * Pods and Jobs with a controlling owner are skipped (their owner, a Deployment's ReplicaSet, a CronJob...,
  * is covered); so are image-gitops's own objects (their images come from Settings).
  */
-import type { KubeObject } from '../../core/kube-object.js';
+import type { KubeObject, ObjectType } from '../../core/kube-object.js';
 import { DOMAIN, LABELS, MANAGER_NAME } from '../../core/labels.js';
-import type { ObjectType } from '../../core/kube-object.js';
 import type { BackupNaming } from './naming.js';
 
 export interface WorkloadType extends ObjectType {

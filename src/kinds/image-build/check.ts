@@ -1,7 +1,7 @@
 /** Checks of an ImageBuild spec that its schema cannot express. Pure. */
 import { ImageGitopsError } from '../../core/errors.js';
+import { scheduleProblem, scheduleToCron } from '../../core/schedule.js';
 import { normaliseRegistryHost, parseImageReference } from '../../registry/references.js';
-import { scheduleProblem, scheduleToCron } from '../image-sync/schedule.js';
 import type { ImageBuildSpec } from './types.js';
 
 export function checkImageBuild(spec: ImageBuildSpec): Array<{ field: string; message: string }> {

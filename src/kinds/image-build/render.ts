@@ -12,6 +12,7 @@ import { ImageGitopsError } from '../../core/errors.js';
 import { contentHash } from '../../core/hash.js';
 import type { KubeObject } from '../../core/kube-object.js';
 import { nameWithHash, toDnsName } from '../../core/labels.js';
+import { scheduleToCron } from '../../core/schedule.js';
 import {
   JOB_PATHS,
   renderSecureCronJob,
@@ -21,7 +22,6 @@ import {
 import type { Manifest } from '../../manifests/types.js';
 import { renderAuthFileSecret } from '../../registry/credentials.js';
 import { formatImageReference, parseImageReference } from '../../registry/references.js';
-import { scheduleToCron } from '../image-sync/schedule.js';
 import type { RenderContext } from '../types.js';
 import { CONTEXT_ARCHIVE_KEY, CONTEXT_DIR, type PackedContext, packContext } from './context.js';
 import type { ImageBuildObserved } from './observe.js';

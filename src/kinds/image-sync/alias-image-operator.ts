@@ -17,8 +17,8 @@
  *   token from the reconciler's AWS identity (registry/ecr.ts), for its own calls and in the Jobs' authfile.
  */
 
+import { DEFAULT_FREQUENCY } from '../../core/schedule.js';
 import { awsIrsaRegistries } from '../../registry/ecr.js';
-import { DEFAULT_FREQUENCY } from './schedule.js';
 import type { ImageSyncSpec } from './spec.js';
 import { isTagPattern } from './tags.js';
 

@@ -1,8 +1,8 @@
 /** ImageSync checks a JSON Schema cannot express. Pure. */
 import { ImageGitopsError } from '../../core/errors.js';
+import { scheduleProblem } from '../../core/schedule.js';
 import { copyPairFor, effectiveMode, singleSourceReference } from './naming.js';
 import { recurrenceOfSpec } from './recurrence.js';
-import { scheduleProblem } from './schedule.js';
 import type { ImageSyncSpec } from './spec.js';
 import { selectorProblems } from './tags.js';
 

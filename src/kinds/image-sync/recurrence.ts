@@ -15,15 +15,15 @@
 import { contentHash } from '../../core/hash.js';
 import type { KubeObject } from '../../core/kube-object.js';
 import { nameWithHash } from '../../core/labels.js';
-import type { Manifest } from '../../manifests/types.js';
-import { effectiveMode } from './naming.js';
 import {
   DEFAULT_FREQUENCY,
   formatFrequency,
   type Recurrence,
   recurrenceOf,
   roundedUpNote,
-} from './schedule.js';
+} from '../../core/schedule.js';
+import type { Manifest } from '../../manifests/types.js';
+import { effectiveMode } from './naming.js';
 import type { ImageSyncSpec } from './spec.js';
 
 /** What the record ConfigMap holds (all strings, as ConfigMap data). */

@@ -1,8 +1,8 @@
 // Every cluster-side kind through the engine on the real API server: its objects are accepted, drift is
 // repaired (an object deleted behind our back comes back), and removing the manifest prunes them all.
 import assert from 'node:assert/strict';
-import { LABELS } from '../../../src/core/labels.js';
 import type { ObjectType } from '../../../src/core/kube-object.js';
+import { LABELS } from '../../../src/core/labels.js';
 import { manifestId } from '../../../src/render/stamp.js';
 import { type EngineHarness, prepullManifest, startEngine } from '../../support/engine-harness.js';
 import { pushTestImage } from '../../support/oci-image.js';

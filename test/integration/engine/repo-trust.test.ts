@@ -2,8 +2,7 @@
 // manifests (the reconciler's own git credentials first), have two manifests render one object, take over
 // an object this instance did not create (and later delete it).
 import assert from 'node:assert/strict';
-import { LABELS } from '../../../src/core/labels.js';
-import { USABLE_BY_MANIFESTS_LABEL } from '../../../src/core/labels.js';
+import { LABELS, USABLE_BY_MANIFESTS_LABEL } from '../../../src/core/labels.js';
 import { ADOPT_ANNOTATION } from '../../../src/plan/plan.js';
 import { type EngineHarness, prepullManifest, startEngine } from '../../support/engine-harness.js';
 import { imagesOf } from '../../support/objects.js';

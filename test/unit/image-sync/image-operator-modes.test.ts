@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
+import { scheduleToCron } from '../../../src/core/schedule.js';
 import { timedFrequency } from '../../../src/kinds/image-sync/recurrence.js';
-import { scheduleToCron } from '../../../src/kinds/image-sync/schedule.js';
 import type { ImageSyncSpec } from '../../../src/kinds/image-sync/spec.js';
 import { loadManifests } from '../../../src/kinds/registry.js';
 

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
+import { parseFrequency, scheduleProblem, scheduleToCron } from '../../../src/core/schedule.js';
 import { convertImageOperatorImage } from '../../../src/kinds/image-sync/alias-image-operator.js';
 import { checkImageSync } from '../../../src/kinds/image-sync/check.js';
 import { copyPairFor, effectiveMode } from '../../../src/kinds/image-sync/naming.js';
 import { recurrenceOfSpec, timedFrequency } from '../../../src/kinds/image-sync/recurrence.js';
-import { parseFrequency, scheduleProblem, scheduleToCron } from '../../../src/kinds/image-sync/schedule.js';
 import { digestTag } from '../../../src/registry/copy-pair.js';
 import { formatImageReference } from '../../../src/registry/references.js';
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import FakeTimers from '@sinonjs/fake-timers';
-import { Daemon, type DaemonConfig } from '../../../src/run/daemon.js';
 import { createLogger, silentLogger } from '../../../src/core/logger.js';
+import { Daemon, type DaemonConfig } from '../../../src/run/daemon.js';
 import { StandInEngine, waitUntil } from './stand-in-engine.js';
 
 function config(overrides: Partial<DaemonConfig> = {}): DaemonConfig {

@@ -1,20 +1,21 @@
 /**
- * A Recurrent sync's `schedule` (image-operator's `frequency`): an elapsed time or a cron expression. Pure.
+ * A manifest's `schedule` (ImageSync's Recurrent copies, image-operator's `frequency`; ImageBuild's rebuilds):
+ * an elapsed time or a cron expression, and the CronJob schedule it becomes. Pure.
  *
  * A frequency means what image-operator's loop means, "the last execution is older than the frequency":
  * `600s` is ten minutes, `90m`, `36h`, `2w`, `45d` and Go-style `1h30m` are all valid, in the one duration
  * grammar of src/core/duration.ts (the one SYNC_SCHEDULE takes). A CronJob can say only some of these at even
  * intervals: minutes that divide the hour, hours that divide the day, one day, one week. Those run as a
  * CronJob, which keeps copying while the reconciler is down. Every other frequency is timed by the reconciler
- * itself from the recorded last run (recurrence.ts): `*\/45 * * * *` would run at :00 and :45, 45 then 15
+ * itself from the recorded last run (ImageSync's recurrence.ts): `*\/45 * * * *` would run at :00 and :45, 45 then 15
  * minutes apart. Below one minute a CronJob cannot go: such a frequency runs every minute, and the status
  * says so.
  *
  * Cron expressions are passed to the API server only when its own parser (`cronJobScheduleProblem`, robfig/cron's
  * ParseStandard) accepts them.
  */
-import { cronJobScheduleProblem } from '../../core/cron.js';
-import { formatDuration, parseDuration } from '../../core/duration.js';
+import { cronJobScheduleProblem } from './cron.js';
+import { formatDuration, parseDuration } from './duration.js';
 
 /** image-operator's CRD default: `frequency: 5m`. */
 export const DEFAULT_FREQUENCY = '5m';
