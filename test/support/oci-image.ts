@@ -4,10 +4,10 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { type TarEntry, type TarStamp, writeTar } from '../../src/core/tar.js';
 import { runCommand } from './processes.js';
 import type { TestRegistry } from './registry.js';
 import { makeTempDir, removeTempDir } from './tmp.js';
-import { type TarEntry, writeTar } from './ustar.js';
 
 export const MEDIA_TYPES = {
   index: 'application/vnd.oci.image.index.v1+json',
@@ -76,6 +76,9 @@ function jsonBlob(dir: string, value: unknown, mediaType: string): Descriptor {
   return writeBlob(dir, Buffer.from(JSON.stringify(value)), mediaType);
 }
 
+/** Every layer's entries: 2024-01-01T00:00:00Z, owned by root, so the same files give the same digest. */
+const LAYER_STAMP: TarStamp = { mtime: new Date('2024-01-01T00:00:00Z'), owner: 'root' };
+
 /** Tar entries for the files, with their parent folders first. */
 export function layerEntries(options: TestImageOptions, tag: string): TarEntry[] {
   const files: Record<string, ImageFile> = { ...options.files };
@@ -98,7 +101,7 @@ export function layerEntries(options: TestImageOptions, tag: string): TarEntry[]
       leaves.push({ type: 'file', path, content: Buffer.from(file.content), mode: file.mode });
     }
   }
-  const dirEntries: TarEntry[] = [...dirs].sort().map((path) => ({ type: 'dir', path }));
+  const dirEntries: TarEntry[] = [...dirs].sort().map((path) => ({ type: 'directory', path }));
   return [...dirEntries, ...leaves.sort((a, b) => a.path.localeCompare(b.path))];
 }
 
@@ -132,7 +135,7 @@ export function writeOciLayout(dir: string, options: WriteOciLayoutOptions): Oci
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
 
-  const tar = writeTar(layerEntries(options, tag));
+  const tar = writeTar(layerEntries(options, tag), LAYER_STAMP);
   const diffId = `sha256:${createHash('sha256').update(tar).digest('hex')}`;
   const layer = writeBlob(dir, gzipSync(tar, { level: 6 }), MEDIA_TYPES.layer);
 
@@ -179,7 +182,7 @@ export function writeDockerDir(dir: string, options: WriteOciLayoutOptions): Oci
     writeFileSync(join(dir, hex), content);
     return { mediaType, digest: `sha256:${hex}`, size: content.length };
   };
-  const tar = writeTar(layerEntries(options, tag));
+  const tar = writeTar(layerEntries(options, tag), LAYER_STAMP);
   const diffId = `sha256:${createHash('sha256').update(tar).digest('hex')}`;
   const layer = blob(gzipSync(tar, { level: 6 }), DOCKER_MEDIA_TYPES.layer);
   const manifests = architectures.map((architecture) => {

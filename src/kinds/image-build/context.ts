@@ -12,7 +12,8 @@
  */
 import type { Problem, SourceLocation } from '../../core/errors.js';
 import { sha256Hex } from '../../core/hash.js';
-import { splitUstarPath, type TarFile, tarEntrySize, writeTar } from './tar.js';
+import { fitsUstarPath, tarFileSize } from '../../core/tar.js';
+import { type TarFile, writeContextArchive } from './tar.js';
 import { DEFAULT_DOCKERFILE, type ImageBuildSpec } from './types.js';
 
 export const CONTEXT_DIR = 'context';
@@ -109,7 +110,8 @@ export function packContext(
     for (const [path, content] of repoFiles) {
       if (!path.startsWith(prefix) || hasUnsafeSegment(path)) continue;
       const relative = path.slice(prefix.length);
-      if (!splitUstarPath(`${CONTEXT_DIR}/${relative}`)) {
+      // Context paths keep ustar's bounds, as they always had (longer ones would need a PAX header).
+      if (!fitsUstarPath(`${CONTEXT_DIR}/${relative}`)) {
         return problem(
           'INVALID_SPEC',
           `context file ${path}: path too long to pack`,
@@ -155,7 +157,7 @@ export function packContext(
     dockerfile = `${CONTEXT_DIR}/${name}`;
   }
 
-  const total = entries.reduce((sum, entry) => sum + tarEntrySize(entry.content.length), 0);
+  const total = entries.reduce((sum, entry) => sum + tarFileSize(entry.path, entry.content.length), 0);
   if (total > maxBytes) {
     const largest = [...entries].sort((a, b) => b.content.length - a.content.length).slice(0, 3);
     const named = largest.map((entry) => `${describeEntry(entry.path, spec)} (${kib(entry.content.length)})`);
@@ -170,7 +172,7 @@ export function packContext(
     );
   }
 
-  const archive = writeTar(entries);
+  const archive = writeContextArchive(entries);
   const extra = Object.keys(workspaceFiles).sort();
   return {
     ok: true,
