@@ -41,6 +41,11 @@ export function formatManifest(status: ManifestStatus, verbose = false): string 
   const lines = [
     `${RESULT_MARK[status.result] ?? '?'} ${status.key}${where}: ${status.result}${status.message ? ` - ${status.message}` : ''} [health ${status.health}]`,
     ...formatConditions(conditionsOf(status)),
+    ...(status.changedIn
+      ? [
+          `    ${status.changedIn.firstSeen ? 'first seen in' : 'changed in'} ${status.changedIn.sha.slice(0, 12)} by ${status.changedIn.author}`,
+        ]
+      : []),
   ];
   for (const problem of status.problems) lines.push(`    ${formatProblem(problem)}`);
   for (const o of status.objects) {

@@ -14,6 +14,7 @@ import { type Change, failed } from '../plan/change.js';
 import { type Plan, planSync, versionMarker } from '../plan/plan.js';
 import { GitSource } from '../source/git-source.js';
 import type { ManifestSource, SourceSnapshot } from '../source/types.js';
+import { withChangedIn } from '../status/changed-in.js';
 import { emitStatusEvents } from '../status/events.js';
 import { appendHistory, historyEntry, type SyncHistoryEntry } from '../status/history.js';
 import { buildManifestStatuses } from '../status/report.js';
@@ -151,14 +152,19 @@ export class Reconciler {
       throwIfAborted(options.signal);
       const writer = options.dryRun ? dryRunWriter(this.kube) : clusterWriter(this.kube);
       const results = await this.applyPlan(writer, plan, options.signal);
-      const statuses = buildManifestStatuses({
-        rendered,
-        invalid: loaded.invalid,
-        results,
+      const statuses = withChangedIn(
+        buildManifestStatuses({
+          rendered,
+          invalid: loaded.invalid,
+          results,
+          commit,
+          dryRun: !!options.dryRun,
+          fileProblems,
+        }),
+        loaded.manifests,
+        state.manifests,
         commit,
-        dryRun: !!options.dryRun,
-        fileProblems,
-      });
+      );
       const done = (notSaved?: Problem) =>
         report({
           result: notSaved ? 'Failed' : overallResult(statuses, results, fileProblems, plan),

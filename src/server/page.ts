@@ -161,6 +161,21 @@ function detailsBlock(details: Record<string, unknown> | undefined): string {
   return parts.length > 0 ? `<div class="images">${parts.join('')}</div>` : '';
 }
 
+/**
+ * Who last changed the manifest and in which commit (its file linked at that commit), or where the
+ * reconciler first met it; a status stored before this was kept shows the sync's commit.
+ */
+function changedInText(settings: PageSettings, m: ManifestStatus): string {
+  const c = m.changedIn;
+  if (!c) return `<span class="mono">${escapeHtml(m.commit.slice(0, 12))}</span> by ${text(m.author)}`;
+  const sha = escapeHtml(c.sha.slice(0, 12));
+  const href = sourceLink(settings.sourceUrl, c.sha, m.file, m.line);
+  const commit = href
+    ? `<a class="mono" href="${escapeHtml(href)}">${sha}</a>`
+    : `<span class="mono">${sha}</span>`;
+  return `<span class="changed-in">${c.firstSeen ? 'first seen in' : 'changed in'} ${commit} by ${text(c.author)}</span>`;
+}
+
 function manifestSection(settings: PageSettings, m: ManifestStatus): string {
   const where = m.file ? fileRef(settings, m.commit, m.file, m.line) : '<span class="meta">not in Git</span>';
   const objects =
@@ -169,7 +184,7 @@ function manifestSection(settings: PageSettings, m: ManifestStatus): string {
       : '';
   return `<section class="manifest" data-key="${escapeHtml(m.key)}" data-kind="${escapeHtml(m.kind)}" data-result="${escapeHtml(m.result)}">
 <h3>${badge(m.result)} ${badge(m.health)} <span class="kind">${text(m.kind)}</span> <span class="name">${text(m.key.startsWith(`${m.kind}/`) ? m.key.slice(m.kind.length + 1) : m.key)}</span></h3>
-<div class="meta">${where} · <span class="mono">${escapeHtml(m.commit.slice(0, 12))}</span> by ${text(m.author)}${m.message ? ` · <span class="message">${text(m.message)}</span>` : ''}</div>
+<div class="meta">${where} · ${changedInText(settings, m)}${m.message ? ` · <span class="message">${text(m.message)}</span>` : ''}</div>
 ${m.problems.length > 0 ? `<ul class="problems">${m.problems.map((p) => problemItem(settings, m.commit, p)).join('')}</ul>` : ''}
 ${detailsBlock(m.details)}${objects}</section>`;
 }
@@ -187,6 +202,8 @@ export function matches(m: ManifestStatus, query: PageQuery): boolean {
     m.file,
     m.message,
     m.author,
+    m.changedIn?.author ?? '',
+    m.changedIn?.sha ?? '',
     ...m.problems.map((p) => `${formatLocation(p.location)} ${p.message} ${p.code}`),
     ...m.objects.map((o) => `${o.kind} ${o.namespace ?? ''}/${o.name} ${o.message ?? ''}`),
     JSON.stringify(m.details ?? {}),

@@ -61,6 +61,16 @@ export interface Condition {
   message: string;
 }
 
+/** The commit that last changed a manifest, and the fingerprint it was told by. */
+export interface ChangedIn {
+  sha: string;
+  author: string;
+  date: string;
+  fingerprint: string;
+  /** The reconciler first met the manifest at this commit: it may have been written earlier. */
+  firstSeen?: true;
+}
+
 export interface ManifestStatus {
   key: string;
   kind: string;
@@ -74,6 +84,8 @@ export interface ManifestStatus {
   /** The commit this status is for, and who wrote it. */
   commit: string;
   author: string;
+  /** The commit that last changed this manifest (changed-in.ts), as far as the reconciler has seen. */
+  changedIn?: ChangedIn;
   /** Health summary of the manifest's objects. */
   health: HealthState;
   /** Kind-specific facts (tags pending, pushed digest...), for humans and tools. */
