@@ -1,21 +1,26 @@
 /**
- * TypeScript types generated from the manifest schemas (schemas/*.json stay ajv's input and the one source of
- * truth). Each schema's `description`s become doc comments; a sub-schema with a `title` becomes a named,
+ * TypeScript types generated from the schemas (schemas/*.json stay ajv's input and the one source of truth):
+ * the manifests' specs, and the reconciler's environment (settings.schema.json). Each schema's `description`s become doc comments; a sub-schema with a `title` becomes a named,
  * exported type (`ImageSyncSpec`, `RegistrySettings` ...). Used by scripts/generate-types.ts, which writes the
  * files, and by the unit test that fails when one is stale.
  */
-import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { compile, type JSONSchema } from 'json-schema-to-typescript';
+import { formatWithBiome } from './biome-format.js';
 
 export interface SpecTypeTarget {
   /** File name under schemas/. */
   schema: string;
   /** Name of the type of the whole document (the schema's own title is written for people). */
   rootName: string;
-  /** Where the generated module goes, from the repository root: next to the kind that uses it. */
+  /** Where the generated module goes, from the repository root: next to the code that uses it. */
   output: string;
+  /**
+   * The type of the variables as src/config/settings-schema.ts reads them: only the schema's (the environment
+   * holds others), and those with a `default` never missing (it fills the default in; GIT_URL may be).
+   */
+  asRead?: boolean;
 }
 
 export const SPEC_TYPE_TARGETS: readonly SpecTypeTarget[] = [
@@ -64,6 +69,12 @@ export const SPEC_TYPE_TARGETS: readonly SpecTypeTarget[] = [
     rootName: 'MirrorOperatorRegistryMirror',
     output: 'src/kinds/registry-mirror/mirror-operator.generated.ts',
   },
+  {
+    schema: 'settings.schema.json',
+    rootName: 'SettingsEnvironment',
+    output: 'src/config/settings-env.generated.ts',
+    asRead: true,
+  },
 ];
 
 export interface GeneratedFile {
@@ -97,18 +108,17 @@ export function withDefaultsDocumented(schema: unknown, isMap = false): unknown 
   return copy;
 }
 
-/** Biome formats the output, so that the generated files pass `biome check` like every other file. */
-function formatWithBiome(root: string, path: string, text: string): string {
-  return execFileSync(join(root, 'node_modules/.bin/biome'), ['format', `--stdin-file-path=${path}`], {
-    cwd: root,
-    input: text,
-    encoding: 'utf8',
-  });
+/** The root's properties as read: those with a default always there, no others. */
+function asRead(schema: JSONSchema): JSONSchema {
+  const properties = (schema.properties ?? {}) as Record<string, JSONSchema>;
+  const defaulted = Object.keys(properties).filter((name) => properties[name]?.default !== undefined);
+  return { ...schema, required: defaulted, additionalProperties: false };
 }
 
 export async function generateSpecTypes(root: string, target: SpecTypeTarget): Promise<GeneratedFile> {
   const text = await readFile(join(root, 'schemas', target.schema), 'utf8');
-  const schema = withDefaultsDocumented(JSON.parse(text)) as JSONSchema;
+  const parsed = withDefaultsDocumented(JSON.parse(text)) as JSONSchema;
+  const schema = target.asRead ? asRead(parsed) : parsed;
   const code = await compile({ ...schema, title: target.rootName }, target.rootName, {
     bannerComment: banner(target.schema),
     cwd: join(root, 'schemas'),

@@ -1,11 +1,13 @@
 import { readFileSync } from 'node:fs';
-import { type Env, wholeNumberSetting } from '../core/env-settings.js';
+import type { Env } from '../core/env-settings.js';
+import { setting } from './settings-schema.js';
 
 /**
  * What the reconciler shows and tells, apart from the sync itself: the stored sync history, the status page
  * and the webhook notifier. Kept out of settings.ts (which shapes rendered objects) and read by a pure
  * function of the env record. Secrets (page token, notifier URL and signing secret) come from files only:
- * a mounted Secret, never a plain environment value that `kubectl describe` would show.
+ * a mounted Secret, never a plain environment value that `kubectl describe` would show. Bounds and defaults
+ * are schemas/settings.schema.json's.
  */
 export interface ObservabilitySettings {
   /** How many syncs the stored history keeps (HISTORY_LIMIT, 1..200). */
@@ -38,9 +40,6 @@ export interface NotifierSettings {
   timeoutMs: number;
 }
 
-export const DEFAULT_HISTORY_LIMIT = 20;
-const MAX_HISTORY_LIMIT = 200;
-
 /** A secret from a mounted file; a missing file stops the start-up rather than silently opening the page. */
 function secretFile(env: Env, name: string): string | undefined {
   const path = env[name];
@@ -64,16 +63,14 @@ function notifier(env: Env): NotifierSettings | undefined {
   const url = secretFile(env, 'NOTIFY_WEBHOOK_URL_FILE');
   if (!url) return undefined;
   if (!/^https?:\/\//.test(url)) throw new Error('NOTIFY_WEBHOOK_URL_FILE must hold an http(s) URL');
-  const format = env.NOTIFY_WEBHOOK_FORMAT || 'slack';
-  if (format !== 'slack' && format !== 'json')
-    throw new Error(`NOTIFY_WEBHOOK_FORMAT must be slack or json, got "${format}"`);
+  const format = setting(env, 'NOTIFY_WEBHOOK_FORMAT');
   const secret = secretFile(env, 'NOTIFY_WEBHOOK_SECRET_FILE');
   return {
     url,
     format,
     ...(secret ? { secret } : {}),
-    retries: wholeNumberSetting(env, 'NOTIFY_WEBHOOK_RETRIES', 3, { min: 0, max: 10 }),
-    timeoutMs: wholeNumberSetting(env, 'NOTIFY_WEBHOOK_TIMEOUT_SECONDS', 10, { min: 1, max: 300 }) * 1000,
+    retries: setting(env, 'NOTIFY_WEBHOOK_RETRIES'),
+    timeoutMs: setting(env, 'NOTIFY_WEBHOOK_TIMEOUT_SECONDS') * 1000,
   };
 }
 
@@ -82,14 +79,11 @@ export function observabilityFromEnv(env: Env): ObservabilitySettings {
   const source = sourceUrl(env);
   const notify = notifier(env);
   return {
-    historyLimit: wholeNumberSetting(env, 'HISTORY_LIMIT', DEFAULT_HISTORY_LIMIT, {
-      min: 1,
-      max: MAX_HISTORY_LIMIT,
-    }),
+    historyLimit: setting(env, 'HISTORY_LIMIT'),
     page: {
       ...(token ? { token } : {}),
       ...(source ? { sourceUrl: source } : {}),
-      refreshSeconds: wholeNumberSetting(env, 'STATUS_PAGE_REFRESH_SECONDS', 30, { min: 0, max: 3600 }),
+      refreshSeconds: setting(env, 'STATUS_PAGE_REFRESH_SECONDS'),
     },
     ...(notify ? { notify } : {}),
   };

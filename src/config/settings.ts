@@ -1,5 +1,5 @@
-import { wholeNumberSetting } from '../core/env-settings.js';
 import { type MirrorOperatorSettings, mirrorOperatorSettings } from './mirror-operator-settings.js';
+import { setting } from './settings-schema.js';
 
 /**
  * Reconciler-wide settings that shape rendered objects (images, Job defaults, bounds). Read from the
@@ -147,11 +147,10 @@ function toolImage(
   fallback: string,
 ): string {
   const image = env[`${tool}_IMAGE`];
-  const version = env[`${tool}_VERSION`];
+  // An image tag, as the schema's pattern checks.
+  const version = setting(env, `${tool}_VERSION`);
   const defaultVersion = DEFAULT_TOOL_VERSIONS[tool === 'SKOPEO' ? 'skopeo' : 'buildah'];
   if (!image && !version) return fallback;
-  if (version !== undefined && !/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(version))
-    throw new Error(`${tool}_VERSION must be an image tag, got "${version}"`);
   if (!image) return `${fallback.slice(0, fallback.lastIndexOf(':'))}:${version}`;
   if (hasTagOrDigest(image)) {
     if (version)
@@ -185,9 +184,6 @@ function imageOperatorSide(
   if (flag(env, `DISABLE_${tls}_TLS_VERIFICATION`)) side.tlsVerify = false;
   return side;
 }
-
-/** At least 1: a zero would mean "never" (no Job, no tag per Job), which is never what is meant. */
-const AT_LEAST_ONE = { min: 1 };
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
@@ -240,39 +236,26 @@ function registryDefaults(raw: string | undefined): RegistryDefaults[] {
 export function settingsFromEnv(env: Record<string, string | undefined>): Settings {
   const d = DEFAULT_SETTINGS;
   return {
-    instance: env.IMAGE_GITOPS_INSTANCE || d.instance,
+    instance: setting(env, 'IMAGE_GITOPS_INSTANCE'),
     manifestSecrets: secretPolicy(env),
     containerdConfigPath: containerdConfigPath(env.CONTAINERD_CONFIG_PATH),
     images: {
       skopeo: toolImage(env, 'SKOPEO', d.images.skopeo),
       buildah: toolImage(env, 'BUILDAH', d.images.buildah),
-      registry: env.REGISTRY_IMAGE || d.images.registry,
+      registry: setting(env, 'REGISTRY_IMAGE'),
       sleep: env.KIP_IMAGE || env.SLEEP_IMAGE || d.images.sleep,
-      shell: env.SHELL_IMAGE || d.images.shell,
+      shell: setting(env, 'SHELL_IMAGE'),
     },
     jobs: {
-      backoffLimit: wholeNumberSetting(env, 'JOB_BACKOFF_LIMIT', d.jobs.backoffLimit),
-      activeDeadlineSeconds: wholeNumberSetting(
-        env,
-        'JOB_ACTIVE_DEADLINE_SECONDS',
-        d.jobs.activeDeadlineSeconds,
-        AT_LEAST_ONE,
-      ),
-      ttlSecondsAfterFinished: wholeNumberSetting(
-        env,
-        'JOB_TTL_SECONDS_AFTER_FINISHED',
-        d.jobs.ttlSecondsAfterFinished,
-      ),
+      // Bounds and defaults from schemas/settings.schema.json (at least 1 where 0 would mean "never").
+      backoffLimit: setting(env, 'JOB_BACKOFF_LIMIT'),
+      activeDeadlineSeconds: setting(env, 'JOB_ACTIVE_DEADLINE_SECONDS'),
+      ttlSecondsAfterFinished: setting(env, 'JOB_TTL_SECONDS_AFTER_FINISHED'),
       resources: d.jobs.resources,
     },
     imageSync: {
-      maxJobsPerManifest: wholeNumberSetting(
-        env,
-        'SYNC_MAX_JOBS_PER_MANIFEST',
-        d.imageSync.maxJobsPerManifest,
-        AT_LEAST_ONE,
-      ),
-      tagsPerJob: wholeNumberSetting(env, 'SYNC_TAGS_PER_JOB', d.imageSync.tagsPerJob, AT_LEAST_ONE),
+      maxJobsPerManifest: setting(env, 'SYNC_MAX_JOBS_PER_MANIFEST'),
+      tagsPerJob: setting(env, 'SYNC_TAGS_PER_JOB'),
       registries: registryDefaults(env.SYNC_REGISTRIES),
       imageOperator: {
         source: imageOperatorSide(env, 'SOURCE', 'SRC'),
