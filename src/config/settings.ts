@@ -74,13 +74,16 @@ export interface Settings {
     shell: string;
   };
   jobs: JobDefaults;
+  /**
+   * Per-registry access (SYNC_REGISTRIES) under every manifest's own `registries` entries: ImageSync's,
+   * ImageBackup's and ImageBuild's alike.
+   */
+  registries: RegistryDefaults[];
   imageSync: {
-    /** At most this many copy Jobs of one manifest exist at a time. */
+    /** At most this many copy Jobs of one manifest exist at a time (ImageBackup's too). */
     maxJobsPerManifest: number;
     /** Tags copied by one Job. */
     tagsPerJob: number;
-    /** Per-registry access shared by every ImageSync. */
-    registries: RegistryDefaults[];
     /** image-operator's CREDS_* and DISABLE_*_TLS_VERIFICATION, for `Image` manifests. */
     imageOperator?: { source: ImageOperatorSide; destination: ImageOperatorSide };
   };
@@ -120,10 +123,10 @@ export const DEFAULT_SETTINGS: Settings = {
     ttlSecondsAfterFinished: 3600,
     resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '512Mi' } },
   },
+  registries: [],
   imageSync: {
     maxJobsPerManifest: 5,
     tagsPerJob: 10,
-    registries: [],
     imageOperator: { source: {}, destination: {} },
   },
   imageBuild: { privileged: false },
@@ -253,10 +256,10 @@ export function settingsFromEnv(env: Record<string, string | undefined>): Settin
       ttlSecondsAfterFinished: setting(env, 'JOB_TTL_SECONDS_AFTER_FINISHED'),
       resources: d.jobs.resources,
     },
+    registries: registryDefaults(env.SYNC_REGISTRIES),
     imageSync: {
       maxJobsPerManifest: setting(env, 'SYNC_MAX_JOBS_PER_MANIFEST'),
       tagsPerJob: setting(env, 'SYNC_TAGS_PER_JOB'),
-      registries: registryDefaults(env.SYNC_REGISTRIES),
       imageOperator: {
         source: imageOperatorSide(env, 'SOURCE', 'SRC'),
         destination: imageOperatorSide(env, 'DESTINATION', 'DEST'),

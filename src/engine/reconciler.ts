@@ -19,7 +19,7 @@ import { emitStatusEvents } from '../status/events.js';
 import { appendHistory, historyEntry, type SyncHistoryEntry } from '../status/history.js';
 import { buildManifestStatuses } from '../status/report.js';
 import { StatusStore, type StoredState } from '../status/store.js';
-import type { IgnoredFile, ManifestStatus, SyncReport } from '../status/types.js';
+import type { IgnoredFile, ManifestStatus, SyncReport, SyncStep } from '../status/types.js';
 import { foreignChanges, leftBehindChanges } from './foreign-changes.js';
 import {
   locateProblems,
@@ -116,7 +116,9 @@ export class Reconciler {
   /** One pass of the pipeline; with dryRun, the plan is made but nothing is written. */
   async run(trigger: SyncReport['trigger'], options: SyncOptions = {}): Promise<SyncOutcome> {
     const report = reportBuilder(trigger);
+    const steps = stepClock();
     const source = await this.fetchSource();
+    steps.done('source');
     if ('error' in source) {
       this.log.warn('source unavailable; keeping what is applied', { error: source.error.message });
       const failed = report({
@@ -132,9 +134,11 @@ export class Reconciler {
     const { snapshot, fetchSkipped, seconds: gitFetchSeconds } = source;
     const commit = snapshot.commit;
     const { loaded, files, fileProblems, ignored } = this.loadManifestsAt(snapshot);
+    steps.done('manifests');
     try {
       const state = await this.storedState();
       const live = await this.listLive(loaded, state);
+      steps.done('live');
       throwIfAborted(options.signal);
       const gate = new SecretGate(this.kube, this.config.settings.manifestSecrets);
       const rendered = await this.guard(
@@ -148,10 +152,13 @@ export class Reconciler {
         (kind) => state.manifests.some((m) => m.kind === kind),
         this.log,
       );
+      steps.done('render');
       const plan = this.planChanges(rendered, loaded, live, fileProblems, state, leftBehind, options);
+      steps.done('plan');
       throwIfAborted(options.signal);
       const writer = options.dryRun ? dryRunWriter(this.kube) : clusterWriter(this.kube);
       const results = await this.applyPlan(writer, plan, options.signal);
+      steps.done('apply');
       const statuses = withChangedIn(
         buildManifestStatuses({
           rendered,
@@ -171,6 +178,7 @@ export class Reconciler {
           commit,
           fetchSkipped,
           gitFetchSeconds,
+          stepSeconds: steps.seconds(),
           manifests: statuses,
           fileProblems,
           ...countResults(results),
@@ -192,6 +200,7 @@ export class Reconciler {
             historyEntry(done()),
             keptMemory(this.state?.memory, rendered, loaded),
           );
+      steps.done('status');
       const final = done(notSaved);
       return this.finish({ report: final, plan, changes: results, rendered }, options);
     } catch (error) {
@@ -504,4 +513,18 @@ function throwIfAborted(signal: AbortSignal | undefined): void {
   // The reason says which: the sync deadline (SYNC_DEADLINE_SECONDS) or a shutdown.
   const reason = signal.reason instanceof Error ? signal.reason.message : 'the reconciler is shutting down';
   throw new Error(`sync abandoned: ${reason}`);
+}
+
+/** Seconds spent in each step, each measured from the end of the one before. */
+function stepClock(): { done(step: SyncStep): void; seconds(): Partial<Record<SyncStep, number>> } {
+  let last = performance.now();
+  const seconds: Partial<Record<SyncStep, number>> = {};
+  return {
+    done(step) {
+      const now = performance.now();
+      seconds[step] = Number(((now - last) / 1000).toFixed(3));
+      last = now;
+    },
+    seconds: () => ({ ...seconds }),
+  };
 }

@@ -41,7 +41,7 @@ export interface CopyJobSetup {
   jobPrefix: string;
   filesSecretName: string;
   files: CopyFiles;
-  /** The manifest's `registries` (TLS and CA per host), over Settings.imageSync.registries. */
+  /** The manifest's `registries` (TLS and CA per host), over Settings.registries. */
   registries: RegistriesField;
   pairFor(sourceRef: string): CopyPair;
   /** One `os/arch[/variant]`; absent copies every platform (`--all`). */

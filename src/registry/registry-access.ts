@@ -65,7 +65,7 @@ export function resolveRegistry(
   const key = normaliseRegistryHost(host);
   const own = (spec.registries ?? []).find((r) => normaliseRegistryHost(r.host) === key);
   // SYNC_REGISTRIES entries may also say `awsEcr: true` (read as they are, see registry/ecr.ts).
-  const shared: (RegistryDefaults & { awsEcr?: boolean }) | undefined = settings.imageSync.registries.find(
+  const shared: (RegistryDefaults & { awsEcr?: boolean }) | undefined = settings.registries.find(
     (r) => normaliseRegistryHost(r.host) === key,
   );
   const resolved: ResolvedRegistry = {

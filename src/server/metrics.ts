@@ -16,6 +16,7 @@ export interface Metrics {
   objectsPruned: Counter<'kind'>;
   manifestErrors: Gauge<'kind' | 'result'>;
   gitFetchDuration: Histogram;
+  syncStepDuration: Histogram<'step'>;
   lastSyncedCommitTimestamp: Gauge;
   lastSuccessfulSyncTimestamp: Gauge;
   jobOutcomes: Gauge<'kind' | 'outcome'>;
@@ -78,6 +79,13 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     gitFetchDuration: new Histogram({
       name: 'image_gitops_git_fetch_duration_seconds',
       help: 'Duration of the git fetch of the config repository.',
+      buckets: FETCH_BUCKETS,
+      registers,
+    }),
+    syncStepDuration: new Histogram({
+      name: 'image_gitops_sync_step_duration_seconds',
+      help: 'Duration of each step of a sync (source, manifests, live, render, plan, apply, status).',
+      labelNames: ['step'],
       buckets: FETCH_BUCKETS,
       registers,
     }),
@@ -225,6 +233,8 @@ export function recordSyncReport(metrics: Metrics, report: SyncReport): void {
   for (const result of SYNC_RESULTS) metrics.lastSyncResult.set({ result }, result === report.result ? 1 : 0);
   metrics.syncDuration.observe({ result: report.result }, report.durationSeconds);
   if (report.gitFetchSeconds !== undefined) metrics.gitFetchDuration.observe(report.gitFetchSeconds);
+  for (const [step, seconds] of Object.entries(report.stepSeconds ?? {}))
+    metrics.syncStepDuration.observe({ step }, seconds);
   for (const [kind, count] of Object.entries(report.appliedByKind)) {
     if (count > 0) metrics.objectsApplied.inc({ kind }, count);
   }

@@ -106,6 +106,10 @@ export interface RenderedForStatus {
   details?: Record<string, unknown>;
 }
 
+/** The steps of a sync, in order (src/engine/reconciler.ts). */
+export const SYNC_STEPS = ['source', 'manifests', 'live', 'render', 'plan', 'apply', 'status'] as const;
+export type SyncStep = (typeof SYNC_STEPS)[number];
+
 export type SyncResult = 'Succeeded' | 'PartiallyFailed' | 'Failed' | 'NoChange';
 
 export interface SyncReport {
@@ -120,6 +124,11 @@ export interface SyncReport {
   /** True when the remote had no new commit and nothing was fetched. */
   fetchSkipped: boolean;
   gitFetchSeconds?: number;
+  /**
+   * Seconds each step of the pipeline took (source, manifests, live, render, plan, apply, status): where a
+   * slow sync spends its time.
+   */
+  stepSeconds?: Partial<Record<SyncStep, number>>;
   manifests: ManifestStatus[];
   fileProblems: Problem[];
   /** Files and documents skipped because they are not manifests (CI files, Helm values, submodules...). */

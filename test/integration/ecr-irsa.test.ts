@@ -80,13 +80,10 @@ describe('useAwsIRSA: ECR tokens from STS and ECR (loopback) into the reconciler
     // image-operator's DISABLE_*_TLS_VERIFICATION, as SYNC_REGISTRIES entries: both test registries are plain HTTP.
     settings = {
       ...DEFAULT_SETTINGS,
-      imageSync: {
-        ...DEFAULT_SETTINGS.imageSync,
-        registries: [
-          { host: source.host, tlsVerify: false },
-          { host: destination.host, tlsVerify: false },
-        ],
-      },
+      registries: [
+        { host: source.host, tlsVerify: false },
+        { host: destination.host, tlsVerify: false },
+      ],
     };
   });
   after(async () => {

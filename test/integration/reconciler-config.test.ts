@@ -107,7 +107,7 @@ describe('reconciler configuration from the environment', function () {
         { host: 'registry.internal', credentialsSecret: 'pull', secretNamespace: 'shared' },
       ]),
     });
-    assert.deepEqual(config.settings.imageSync.registries, [
+    assert.deepEqual(config.settings.registries, [
       { host: '127.0.0.1:5000', tlsVerify: false },
       { host: 'registry.internal', credentialsSecret: 'pull', secretNamespace: 'shared' },
     ]);

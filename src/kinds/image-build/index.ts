@@ -1,5 +1,4 @@
 /** The ImageBuild kind: build images from the config repo with Buildah Jobs (one-shot and scheduled). */
-import { scheduleRefusals } from '../schedule-refusals.js';
 import type { KindDefinition } from '../types.js';
 import { convertImageOperatorImageBuilder } from './alias-image-operator.js';
 import { checkImageBuild } from './check.js';
@@ -25,8 +24,8 @@ export const imageBuildKind: KindDefinition<ImageBuildSpec, ImageBuildObserved> 
       convert: convertImageOperatorImageBuilder,
     },
   ],
-  // What a sync would refuse later too: a schedule the API server refuses, a context outside the repo.
-  check: (spec) => [...checkImageBuild(spec), ...scheduleRefusals(spec), ...contextPathProblems(spec)],
+  // What a sync would refuse later too: a build context or Dockerfile outside the repo.
+  check: (spec) => [...checkImageBuild(spec), ...contextPathProblems(spec)],
   produces: [
     { apiVersion: 'batch/v1', kind: 'Job' },
     { apiVersion: 'batch/v1', kind: 'CronJob' },

@@ -22,7 +22,7 @@ export function insecureHosts(spec: ImageBuildSpec, settings: Settings, namespac
   const hosts = [
     push,
     ...(spec.registries ?? []).map((r) => r.host),
-    ...settings.imageSync.registries.map((r) => r.host),
+    ...settings.registries.map((r) => r.host),
   ];
   const insecure = hosts
     .map((host) => resolveBuildRegistry(host, spec, settings, namespace))

@@ -3,7 +3,6 @@
 import type { KubeObject } from '../../core/kube-object.js';
 import { copyImagePlan } from '../../jobs/copy-plan.js';
 import type { Manifest } from '../../manifests/types.js';
-import { scheduleRefusals } from '../schedule-refusals.js';
 import type { ImagePlan, KindDefinition, RenderContext } from '../types.js';
 import { convertImageOperatorImage } from './alias-image-operator.js';
 import { checkImageSync } from './check.js';
@@ -28,7 +27,7 @@ export const imageSyncKind: KindDefinition<ImageSyncSpec, ImageSyncObserved> = {
       convert: convertImageOperatorImage,
     },
   ],
-  check: (spec) => [...checkImageSync(spec), ...scheduleRefusals(spec)],
+  check: checkImageSync,
   produces: [
     { apiVersion: 'batch/v1', kind: 'Job' },
     { apiVersion: 'batch/v1', kind: 'CronJob' },

@@ -2,7 +2,7 @@
 // manifest moves only that manifest's "changed in", the others keep the commit they were first seen in; a
 // restart reads it back from the stored status; a manifest moved to another file counts as changed.
 import assert from 'node:assert/strict';
-import type { ManifestStatus, SyncReport } from '../../../src/status/types.js';
+import { type ManifestStatus, SYNC_STEPS, type SyncReport } from '../../../src/status/types.js';
 import { type EngineHarness, prepullManifest, startEngine } from '../../support/engine-harness.js';
 
 const byKey = (report: SyncReport) =>
@@ -19,6 +19,8 @@ describe('the commit that last changed each manifest', () => {
     });
     const first = await h.reconciler.sync('manual');
     const firstSha = first.commit!.sha;
+    // Where the time went, step by step (also the metric image_gitops_sync_step_duration_seconds).
+    assert.deepEqual(Object.keys(first.stepSeconds ?? {}), [...SYNC_STEPS]);
     for (const m of first.manifests) {
       assert.equal(m.changedIn?.sha, firstSha, m.key);
       assert.equal(m.changedIn?.firstSeen, true, 'met for the first time, not dated further back');

@@ -427,10 +427,7 @@ describe('ECR credentials (awsEcr / useAwsIRSA)', () => {
       const { access } = fakeAccess(clock);
       const settings: Settings = {
         ...DEFAULT_SETTINGS,
-        imageSync: {
-          ...DEFAULT_SETTINGS.imageSync,
-          registries: [{ host: ECR_HOST, awsEcr: true } as RegistryDefaults],
-        },
+        registries: [{ host: ECR_HOST, awsEcr: true } as RegistryDefaults],
       };
       const m: Manifest<ImageSyncSpec> = {
         key: 'ImageSync/team/app',

@@ -53,6 +53,17 @@ describe('sync metrics', () => {
     assert.equal(s.get('image_gitops_git_fetch_duration_seconds_count'), 2);
   });
 
+  it('observes the time of each step of a sync by step', async () => {
+    const metrics = createMetrics({ defaultMetrics: false });
+    recordSyncReport(metrics, syncReport({ stepSeconds: { source: 0.2, render: 3, apply: 0.04 } }));
+    recordSyncReport(metrics, syncReport({ stepSeconds: { source: 0.3 } }));
+    const s = await samples(metrics);
+    assert.equal(s.get('image_gitops_sync_step_duration_seconds_count{step="source"}'), 2);
+    assert.equal(s.get('image_gitops_sync_step_duration_seconds_bucket{le="2.5",step="render"}'), 0);
+    assert.equal(s.get('image_gitops_sync_step_duration_seconds_bucket{le="5",step="render"}'), 1);
+    assert.equal(s.get('image_gitops_sync_step_duration_seconds_count{step="plan"}'), undefined);
+  });
+
   it('adds applied and pruned objects by object kind', async () => {
     const metrics = createMetrics({ defaultMetrics: false });
     recordSyncReport(
