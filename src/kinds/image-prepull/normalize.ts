@@ -1,4 +1,5 @@
 import type { ResourceSpec } from '../../config/settings.js';
+import { parseDuration } from '../../core/duration.js';
 import {
   type PrepullContainerImage,
   parseImagesString,
@@ -113,12 +114,10 @@ function annotations(spec: ImagePrepullSpec, problems: SpecProblem[]): Record<st
   return Object.keys(raw).length > 0 ? (raw as Record<string, string>) : undefined;
 }
 
-/** `30m`, `2h` or `never` (schema-checked) as milliseconds. */
+/** `30m`, `2h` (the schema allows minutes and hours) or `never`, in the one duration grammar, as milliseconds. */
 export function recreateBoundMs(text: string | undefined): number | undefined {
   const value = text ?? DEFAULT_RECREATE_UNHEALTHY_AFTER;
-  const match = /^([0-9]+)(m|h)$/.exec(value);
-  if (!match) return undefined;
-  return Number(match[1]) * (match[2] === 'h' ? 3_600_000 : 60_000);
+  return value === 'never' ? undefined : parseDuration(value);
 }
 
 const SECRET_NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
