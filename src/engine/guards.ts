@@ -140,18 +140,23 @@ export async function refuseForeignObjects(
       }
       if (!existing || createdByUs(existing, instance)) continue;
       if (existing.metadata.annotations?.[ADOPT_ANNOTATION] === 'true') continue;
-      const otherInstance =
-        existing.metadata.labels?.[LABELS.managedBy] === MANAGER_NAME
-          ? ` (it belongs to image-gitops instance "${existing.metadata.labels?.[LABELS.instance] ?? ''}")`
-          : '';
       return fail(r, {
         code: 'OBJECT_CONFLICT',
-        message: `${describe(object)} already exists and was not created by image-gitops${otherInstance}: it is left as it is. Rename the manifest, or, if image-gitops should take it over, annotate the object ${ADOPT_ANNOTATION}="true"`,
+        message: conflictMessage(object, existing, instance),
         location: manifestLocation(r.manifest, ['metadata', 'name']),
       });
     }
     return r;
   });
+}
+
+/** Someone else's object, or another instance's: what to do differs (two instances on one cluster, scale-out). */
+function conflictMessage(object: KubeObject, existing: KubeObject, instance: string): string {
+  const labels = existing.metadata.labels ?? {};
+  if (labels[LABELS.managedBy] !== MANAGER_NAME)
+    return `${describe(object)} already exists and was not created by image-gitops: it is left as it is. Rename the manifest, or, if image-gitops should take it over, annotate the object ${ADOPT_ANNOTATION}="true"`;
+  const other = labels[LABELS.instance] ?? '';
+  return `${describe(object)} already exists and belongs to image-gitops instance "${other}", not to this one ("${instance}"): it is left as it is. Two instances cannot render one object: rename the manifest in one of them. To move it here, remove its manifest from "${other}" (which deletes it), or first annotate the object ${ADOPT_ANNOTATION}="true" (then "${other}" keeps it and this instance takes it over)`;
 }
 
 /** Above this many objects of one type to create in one namespace, one LIST replaces their GETs. */

@@ -215,6 +215,7 @@ export class StatusStore {
     // Shards first, the head last: the head names how many shards to read.
     for (const write of writes) {
       try {
+        if (!this.saved.has(write.name)) await this.refuseAnotherInstances(write.name);
         await this.kube.apply(this.configMap(write.name, write.key, write.text));
       } catch (error) {
         throw new StatusNotSavedError(write.name, error);
@@ -258,6 +259,24 @@ export class StatusStore {
       }
     }
     return { shards, texts: current };
+  }
+
+  /**
+   * Instance names may clash: the shard `-0` of instance "team" is the head of instance "team-0". A ConfigMap
+   * this store has not read or written before is read once first, and not written if another instance's.
+   */
+  private async refuseAnotherInstances(name: string): Promise<void> {
+    const labels = (await this.kube.get(CONFIGMAP, this.namespace, name))?.metadata.labels ?? {};
+    const other = labels[LABELS.instance];
+    if (
+      labels[LABELS.managedBy] !== `${MANAGER_NAME}-status` ||
+      other === undefined ||
+      other === this.instance
+    )
+      return;
+    throw new Error(
+      `it holds the status of image-gitops instance "${other}": the instance names "${this.instance}" and "${other}" clash (the status of an instance is image-gitops-status-<instance> and image-gitops-status-<instance>-<n>); rename one of them (IMAGE_GITOPS_INSTANCE)`,
+    );
   }
 
   private configMap(name: string, key: string, text: string): KubeObject {
