@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, parseAllDocuments } from 'yaml';
 import type { KubeObject } from '../../src/core/kube-object.js';
+import { statusConfigMapName } from '../../src/status/store.js';
 import { type ControlPlane, controlPlane } from '../support/control-plane.js';
 import { installServiceMonitorCrd } from '../support/crds.js';
 
@@ -198,6 +199,104 @@ describe('the Helm chart', function () {
     assert.ok(
       baseRules.every((r: { verbs: string[] }) => r.verbs.every((v) => ['get', 'list', 'watch'].includes(v))),
     );
+  });
+
+  describe('two releases side by side (scale-out: another repository, or another git.path)', () => {
+    const envOf = (objects: KubeObject[]): Record<string, string> =>
+      Object.fromEntries(
+        (find(objects, 'Deployment') as Loose).spec.template.spec.containers[0].env.map((e: Loose) => [
+          e.name,
+          e.value,
+        ]),
+      );
+    /** What one release names: its objects, and the Lease and status ConfigMap its reconciler will write. */
+    const namesOf = (objects: KubeObject[], ns: string): string[] => {
+      const env = envOf(objects);
+      return [
+        ...objects.map((o) => `${o.kind} ${o.metadata.namespace ?? '(cluster)'}/${o.metadata.name}`),
+        `Lease ${ns}/${env.LEASE_NAME}`,
+        `ConfigMap ${ns}/${statusConfigMapName(env.IMAGE_GITOPS_INSTANCE!)}`,
+      ];
+    };
+    const releaseIn = (release: string, ns: string, extra: string[] = []) =>
+      parseObjects(run(['template', release, chart, '--namespace', ns, ...OPTIONAL_PARTS, ...extra]));
+
+    it('name no object alike, in one namespace and in two, and give each its own instance and Lease', async () => {
+      const other = await cp.newNamespace('helm-other');
+      const releases = [
+        { ns: namespace, objects: releaseIn(RELEASE, namespace) },
+        { ns: namespace, objects: releaseIn('team-b', namespace, ['--set', 'instance=team-b']) },
+        // the same release name in another namespace
+        { ns: other, objects: releaseIn(RELEASE, other, ['--set', 'instance=team-c']) },
+      ];
+      const names = releases.flatMap((r) => namesOf(r.objects, r.ns));
+      const seen = new Set<string>();
+      const clashes = names.filter((n) => seen.has(n) || !seen.add(n));
+      assert.deepEqual(clashes, []);
+      assert.deepEqual(
+        releases.map((r) => [envOf(r.objects).IMAGE_GITOPS_INSTANCE, envOf(r.objects).LEASE_NAME]),
+        [
+          ['default', 'image-gitops-leader'],
+          ['team-b', 'image-gitops-leader-team-b'],
+          ['team-c', 'image-gitops-leader-team-c'],
+        ],
+      );
+      for (const { objects } of releases) assert.equal(objects.length, 10);
+      // each release's RBAC binds its own ServiceAccount to its own roles
+      for (const { objects } of releases) {
+        const sa = find(objects, 'ServiceAccount').metadata.name;
+        for (const [binding, role] of [
+          ['RoleBinding', 'Role'],
+          ['ClusterRoleBinding', 'ClusterRole'],
+        ] as const) {
+          const b: Loose = find(objects, binding);
+          assert.equal(b.roleRef.name, find(objects, role).metadata.name);
+          assert.equal(b.subjects[0].name, sa);
+        }
+      }
+    });
+
+    it('refuses, at install, a second release with an instance name a release in the namespace already runs', async () => {
+      const ns = await cp.newNamespace('helm-instances');
+      const installDryRun = (release: string, extra: string[] = []) =>
+        run([
+          'install',
+          release,
+          chart,
+          '--namespace',
+          ns,
+          '--kubeconfig',
+          cp.kubeconfigPath,
+          '--dry-run=server',
+          ...extra,
+        ]);
+      // The first release's Deployment, as installed (by a chart before IMAGE_GITOPS_INSTANCE was set: "default").
+      const first: Loose = find(releaseIn(RELEASE, ns), 'Deployment');
+      first.metadata.annotations = {
+        'meta.helm.sh/release-name': RELEASE,
+        'meta.helm.sh/release-namespace': ns,
+      };
+      const container = first.spec.template.spec.containers[0];
+      container.env = container.env.filter((e: Loose) => e.name !== 'IMAGE_GITOPS_INSTANCE');
+      await cp.kubeApi.apply(first);
+
+      assert.throws(
+        () => installDryRun('team-b'),
+        (error: Loose) =>
+          /release "image-gitops" in namespace \S+ already runs image-gitops instance "default": give this release an instance of its own \(--set instance=<name>\)/.test(
+            String(error.stderr),
+          ),
+      );
+      assert.match(installDryRun('team-b', ['--set', 'instance=team-b']), /STATUS: pending-install/);
+      assert.match(installDryRun(RELEASE), /STATUS: pending-install/, 'its own release is no other');
+    });
+
+    it('refuses an instance name that cannot name a Lease or a ConfigMap', () => {
+      assert.throws(
+        () => template(['--set', 'instance=Team_B']),
+        (error: Loose) => /instance "Team_B": lower-case letters, digits and '-'/.test(String(error.stderr)),
+      );
+    });
   });
 
   it('annotates its ServiceAccount as asked (IRSA: eks.amazonaws.com/role-arn), and not by default', async () => {
