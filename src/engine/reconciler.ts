@@ -29,6 +29,7 @@ import {
 } from './guards.js';
 import { clusterObserveContext } from './observe-context.js';
 import { listOwnedObjects } from './owned.js';
+import { RenderCache } from './render-cache.js';
 import { type RenderedManifest, renderManifests } from './render-manifests.js';
 import { SecretGate } from './secret-access.js';
 import { countResults, overallResult, pruneRefusedProblem, reportBuilder, steadyStatus } from './summary.js';
@@ -75,6 +76,9 @@ export class Reconciler {
   private readonly store: StatusStore;
   private readonly onStatusChanges: ReconcilerOptions['onStatusChanges'];
   private readonly validator = new SchemaValidator();
+  /** Last sync's renders, reused where nothing a render reads has changed (render-cache.ts). */
+  private readonly renderCache = new RenderCache();
+  private rendersReused = 0;
   private state?: StoredState;
   private parsed?: { snapshot: SourceSnapshot; loaded: LoadedManifests; files: Map<string, Uint8Array> };
   private last?: SyncReport;
@@ -179,6 +183,7 @@ export class Reconciler {
           fetchSkipped,
           gitFetchSeconds,
           stepSeconds: steps.seconds(),
+          rendersReused: this.rendersReused,
           manifests: statuses,
           fileProblems,
           ...countResults(results),
@@ -294,8 +299,11 @@ export class Reconciler {
     return listOwnedObjects(this.kube, this.config.settings.instance, namespaces);
   }
 
-  /** 4. Render each valid manifest: observe (I/O), then a pure render. */
-  private renderAll(
+  /**
+   * 4. Render each valid manifest: observe (I/O), then a pure render, or last sync's render where none of its
+   * inputs changed (render-cache.ts).
+   */
+  private async renderAll(
     loaded: LoadedManifests,
     live: KubeObject[],
     commit: CommitInfo,
@@ -304,17 +312,25 @@ export class Reconciler {
     state: StoredState,
     signal?: AbortSignal,
   ): Promise<RenderedManifest[]> {
-    return renderManifests({
-      previous: (key) => state.memory?.[key],
-      manifests: loaded.manifests,
-      live,
-      commit,
-      namespace: this.config.namespace,
-      settings: this.config.settings,
-      files,
-      observeContext: (namespace, live) =>
-        clusterObserveContext(this.kube, this.config.settings, namespace, live, signal, gate),
-    });
+    try {
+      const rendered = await renderManifests({
+        previous: (key) => state.memory?.[key],
+        manifests: loaded.manifests,
+        live,
+        commit,
+        namespace: this.config.namespace,
+        settings: this.config.settings,
+        files,
+        observeContext: (namespace, live) =>
+          clusterObserveContext(this.kube, this.config.settings, namespace, live, signal, gate),
+        cache: this.renderCache,
+      });
+      this.rendersReused = this.renderCache.hits;
+      this.log.debug('rendered', { manifests: rendered.length, reused: this.rendersReused });
+      return rendered;
+    } finally {
+      this.renderCache.settle();
+    }
   }
 
   /**

@@ -16,6 +16,7 @@ import {
 } from '../registry/limits.js';
 import { manifestId, stampObject } from '../render/stamp.js';
 import { imageDetails } from '../status/details.js';
+import { type RenderCache, renderKey, settingsKey } from './render-cache.js';
 
 export interface RenderedManifest {
   manifest: Manifest;
@@ -45,6 +46,8 @@ export interface RenderInput {
   limits?: RegistryLimits;
   /** What each manifest's kind kept from its last observe (stored state), by manifest key. */
   previous?: (key: string) => unknown;
+  /** Last sync's renders, reused where no input of a render changed (render-cache.ts). */
+  cache?: RenderCache;
 }
 
 /** Thrown when one manifest's observe step outlives its deadline. */
@@ -102,6 +105,7 @@ export async function renderManifests(input: RenderInput): Promise<RenderedManif
     liveByManifest.set(id, [...(liveByManifest.get(id) ?? []), object]);
   }
   const limits = input.limits ?? registryLimitsFromEnv(process.env);
+  const settings = input.cache ? settingsKey(input.settings) : '';
   // One budget of registry retry waits for the whole sync.
   const policy: RegistryPolicy = registryPolicy(limits);
   return mapBounded(input.manifests, input.concurrency ?? 4, async (manifest) => {
@@ -140,6 +144,18 @@ export async function renderManifests(input: RenderInput): Promise<RenderedManif
     }
     const memory =
       definition.remember && definition.observe ? { memory: { value: definition.remember(observed) } } : {};
+    const key = input.cache
+      ? renderKey({
+          manifest,
+          namespace,
+          settingsKey: settings,
+          live,
+          observed,
+          ...(definition.rendersFromCommit ? { commit: input.commit.sha } : {}),
+        })
+      : '';
+    const cached = input.cache?.get(manifest.key, key);
+    if (cached) return cached;
     try {
       const renderContext = {
         namespace,
@@ -153,7 +169,7 @@ export async function renderManifests(input: RenderInput): Promise<RenderedManif
       const imagePlan = definition.imagePlan?.(manifest, renderContext, objects);
       const stamped = objects.map((o) => stampObject(o, manifest, input.settings.instance, input.commit));
       const foreign = definition.foreign?.plan(manifest, observed) ?? [];
-      return {
+      const rendered: RenderedManifest = {
         manifest,
         objects: stamped,
         problems: [],
@@ -162,6 +178,8 @@ export async function renderManifests(input: RenderInput): Promise<RenderedManif
         ...(foreign.length > 0 ? { foreign } : {}),
         ...memory,
       };
+      input.cache?.set(manifest.key, key, rendered);
+      return rendered;
     } catch (error) {
       return {
         manifest,

@@ -104,6 +104,11 @@ export interface KindDefinition<Spec = unknown, Observed = unknown> {
    */
   remember?(observed: Observed): unknown;
   render(manifest: Manifest<Spec>, context: RenderContext<Observed>): KubeObject[];
+  /**
+   * Render reads the commit or the repo's files (`RenderContext.commit`, `.files`), not only the manifest,
+   * settings, live objects and observed state: its result is then reused within one commit only.
+   */
+  rendersFromCommit?: true;
   foreign?: ForeignPatches<Spec, Observed>;
   /** What this manifest would do to images, from the same inputs as render and what render returned. */
   imagePlan?(manifest: Manifest<Spec>, context: RenderContext<Observed>, objects: KubeObject[]): ImagePlan;

@@ -5,25 +5,11 @@
  * meets for the first time is marked `firstSeen` at that commit rather than dated further back. Pure.
  */
 import type { CommitInfo } from '../core/commit.js';
-import { contentHash } from '../core/hash.js';
+import { manifestFingerprint } from '../manifests/fingerprint.js';
 import type { Manifest } from '../manifests/types.js';
 import type { ChangedIn, ManifestStatus } from './types.js';
 
-/** What a manifest is, for telling whether a commit changed it: its identity, spec and file. */
-export function manifestFingerprint(manifest: Manifest): string {
-  const { apiVersion, kind } = manifest.origin;
-  return contentHash(
-    {
-      apiVersion,
-      kind,
-      name: manifest.name,
-      namespace: manifest.namespace ?? '',
-      spec: manifest.spec,
-      file: manifest.origin.file,
-    },
-    16,
-  );
-}
+export { manifestFingerprint } from '../manifests/fingerprint.js';
 
 /**
  * Each status with the commit that last changed its manifest: the stored one while the fingerprint holds,

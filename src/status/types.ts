@@ -129,6 +129,8 @@ export interface SyncReport {
    * slow sync spends its time.
    */
   stepSeconds?: Partial<Record<SyncStep, number>>;
+  /** Manifests whose render of the sync before was reused, none of its inputs having changed. */
+  rendersReused?: number;
   manifests: ManifestStatus[];
   fileProblems: Problem[];
   /** Files and documents skipped because they are not manifests (CI files, Helm values, submodules...). */

@@ -34,5 +34,7 @@ export const imageBuildKind: KindDefinition<ImageBuildSpec, ImageBuildObserved> 
   ],
   observe: observeImageBuild,
   render: renderImageBuild,
+  // The build context comes from the repo's files at the commit, and the Job builds that commit.
+  rendersFromCommit: true,
   imagePlan: imageBuildPlan,
 };

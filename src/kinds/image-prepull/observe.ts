@@ -7,8 +7,12 @@ import { liveDaemonSet, prepullNamespace, prepullSelector } from './render.js';
 import type { ImagePrepullSpec } from './types.js';
 
 export interface PrepullObserved {
-  /** The clock, read here so that render stays pure. */
-  now: string;
+  /**
+   * The clock, read here so that render stays pure; given only with `unreadySince`, the one case where render
+   * reads it (a re-creation is decided by how long pods have not been ready). A healthy DaemonSet's observe is
+   * then the same every sync, and so its render can be reused (src/engine/render-cache.ts).
+   */
+  now?: string;
   /** Since when the earliest of the DaemonSet's pods has not been ready, if one is not. */
   unreadySince?: string;
   /** For the manifest's status: settings ignored, pods not ready and their re-creation. */
@@ -31,7 +35,7 @@ export async function observeImagePrepull(
   const { prepull } = normalizePrepull(manifest.spec);
   const namespace = prepullNamespace(manifest.spec, manifest, context.namespace);
   const live = liveDaemonSet(context.live, prepull.daemonSetName ?? manifest.name, namespace);
-  const observed: PrepullObserved = { now };
+  const observed: PrepullObserved = {};
   // Pods are listed only for a DaemonSet that is not Healthy: a healthy one costs no request.
   const unhealthy = live && !['Healthy', 'Suspended'].includes(assessHealth(live).health);
   if (live && unhealthy && prepull.recreateUnhealthyAfterMs !== undefined) {
@@ -41,6 +45,7 @@ export async function observeImagePrepull(
     const pods = await context.listObjects({ apiVersion: 'v1', kind: 'Pod' }, namespace, selector);
     const since = unreadySince(pods);
     if (since) {
+      observed.now = now;
       observed.unreadySince = since;
       const decision = decideRecreate(live, prepull.recreateUnhealthyAfterMs, now, since);
       notes.push(
