@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DURATION_EXAMPLES, parseDuration } from '../core/duration.js';
+import { ImageGitopsError } from '../core/errors.js';
 import { type GitCredentials, gitCredentialsFromEnv } from './git-credentials.js';
 import { type ObservabilitySettings, observabilityFromEnv } from './observability.js';
 import { type Settings, settingsFromEnv } from './settings.js';
@@ -26,6 +28,8 @@ export interface ReconcilerConfig {
   schedule: string;
   prune: { enabled: boolean; maxShare: number; allowMassPrune: boolean };
   applyConcurrency: number;
+  /** How often a sync reuses nothing of the sync before (FULL_SYNC_INTERVAL); 0: every sync. */
+  fullSyncIntervalMs: number;
   http: { host: string; port: number };
   webhookSecret?: string;
   leaderElection: { enabled: boolean; leaseName: string; leaseDurationSeconds: number; identity: string };
@@ -69,6 +73,7 @@ export function configFromEnv(env: Record<string, string | undefined>): Reconcil
       allowMassPrune: setting(env, 'ALLOW_MASS_PRUNE'),
     },
     applyConcurrency: setting(env, 'APPLY_CONCURRENCY'),
+    fullSyncIntervalMs: fullSyncInterval(setting(env, 'FULL_SYNC_INTERVAL')),
     http: parseListenAddress(setting(env, 'HTTP_ADDR')),
     webhookSecret: fromFileOrEnv(env, 'WEBHOOK_SECRET'),
     leaderElection: {
@@ -90,4 +95,16 @@ export function parseListenAddress(text: string): { host: string; port: number }
   if (!match || port > 65535)
     throw new Error(`listen address must be host:port, :port or port, got "${text}"`);
   return { host: match[1] || '0.0.0.0', port };
+}
+
+/** FULL_SYNC_INTERVAL in the one duration grammar; `0` (or `0s`) for a full pass every sync. */
+function fullSyncInterval(text: string): number {
+  if (/^0+(ms|s|m|h|d|w)?$/.test(text.trim())) return 0;
+  const ms = parseDuration(text);
+  if (ms === undefined)
+    throw new ImageGitopsError(
+      'CONFIG',
+      `FULL_SYNC_INTERVAL="${text}" is not a duration (${DURATION_EXAMPLES}) or 0`,
+    );
+  return ms;
 }

@@ -90,9 +90,15 @@ export interface SettingsEnvironment {
    */
   KUBECONFIG?: string;
   /**
-   * When to sync: an interval (30s, 5m, 1h30m, 1d) or a cron expression, in the duration and cron grammar of src/core (the one a manifest's schedule uses), checked at start-up
+   * When to sync: an interval in the one duration grammar of src/core (30s, 5m, 1h30m, 1d, 1w, the same as a manifest's frequency), or a cron expression as node-cron runs it (five fields, or six with seconds); checked at start-up
    */
   SYNC_SCHEDULE?: string;
+  /**
+   * How often a sync does everything afresh, reusing nothing of the sync before (a manifest's render is otherwise reused while nothing it reads changed): the safety net under incremental sync, in the one duration grammar; 0 makes every sync a full pass. A restart always starts with one
+   *
+   * @default "1h"
+   */
+  FULL_SYNC_INTERVAL: string;
   /**
    * The older name of SYNC_SCHEDULE, read when it is unset
    */

@@ -79,6 +79,8 @@ export class Reconciler {
   /** Last sync's renders, reused where nothing a render reads has changed (render-cache.ts). */
   private readonly renderCache = new RenderCache();
   private rendersReused = 0;
+  /** When the last sync that reused nothing ran (0: none yet, so the first sync is one). */
+  private lastFullPass = 0;
   private state?: StoredState;
   private parsed?: { snapshot: SourceSnapshot; loaded: LoadedManifests; files: Map<string, Uint8Array> };
   private last?: SyncReport;
@@ -312,6 +314,12 @@ export class Reconciler {
     state: StoredState,
     signal?: AbortSignal,
   ): Promise<RenderedManifest[]> {
+    // The safety net under incremental sync: now and then, reuse nothing (FULL_SYNC_INTERVAL).
+    const now = Date.now();
+    if (now - this.lastFullPass >= this.config.fullSyncIntervalMs) {
+      this.renderCache.clear();
+      this.lastFullPass = now;
+    }
     try {
       const rendered = await renderManifests({
         previous: (key) => state.memory?.[key],

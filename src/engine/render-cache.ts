@@ -68,6 +68,11 @@ export class RenderCache {
     if (rendered.problems.length === 0) this.next.set(manifestKey, { key, rendered });
   }
 
+  /** Forgets every render: the next sync renders everything afresh (a full pass). */
+  clear(): void {
+    this.entries.clear();
+  }
+
   /** Called once a sync's renders are all in: what was not rendered this time is dropped. */
   settle(): void {
     this.entries = this.next;

@@ -132,3 +132,25 @@ describe('incremental sync: the same as a full pass', function () {
     assert.ok(reused > 12 * 8, `only ${reused} renders reused`);
   });
 });
+
+describe('incremental sync: the full pass that is its safety net', () => {
+  let h: EngineHarness;
+  afterEach(async () => h?.close());
+
+  it('reuses renders by default, and none with FULL_SYNC_INTERVAL=0; a restart starts with a full pass', async () => {
+    h = await startEngine({
+      'a.yaml': prepullManifest('a', { tool: 'registry.example/tool:1' }),
+      'b.yaml': prepullManifest('b', { tool: 'registry.example/tool:2' }),
+    });
+    // The first sync creates the objects, so the second sees new live objects (an input) and renders again.
+    await h.reconciler.sync('manual');
+    assert.equal((await h.reconciler.sync('manual')).rendersReused, 0, 'live objects new since: rendered');
+    assert.equal((await h.reconciler.sync('manual')).rendersReused, 2, 'nothing changed: both reused');
+    const restarted = h.restart();
+    assert.equal((await restarted.sync('manual')).rendersReused, 0, 'a restart reuses nothing');
+    const always = h.restart({ FULL_SYNC_INTERVAL: '0' });
+    await always.sync('manual');
+    await always.sync('manual');
+    assert.equal((await always.sync('manual')).rendersReused, 0, 'every sync a full pass');
+  });
+});
