@@ -52,6 +52,7 @@ export function configFromEnv(env: Record<string, string | undefined>): Reconcil
   // defaults below are the schema's (at least 1 where 0 would mean "never", e.g. APPLY_CONCURRENCY).
   checkSettingsEnv(env);
   const namespace = env.NAMESPACE || env.POD_NAMESPACE || 'image-gitops';
+  const settings = settingsFromEnv(env);
   return {
     git: {
       url,
@@ -78,12 +79,13 @@ export function configFromEnv(env: Record<string, string | undefined>): Reconcil
     webhookSecret: fromFileOrEnv(env, 'WEBHOOK_SECRET'),
     leaderElection: {
       enabled: setting(env, 'LEADER_ELECTION'),
-      leaseName: setting(env, 'LEASE_NAME'),
+      // One Lease per instance (as the Helm chart names it): two instances each need a leader of their own.
+      leaseName: env.LEASE_NAME || defaultLeaseName(settings.instance),
       leaseDurationSeconds: setting(env, 'LEASE_DURATION_SECONDS'),
       identity: env.POD_NAME || env.HOSTNAME || `image-gitops-${process.pid}`,
     },
     logLevel: setting(env, 'LOG_LEVEL'),
-    settings: settingsFromEnv(env),
+    settings,
     observability: observabilityFromEnv(env),
   };
 }
@@ -107,4 +109,9 @@ function fullSyncInterval(text: string): number {
       `FULL_SYNC_INTERVAL="${text}" is not a duration (${DURATION_EXAMPLES}) or 0`,
     );
   return ms;
+}
+
+/** `image-gitops-leader` for the default instance (as installs have it), `image-gitops-leader-<instance>` else. */
+export function defaultLeaseName(instance: string): string {
+  return instance === 'default' ? 'image-gitops-leader' : `image-gitops-leader-${instance}`;
 }

@@ -318,11 +318,9 @@ export interface SettingsEnvironment {
    */
   LEADER_ELECTION: boolean;
   /**
-   * The Lease
-   *
-   * @default "image-gitops-leader"
+   * The Lease the replicas of one instance elect their leader with: per instance, so that two instances side by side each have a leader
    */
-  LEASE_NAME: string;
+  LEASE_NAME?: string;
   /**
    * The Lease's duration
    *
