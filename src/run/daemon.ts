@@ -77,7 +77,8 @@ export class Daemon {
     this.engine = deps.engine;
     this.storedStatus = deps.storedStatus;
     this.logger = deps.logger ?? createLogger({ level: config.logLevel });
-    this.metrics = deps.metrics ?? createMetrics();
+    this.metrics =
+      deps.metrics ?? createMetrics(config.settings ? { instance: config.settings.instance } : {});
     this.scheduler = new Scheduler({
       schedule: parseSchedule(config.schedule),
       sync: (trigger, signal) => this.syncOnce(trigger, signal),

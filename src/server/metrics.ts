@@ -34,6 +34,8 @@ export const CONDITION_MANIFESTS_MAX = 100;
 export interface MetricsOptions {
   /** Node process metrics (CPU, memory, event loop, GC); on by default. */
   defaultMetrics?: boolean;
+  /** The reconciler instance (IMAGE_GITOPS_INSTANCE): a label `image_gitops_instance` on every series. */
+  instance?: string;
 }
 
 const SYNC_BUCKETS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];
@@ -41,6 +43,8 @@ const FETCH_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
 export function createMetrics(options: MetricsOptions = {}): Metrics {
   const registry = new Registry();
+  // Every series names its reconciler instance: two instances side by side are told apart (a leader each).
+  if (options.instance) registry.setDefaultLabels({ image_gitops_instance: options.instance });
   if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
   const registers = [registry];
   return {

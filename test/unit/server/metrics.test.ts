@@ -53,6 +53,17 @@ describe('sync metrics', () => {
     assert.equal(s.get('image_gitops_git_fetch_duration_seconds_count'), 2);
   });
 
+  it('labels every series with the reconciler instance, so that two instances are told apart', async () => {
+    const metrics = createMetrics({ instance: 'team-a' });
+    recordSyncReport(metrics, syncReport({ result: 'Succeeded' }));
+    metrics.leader.set(1);
+    const s = await samples(metrics);
+    assert.equal(s.get('image_gitops_leader{image_gitops_instance="team-a"}'), 1);
+    assert.equal(s.get('image_gitops_sync_total{result="Succeeded",image_gitops_instance="team-a"}'), 1);
+    const names = [...s.keys()].filter((k) => !k.includes('image_gitops_instance="team-a"'));
+    assert.deepEqual(names, [], 'every series, process metrics included');
+  });
+
   it('observes the time of each step of a sync by step', async () => {
     const metrics = createMetrics({ defaultMetrics: false });
     recordSyncReport(metrics, syncReport({ stepSeconds: { source: 0.2, render: 3, apply: 0.04 } }));
