@@ -10,6 +10,7 @@ import type { ImageOperatorSide, Settings } from '../config/settings.js';
 import { contentHash } from '../core/hash.js';
 import type { KubeObject } from '../core/kube-object.js';
 import { DOMAIN, nameWithHash } from '../core/labels.js';
+import { jobPhase } from '../health/job-status.js';
 import type { CopyPair } from '../registry/copy-pair.js';
 import { AUTHFILE_KEY, renderAuthFileSecret } from '../registry/credentials.js';
 import {
@@ -18,7 +19,6 @@ import {
   type RegistriesField,
   resolveRegistry,
 } from '../registry/registry-access.js';
-import { jobPhase } from './job-status.js';
 import { JOB_PATHS, renderSecureJob, shellScript } from './job-template.js';
 import { certDirFor, skopeoCopyArgs } from './skopeo.js';
 

@@ -4,7 +4,7 @@
  * tool wrote no message of its own, e.g. skopeo's "unauthorized: authentication required".
  */
 import type { KubeObject } from '../core/kube-object.js';
-import { jobPhase } from './job-status.js';
+import { jobPhase } from '../health/job-status.js';
 
 /** At most this much of a pod's message goes into status: the end, where tools print why they stopped. */
 const MAX_REASON_CHARS = 300;

@@ -1,5 +1,5 @@
 import { type KubeObject, objectKey } from '../core/kube-object.js';
-import { jobPhase } from '../jobs/job-status.js';
+import { jobPhase } from '../health/job-status.js';
 import { appliedHashOf, manifestKeyOf, sourceFileOf } from '../render/stamp.js';
 import type { Change, ChangeReason, ChangeReasonCode } from './change.js';
 

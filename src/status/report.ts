@@ -1,10 +1,10 @@
 import type { CommitInfo } from '../core/commit.js';
 import type { Problem } from '../core/errors.js';
+import { assessHealth, worstHealth } from '../health/index.js';
 import type { InvalidManifest } from '../manifests/types.js';
 import type { Change } from '../plan/change.js';
 import { sourceFileOf } from '../render/stamp.js';
 import { withConditions } from './conditions.js';
-import { assessHealth, worstHealth } from './health.js';
 import type {
   HealthState,
   ManifestResult,

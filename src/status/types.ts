@@ -1,13 +1,12 @@
 import type { CommitInfo } from '../core/commit.js';
 import type { ErrorReason, Problem, ProblemClass } from '../core/errors.js';
+import type { HealthState } from '../health/common.js';
 import type { IgnoredFile } from '../manifests/types.js';
 import type { ChangeAction, ChangeReasonCode, ObjectOutcome } from '../plan/change.js';
 
+export type { HealthState } from '../health/common.js';
 /** What happened to one object in a sync: the change type shared with plan and apply (src/plan/change.ts). */
 export type { ChangeAction as ObjectAction, ChangeReasonCode, ObjectOutcome } from '../plan/change.js';
-
-/** Health where it can be read from the object (Argo CD's states, plus Failed for a failed Job). */
-export type HealthState = 'Healthy' | 'Progressing' | 'Suspended' | 'Degraded' | 'Failed' | 'Unknown';
 
 export interface ObjectStatus {
   apiVersion: string;

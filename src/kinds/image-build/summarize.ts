@@ -4,7 +4,7 @@
  * lists the Job's Pods (label `batch.kubernetes.io/job-name=<job>`, in the Job's namespace) and passes them.
  */
 import type { KubeObject } from '../../core/kube-object.js';
-import { type JobPhase, jobPhase } from '../../jobs/job-status.js';
+import { type JobPhase, jobPhase } from '../../health/job-status.js';
 import { BUILD_ANNOTATIONS, BUILD_CONTAINER } from './render.js';
 
 export interface BuildSummary {

@@ -1,5 +1,5 @@
+import { assessHealth } from '../../health/index.js';
 import type { Manifest } from '../../manifests/types.js';
-import { assessHealth } from '../../status/health.js';
 import type { ObserveContext } from '../types.js';
 import { normalizePrepull } from './normalize.js';
 import { decideRecreate, unreadySince } from './recreate.js';

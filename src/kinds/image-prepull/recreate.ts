@@ -1,6 +1,6 @@
 import type { KubeObject } from '../../core/kube-object.js';
 import { DOMAIN } from '../../core/labels.js';
-import { assessHealth } from '../../status/health.js';
+import { assessHealth } from '../../health/index.js';
 
 /** On the pod template: changing it makes the DaemonSet controller replace every pod (a rollout restart). */
 export const RECREATED_AT_ANNOTATION = `${DOMAIN}/recreated-at`;

@@ -1,5 +1,5 @@
 // Reading what ran on the node: a Job's outcome and its pods' logs, through the real API server.
-import { jobPhase } from '../../../src/jobs/job-status.js';
+import { jobPhase } from '../../../src/health/job-status.js';
 import type { KubeApi } from '../../../src/kube/types.js';
 import type { ControlPlane } from '../control-plane.js';
 import { runCommand, waitFor } from '../processes.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { KubeObject } from '../../../src/core/kube-object.js';
-import { summarizeJobs } from '../../../src/jobs/job-status.js';
+import { summarizeJobs } from '../../../src/health/job-status.js';
 
 const job = (name: string, conditions?: Array<Record<string, string>>): KubeObject => ({
   apiVersion: 'batch/v1',

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { KubeObject } from '../../../src/core/kube-object.js';
-import { assessHealth, worstHealth } from '../../../src/status/health.js';
+import { assessHealth, worstHealth } from '../../../src/health/index.js';
 
 /**
  * One case per object of gitops-engine's pkg/health test data (health_test.go), written here with the same

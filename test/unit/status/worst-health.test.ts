@@ -1,6 +1,6 @@
 // The health of a set of objects is its worst one: each state against each state below it in the order.
 import assert from 'node:assert/strict';
-import { worstHealth } from '../../../src/status/health.js';
+import { worstHealth } from '../../../src/health/index.js';
 import type { HealthState } from '../../../src/status/types.js';
 
 /** Worst first, as gitops-engine ranks them (Suspended just above Healthy). */

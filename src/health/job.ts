@@ -1,6 +1,6 @@
-import type { KubeObject } from '../../core/kube-object.js';
-import { jobPhase } from '../../jobs/job-status.js';
+import type { KubeObject } from '../core/kube-object.js';
 import { conditionsOf, type Health, healthOf, specOf } from './common.js';
+import { jobPhase } from './job-status.js';
 
 /**
  * As gitops-engine's health_job.go, with one word of our own: a failed Job is `Failed` (gitops-engine says

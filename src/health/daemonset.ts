@@ -1,4 +1,4 @@
-import type { KubeObject } from '../../core/kube-object.js';
+import type { KubeObject } from '../core/kube-object.js';
 import { count, type Health, healthOf, notObserved, specOf } from './common.js';
 
 /**

@@ -1,12 +1,12 @@
 import type { KubeObject } from '../core/kube-object.js';
-import { type Health, healthOf } from './health/common.js';
-import { persistentVolumeClaimHealth, serviceHealth } from './health/core.js';
-import { daemonSetHealth } from './health/daemonset.js';
-import { deploymentHealth } from './health/deployment.js';
-import { cronJobHealth, jobHealth } from './health/job.js';
-import { podHealth } from './health/pod.js';
-import { statefulSetHealth } from './health/statefulset.js';
-import type { HealthState } from './types.js';
+import type { HealthState } from './common.js';
+import { type Health, healthOf } from './common.js';
+import { persistentVolumeClaimHealth, serviceHealth } from './core.js';
+import { daemonSetHealth } from './daemonset.js';
+import { deploymentHealth } from './deployment.js';
+import { cronJobHealth, jobHealth } from './job.js';
+import { podHealth } from './pod.js';
+import { statefulSetHealth } from './statefulset.js';
 
 /** Health by group and kind, one file per kind under health/, as gitops-engine's pkg/health. */
 const CHECKS: Record<string, (object: KubeObject) => Health> = {

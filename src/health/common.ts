@@ -1,5 +1,7 @@
-import type { KubeObject } from '../../core/kube-object.js';
-import type { HealthState } from '../types.js';
+import type { KubeObject } from '../core/kube-object.js';
+
+/** Health where it can be read from the object (Argo CD's states, plus Failed for a failed Job). */
+export type HealthState = 'Healthy' | 'Progressing' | 'Suspended' | 'Degraded' | 'Failed' | 'Unknown';
 
 export interface Health {
   health: HealthState;

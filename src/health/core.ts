@@ -1,4 +1,4 @@
-import type { KubeObject } from '../../core/kube-object.js';
+import type { KubeObject } from '../core/kube-object.js';
 import { type Health, healthOf, specOf } from './common.js';
 
 /** As gitops-engine's health_pvc.go: Bound is Healthy, Pending Progressing, Lost Degraded. */

@@ -1,4 +1,4 @@
-import type { KubeObject } from '../../core/kube-object.js';
+import type { KubeObject } from '../core/kube-object.js';
 import { conditionsOf, type Health, healthOf, specOf } from './common.js';
 
 interface ContainerStatus {
