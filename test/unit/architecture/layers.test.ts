@@ -80,11 +80,14 @@ function sourceFiles(dir: string): string[] {
 }
 
 /** Every relative import and re-export of src/, as paths relative to src/ (`.js` read as `.ts`). */
-function importsOf(root: string): Import[] {
+function importsOf(root: string, options: { valueOnly?: boolean } = {}): Import[] {
   const found: Import[] = [];
+  const statement = options.valueOnly
+    ? /(?:^|\n)\s*(?:import|export)\s(?!type\b)[^;]*?from\s+'(\.{1,2}\/[^']+)'/g
+    : /(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+'(\.{1,2}\/[^']+)'/g;
   for (const file of sourceFiles(root)) {
     const text = readFileSync(file, 'utf8');
-    for (const match of text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+'(\.{1,2}\/[^']+)'/g)) {
+    for (const match of text.matchAll(statement)) {
       const target = resolve(dirname(file), match[1]!).replace(/\.js$/, '.ts');
       found.push({ from: relative(root, file), to: relative(root, target) });
     }
@@ -94,6 +97,28 @@ function importsOf(root: string): Import[] {
     }
   }
   return found;
+}
+
+/** Import cycles among modules (type-only imports left out: they vanish at run time), each as a path. */
+function cyclesOf(imports: readonly Import[]): string[] {
+  const graph = new Map<string, string[]>();
+  for (const { from, to } of imports) graph.set(from, [...(graph.get(from) ?? []), to]);
+  const done = new Set<string>();
+  const path: string[] = [];
+  const cycles: string[] = [];
+  const visit = (module: string) => {
+    if (path.includes(module)) {
+      cycles.push([...path.slice(path.indexOf(module)), module].join(' -> '));
+      return;
+    }
+    if (done.has(module)) return;
+    path.push(module);
+    for (const next of graph.get(module) ?? []) visit(next);
+    path.pop();
+    done.add(module);
+  };
+  for (const module of graph.keys()) visit(module);
+  return cycles;
 }
 
 describe('architecture: the layers of src/', () => {
@@ -106,6 +131,21 @@ describe('architecture: the layers of src/', () => {
   it('every import goes down a layer or stays in its folder; kinds are siblings', () => {
     const broken = importsOf(SRC).flatMap((i) => violation(i) ?? []);
     assert.deepEqual(broken, []);
+  });
+
+  it('has no import cycle (a module that needs one goes to a folder below both)', () => {
+    const valueImports = importsOf(SRC, { valueOnly: true });
+    assert.deepEqual(cyclesOf(valueImports), []);
+    const wrong = cyclesOf([
+      ...valueImports,
+      { from: 'core/hash.ts', to: 'core/labels.ts' },
+      { from: 'core/labels.ts', to: 'core/hash.ts' },
+    ]);
+    assert.equal(wrong.length, 1, 'a deliberate cycle is found');
+    assert.match(
+      wrong[0]!,
+      /^core\/(hash|labels)\.ts -> core\/(hash|labels)\.ts -> core\/(hash|labels)\.ts$/,
+    );
   });
 
   it('refuses a deliberately wrong import of each sort', () => {
