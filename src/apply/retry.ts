@@ -1,3 +1,4 @@
+import { setting } from '../config/settings-schema.js';
 import { type BackoffPolicy, backoffDelay } from '../core/backoff.js';
 import { KubeApiError } from '../kube/errors.js';
 
@@ -20,14 +21,9 @@ export const DEFAULT_RETRY: RetryOptions = { attempts: 5, backoff: APPLY_BACKOFF
 /** Default total backoff of one sync's apply (APPLY_RETRY_BUDGET_SECONDS). */
 export const DEFAULT_APPLY_RETRY_BUDGET_MS = 30_000;
 
-/** APPLY_RETRY_BUDGET_SECONDS (default 30): total backoff of one sync's writes. */
+/** APPLY_RETRY_BUDGET_SECONDS (default 30): total backoff of one sync's writes, as the settings schema reads it. */
 export function applyRetryBudgetMs(env: Record<string, string | undefined>): number {
-  const raw = env.APPLY_RETRY_BUDGET_SECONDS;
-  if (raw === undefined || raw === '') return DEFAULT_APPLY_RETRY_BUDGET_MS;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value < 0)
-    throw new Error(`APPLY_RETRY_BUDGET_SECONDS must be a non-negative number, got "${raw}"`);
-  return Math.round(value * 1000);
+  return Math.round(setting(env, 'APPLY_RETRY_BUDGET_SECONDS') * 1000);
 }
 
 /** Backoff time left to one sync's writes. */

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { setting } from './settings-schema.js';
 
 /**
  * Git credentials, read from files (mounted Secrets) or the environment; never logged. A token goes as
@@ -23,6 +24,6 @@ export function gitCredentialsFromEnv(env: Record<string, string | undefined>): 
   const password = fromFileOrEnv(env, 'GIT_PASSWORD');
   const token = fromFileOrEnv(env, 'GIT_TOKEN');
   if (!username && !password && !token) return undefined;
-  const scheme = env.GIT_AUTH_SCHEME === 'bearer' ? 'bearer' : 'basic';
+  const scheme = setting(env, 'GIT_AUTH_SCHEME');
   return { username, password, token, scheme };
 }

@@ -18,7 +18,8 @@
  * `registry=tokenhost[:port]` (for that registry only). Docker Hub's `auth.docker.io` is always allowed for
  * `docker.io`. It is an operator setting: nothing in the config repo can widen it.
  */
-import { wholeNumberSetting } from '../core/env-settings.js';
+
+import { setting } from '../config/settings-schema.js';
 import { ImageGitopsError } from '../core/errors.js';
 
 export interface RegistryLimits {
@@ -48,15 +49,6 @@ export const DEFAULT_REGISTRY_LIMITS: RegistryLimits = {
   tagPagesPerSync: 1000,
 };
 
-function seconds(env: Record<string, string | undefined>, name: string, fallbackMs: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallbackMs;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value <= 0)
-    throw new ImageGitopsError('CONFIG', `${name} must be a positive number of seconds, got "${raw}"`);
-  return Math.round(value * 1000);
-}
-
 /** `auth.example.com,registry.gitlab.com=gitlab.com` → { '*': [auth.example.com], 'registry.gitlab.com': [gitlab.com] } */
 export function parseTokenHosts(raw: string | undefined): Map<string, string[]> {
   const result = new Map<string, string[]>();
@@ -77,19 +69,27 @@ export function parseTokenHosts(raw: string | undefined): Map<string, string[]> 
 }
 
 export function registryLimitsFromEnv(env: Record<string, string | undefined>): RegistryLimits {
-  const d = DEFAULT_REGISTRY_LIMITS;
+  // Bounds, defaults and messages from schemas/settings.schema.json.
+  const ms = (name: SecondsSetting) => Math.round(setting(env, name) * 1000);
   return {
-    connectTimeoutMs: seconds(env, 'REGISTRY_CONNECT_TIMEOUT_SECONDS', d.connectTimeoutMs),
-    requestTimeoutMs: seconds(env, 'REGISTRY_REQUEST_TIMEOUT_SECONDS', d.requestTimeoutMs),
-    maxRetries: wholeNumberSetting(env, 'REGISTRY_MAX_RETRIES', d.maxRetries),
-    maxRetryAfterMs: seconds(env, 'REGISTRY_MAX_RETRY_AFTER_SECONDS', d.maxRetryAfterMs),
-    retryWaitBudgetMs: seconds(env, 'REGISTRY_RETRY_WAIT_BUDGET_SECONDS', d.retryWaitBudgetMs),
-    observeTimeoutMs: seconds(env, 'OBSERVE_TIMEOUT_SECONDS', d.observeTimeoutMs),
+    connectTimeoutMs: ms('REGISTRY_CONNECT_TIMEOUT_SECONDS'),
+    requestTimeoutMs: ms('REGISTRY_REQUEST_TIMEOUT_SECONDS'),
+    maxRetries: setting(env, 'REGISTRY_MAX_RETRIES'),
+    maxRetryAfterMs: ms('REGISTRY_MAX_RETRY_AFTER_SECONDS'),
+    retryWaitBudgetMs: ms('REGISTRY_RETRY_WAIT_BUDGET_SECONDS'),
+    observeTimeoutMs: ms('OBSERVE_TIMEOUT_SECONDS'),
     tokenHosts: parseTokenHosts(env.REGISTRY_TOKEN_HOSTS),
-    maxTags: wholeNumberSetting(env, 'REGISTRY_MAX_TAGS', d.maxTags, { min: 1 }),
-    tagPagesPerSync: wholeNumberSetting(env, 'REGISTRY_TAG_PAGES_PER_SYNC', d.tagPagesPerSync, { min: 1 }),
+    maxTags: setting(env, 'REGISTRY_MAX_TAGS'),
+    tagPagesPerSync: setting(env, 'REGISTRY_TAG_PAGES_PER_SYNC'),
   };
 }
+
+type SecondsSetting =
+  | 'REGISTRY_CONNECT_TIMEOUT_SECONDS'
+  | 'REGISTRY_REQUEST_TIMEOUT_SECONDS'
+  | 'REGISTRY_MAX_RETRY_AFTER_SECONDS'
+  | 'REGISTRY_RETRY_WAIT_BUDGET_SECONDS'
+  | 'OBSERVE_TIMEOUT_SECONDS';
 
 /**
  * `host[:port]` as a registry host may be written: DNS labels or an IPv4 address, or a bracketed IPv6

@@ -1,6 +1,7 @@
 import { applyRetryBudgetMs } from '../apply/retry.js';
 import type { ObservabilitySettings } from '../config/observability.js';
 import type { ReconcilerConfig } from '../config/reconciler-config.js';
+import { setting } from '../config/settings-schema.js';
 import { formatProblem } from '../core/errors.js';
 import { createLogger, type Logger } from '../core/logger.js';
 import { Reconciler } from '../engine/reconciler.js';
@@ -13,7 +14,7 @@ import type { SyncHistoryEntry } from '../status/history.js';
 import { StatusStore, type StoredState } from '../status/store.js';
 import type { SyncReport } from '../status/types.js';
 import { LeaderElector, type LeaseClient } from './leader.js';
-import { DEFAULT_SYNC_DEADLINE_MS, parseSchedule, Scheduler, type SyncTrigger } from './scheduler.js';
+import { parseSchedule, Scheduler, type SyncTrigger } from './scheduler.js';
 
 /**
  * The long-running reconciler: HTTP (health, metrics, status, webhooks) from the start, leader election when
@@ -297,19 +298,12 @@ export async function runDaemon(
     logger,
     ...(notifier ? { onStatusChanges: (previous, next) => notifier.statusChanged(previous, next) } : {}),
   });
-  const graceSeconds = Number(env.SHUTDOWN_GRACE_SECONDS ?? DEFAULT_SHUTDOWN_GRACE_MS / 1000);
-  if (!Number.isFinite(graceSeconds) || graceSeconds < 0) {
-    throw new Error(
-      `SHUTDOWN_GRACE_SECONDS must be a non-negative number, got "${env.SHUTDOWN_GRACE_SECONDS}"`,
-    );
-  }
+  // Bounds, defaults and messages from schemas/settings.schema.json (an empty value is unset, as elsewhere).
+  const graceSeconds = setting(env, 'SHUTDOWN_GRACE_SECONDS');
   // Read at each sync; checked here so that a wrong value stops the start-up, not every sync.
   registryLimitsFromEnv(env);
   applyRetryBudgetMs(env);
-  const deadlineSeconds = Number(env.SYNC_DEADLINE_SECONDS ?? DEFAULT_SYNC_DEADLINE_MS / 1000);
-  if (!Number.isFinite(deadlineSeconds) || deadlineSeconds <= 0) {
-    throw new Error(`SYNC_DEADLINE_SECONDS must be a positive number, got "${env.SYNC_DEADLINE_SECONDS}"`);
-  }
+  const deadlineSeconds = setting(env, 'SYNC_DEADLINE_SECONDS');
   const daemon = new Daemon(
     { ...config, shutdownGraceMs: graceSeconds * 1000, syncDeadlineMs: deadlineSeconds * 1000 },
     {

@@ -213,9 +213,15 @@ describe('two daemons with the real Reconciler', function () {
     assert.equal(statusA.manifests[0]?.kind, 'ImagePrepull');
     assert.equal((await fetch(`${b.url}/status`)).status, 404, 'the follower never synced');
     assert.equal((await fetch(`${b.url}/readyz`)).status, 200);
-    assert.match(await (await fetch(`${a.url}/metrics`)).text(), /^image_gitops_leader 1$/m);
-    assert.match(await (await fetch(`${b.url}/metrics`)).text(), /^image_gitops_leader 0$/m);
-    assert.match(await (await fetch(`${b.url}/metrics`)).text(), /^process_cpu_user_seconds_total /m);
+    // Every series names the instance (the same for both replicas of it).
+    const instance = `image_gitops_instance="${harness.config.settings.instance}"`;
+    assert.ok(
+      (await (await fetch(`${a.url}/metrics`)).text()).includes(`\nimage_gitops_leader{${instance}} 1\n`),
+    );
+    assert.ok(
+      (await (await fetch(`${b.url}/metrics`)).text()).includes(`\nimage_gitops_leader{${instance}} 0\n`),
+    );
+    assert.match(await (await fetch(`${b.url}/metrics`)).text(), /^process_cpu_user_seconds_total\{/m);
 
     await a.shutdown('SIGTERM');
     await waitFor(() => b.isLeader(), 3000, 'daemon-b to take over after the release');

@@ -136,17 +136,24 @@ describe('faults', () => {
       try {
         await waitFor(() => daemon.isReady(), { timeoutMs: 30_000, what: 'the first sync' });
         const report = h.reconciler.lastReport()!;
-        const metrics = await (await fetch(`${daemon.url}/metrics`)).text();
-        assert.match(metrics, /^image_gitops_sync_total\{result="PartiallyFailed"\} 1$/m);
-        assert.match(metrics, /^image_gitops_objects_applied_total\{kind="DaemonSet"\} 1$/m);
-        assert.match(metrics, /^image_gitops_sync_duration_seconds_count\{result="PartiallyFailed"\} 1$/m);
-        assert.match(metrics, /^image_gitops_git_fetch_duration_seconds_count 1$/m);
+        const metrics = (await (await fetch(`${daemon.url}/metrics`)).text()).split('\n');
+        // A series by name and labels, in any order (every series also names the reconciler instance).
+        const instance = `image_gitops_instance="${h.config.settings.instance}"`;
+        const has = (name: string, labels: string[], value: number) => {
+          const want = [...labels, instance].sort().join(',');
+          const found = metrics.some((line) => {
+            const m = /^(\w+)\{(.*)\} (\S+)$/.exec(line);
+            return m?.[1] === name && m[2]!.split(',').sort().join(',') === want && Number(m[3]) === value;
+          });
+          assert.ok(found, `${name}{${want}} ${value} in /metrics`);
+        };
+        has('image_gitops_sync_total', ['result="PartiallyFailed"'], 1);
+        has('image_gitops_objects_applied_total', ['kind="DaemonSet"'], 1);
+        has('image_gitops_sync_duration_seconds_count', ['result="PartiallyFailed"'], 1);
+        has('image_gitops_git_fetch_duration_seconds_count', [], 1);
         const commitSeconds = Math.floor(new Date(report.commit!.date).getTime() / 1000);
-        assert.match(
-          metrics,
-          new RegExp(`^image_gitops_last_synced_commit_timestamp_seconds ${commitSeconds}$`, 'm'),
-        );
-        assert.match(metrics, /^image_gitops_manifest_errors\{kind="Nope",result="Invalid"\} 1$/m);
+        has('image_gitops_last_synced_commit_timestamp_seconds', [], commitSeconds);
+        has('image_gitops_manifest_errors', ['kind="Nope"', 'result="Invalid"'], 1);
       } finally {
         await daemon.shutdown('test end');
       }
