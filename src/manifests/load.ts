@@ -11,15 +11,25 @@ import type {
   SourceFile,
 } from './types.js';
 
-/** The parsed document each loaded manifest came from, to point at its fields after loading. */
-const documents = new WeakMap<Manifest, ParsedDocument>();
+/**
+ * The file and the document of it each loaded manifest came from, to point at its fields after loading.
+ * Not the parsed document itself: its YAML syntax tree (the positions) is ten times the manifest's size,
+ * and kept for every manifest it was most of the heap at 10,000 manifests. A location is asked only for a
+ * problem, so the file is parsed again then.
+ */
+const documents = new WeakMap<Manifest, { file: SourceFile; index: number }>();
+
+function parsedDocumentOf(manifest: Manifest): ParsedDocument | undefined {
+  const source = documents.get(manifest);
+  return source ? parseManifestFile(source.file).documents[source.index] : undefined;
+}
 
 /** Where a field of a loaded manifest is written (file, line, column, field), or its document's start. */
 export function manifestLocation(
   manifest: Manifest,
   path: readonly (string | number)[] = [],
 ): SourceLocation {
-  const document = documents.get(manifest);
+  const document = parsedDocumentOf(manifest);
   if (document) return document.locate(path);
   return { file: manifest.origin.file, line: manifest.origin.line };
 }
@@ -51,7 +61,7 @@ function findValue(
 
 /** Where the manifest names `text` (a Secret's name, say): that field, or the document's start. */
 export function locateValueIn(manifest: Manifest, text: string): SourceLocation {
-  const document = documents.get(manifest);
+  const document = parsedDocumentOf(manifest);
   const path = document ? findValue(document.value, text) : undefined;
   return manifestLocation(manifest, path ?? []);
 }
@@ -77,14 +87,26 @@ function readIdentity(value: Record<string, unknown>): Identity {
   };
 }
 
-/** The API groups of the kinds we read (ours and the tools' we accept as they are). */
-function ourGroups(kinds: readonly ManifestKind[]): Set<string> {
-  const apiVersions = kinds.flatMap((d) => [d.apiVersion, ...(d.aliases ?? []).map((a) => a.apiVersion)]);
-  return new Set(apiVersions.map((v) => v.split('/')[0]!));
+/** The API groups and kind names of the kinds we read (ours and the tools' we accept as they are). */
+interface KindNames {
+  groups: Set<string>;
+  kinds: Set<string>;
 }
 
-function ourKinds(kinds: readonly ManifestKind[]): Set<string> {
-  return new Set(kinds.flatMap((d) => [d.kind, ...(d.aliases ?? []).map((a) => a.kind)]));
+/** Made once per list of kinds (the registry passes the same one every time), not once per document. */
+const kindNamesCache = new WeakMap<readonly ManifestKind[], KindNames>();
+
+function kindNames(kinds: readonly ManifestKind[]): KindNames {
+  let names = kindNamesCache.get(kinds);
+  if (!names) {
+    const apiVersions = kinds.flatMap((d) => [d.apiVersion, ...(d.aliases ?? []).map((a) => a.apiVersion)]);
+    names = {
+      groups: new Set(apiVersions.map((v) => v.split('/')[0]!)),
+      kinds: new Set(kinds.flatMap((d) => [d.kind, ...(d.aliases ?? []).map((a) => a.kind)])),
+    };
+    kindNamesCache.set(kinds, names);
+  }
+  return names;
 }
 
 /** Every apiVersion and kind read, ours first, each followed by the other tools' it accepts. */
@@ -120,8 +142,8 @@ export function isManifestDocument(value: unknown, kinds: readonly ManifestKind[
   if (!value || typeof value !== 'object' || Array.isArray(value)) return false;
   const { apiVersion, kind } = value as Record<string, unknown>;
   if (typeof apiVersion === 'string' && apiVersion !== '')
-    return apiVersion.includes('/') && ourGroups(kinds).has(apiVersion.split('/')[0]!);
-  return typeof kind === 'string' && ourKinds(kinds).has(kind);
+    return apiVersion.includes('/') && kindNames(kinds).groups.has(apiVersion.split('/')[0]!);
+  return typeof kind === 'string' && kindNames(kinds).kinds.has(kind);
 }
 
 function describeDocument(value: unknown): string {
@@ -154,6 +176,9 @@ function duplicateOf(
   return { key, kind, name, origin, problems: [{ code: 'DUPLICATE_MANIFEST', message, location }] };
 }
 
+/** localeCompare's order (the default locale's collation), with one collator instead of one per call. */
+const byPath = new Intl.Collator().compare;
+
 export function readManifests(
   files: readonly SourceFile[],
   kinds: readonly ManifestKind[],
@@ -167,9 +192,7 @@ export function readManifests(
   const firstSeen = new Map<string, ManifestOrigin>();
   const defaulted = new Map<string, { key: string; origin: ManifestOrigin }>();
 
-  const sorted = [...files]
-    .filter((f) => isManifestFile(f.path))
-    .sort((a, b) => a.path.localeCompare(b.path));
+  const sorted = [...files].filter((f) => isManifestFile(f.path)).sort((a, b) => byPath(a.path, b.path));
   for (const file of sorted) {
     const parsed = parseManifestFile(file);
     fileProblems.push(...parsed.problems);
@@ -184,7 +207,7 @@ export function readManifests(
       }
       continue;
     }
-    for (const document of parsed.documents) {
+    for (const [index, document] of parsed.documents.entries()) {
       const mapping = document.value && typeof document.value === 'object' && !Array.isArray(document.value);
       if (mapping && !isManifestDocument(document.value, kinds)) {
         ignored.push({
@@ -227,7 +250,7 @@ export function readManifests(
       }
       if (identity) defaulted.set(identity, { key: result.key, origin: result.origin });
       firstSeen.set(result.key, result.origin);
-      documents.set(result, document);
+      documents.set(result, { file, index });
       manifests.push(result);
     }
   }
