@@ -10,6 +10,9 @@ export type { SourceSnapshot } from './types.js';
 
 import { type GitCredentials, redactUrl, toGitAuth } from './git-auth.js';
 import { classifyGitError, GitTimeoutError } from './git-errors.js';
+import { snapshotFs } from './snapshot-fs.js';
+
+type SnapshotFs = ReturnType<typeof snapshotFs>;
 
 export interface GitSourceOptions {
   url: string;
@@ -94,8 +97,10 @@ export class GitSource implements ManifestSource {
         );
       }
     }
-    const commit = await this.commitInfo(sha);
-    const { files, problems, ignored } = await this.readFiles(sha);
+    // Nothing writes to the cache from here on: read it through a view that remembers what does not change.
+    const reading = snapshotFs(this.gitdir);
+    const commit = await this.commitInfo(sha, reading);
+    const { files, problems, ignored } = await this.readFiles(sha, reading);
     return { commit, fetched, files, problems, ...(ignored.length > 0 ? { ignored } : {}) };
   }
 
@@ -127,7 +132,7 @@ export class GitSource implements ManifestSource {
     }
   }
 
-  private async commitInfo(sha: string): Promise<CommitInfo> {
+  private async commitInfo(sha: string, fs: SnapshotFs): Promise<CommitInfo> {
     const { commit } = await git.readCommit({ fs, gitdir: this.gitdir, oid: sha, cache: this.cache });
     return {
       sha,
@@ -141,6 +146,7 @@ export class GitSource implements ManifestSource {
   /** Every file under the path at that commit, with symlinks resolved inside the path and sizes bounded. */
   private async readFiles(
     sha: string,
+    fs: SnapshotFs,
   ): Promise<{ files: SourceFile[]; problems: Problem[]; ignored: IgnoredFile[] }> {
     const root = (this.options.path ?? '').replace(/^\/+|\/+$/g, '');
     const maxFile = this.options.maxFileBytes ?? 1024 * 1024;
