@@ -70,6 +70,17 @@ export function generateRepo(count: number): SourceFile[] {
   return files;
 }
 
+/**
+ * The one-manifest commit of the bench: the first ImagePrepull's file with one image's tag changed, so that
+ * exactly one object (its DaemonSet) changes.
+ */
+export function changeOneManifest(files: readonly SourceFile[]): SourceFile {
+  const file = files.find((f) => f.content.includes('kind: ImagePrepull'));
+  if (!file) throw new Error('the generated repo has no ImagePrepull');
+  const content = file.content.replace(/(image: \S+:)(\S+)/, '$1$2-changed');
+  return { path: file.path, content };
+}
+
 /** The same repo as the git server's createRepo takes it. */
 export function repoFiles(files: readonly SourceFile[]): Record<string, string> {
   return Object.fromEntries(files.map((f) => [f.path, f.content]));

@@ -96,7 +96,16 @@ const GNU_TIME = '/usr/bin/time';
 export function measureChild(
   cmd: string,
   args: readonly string[],
-  opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+  opts: {
+    cwd?: string;
+    env?: NodeJS.ProcessEnv;
+    timeoutMs?: number;
+    /**
+     * Called with each line the command prints; `reply` writes a line to its stdin (open only when this is
+     * given). The benchmark's worker asks its parent this way to change the repo between two steps.
+     */
+    onLine?: (line: string, reply: (text: string) => void) => void;
+  } = {},
 ): Promise<ChildRun> {
   const useTime = existsSync(GNU_TIME);
   const timeFile = join(
@@ -110,12 +119,22 @@ export function measureChild(
     const child = spawn(file, argv, {
       cwd: opts.cwd,
       env: opts.env ?? process.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['pipe', 'pipe', 'pipe'],
       detached: true,
     });
+    // Open only for a command that is answered (onLine); for the others, empty.
+    if (!opts.onLine) child.stdin.end();
     const out: Buffer[] = [];
     const err: Buffer[] = [];
-    child.stdout.on('data', (c: Buffer) => out.push(c));
+    let partial = '';
+    const reply = (text: string) => child.stdin.write(`${text}\n`);
+    child.stdout.on('data', (c: Buffer) => {
+      out.push(c);
+      if (!opts.onLine) return;
+      const lines = (partial + c.toString('utf8')).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) opts.onLine(line, reply);
+    });
     child.stderr.on('data', (c: Buffer) => err.push(c));
     let polledPeak = 0;
     const poller = useTime
@@ -133,6 +152,7 @@ export function measureChild(
     });
     child.once('close', (code, signal) => {
       const ms = performance.now() - started;
+      child.stdin.destroy();
       clearTimeout(timer);
       clearInterval(poller);
       const stdout = Buffer.concat(out).toString('utf8');

@@ -9,6 +9,8 @@ export interface Side {
   requests?: { total: number; writes: number };
   /** Items per second, when the row is about throughput. */
   perSecond?: number;
+  /** What this side downloaded from the git server (bench/git-traffic.ts), when it talked to it. */
+  gitFetched?: { requests: number; bytes: number };
 }
 
 export interface Row {
@@ -21,6 +23,19 @@ export interface Row {
 /** image-gitops time over baseline time: below 1 means image-gitops was faster. */
 export function timeRatio(row: Row): number | undefined {
   return row.baseline ? row.imageGitops.measurement.ms / row.baseline.measurement.ms : undefined;
+}
+
+function formatBytes(bytes: number): string {
+  return bytes >= 1024 * 1024
+    ? `${(bytes / 1024 / 1024).toFixed(1)} MB`
+    : bytes >= 1024
+      ? `${(bytes / 1024).toFixed(0)} kB`
+      : `${bytes} B`;
+}
+
+function describeFetched(side: Side | undefined): string {
+  if (!side?.gitFetched) return '-';
+  return `${formatBytes(side.gitFetched.bytes)} (${side.gitFetched.requests} req)`;
 }
 
 function describe(side: Side | undefined): string[] {
@@ -39,6 +54,7 @@ const LEGEND = [
   '  kubectl / git: GNU time %M of the whole command. ratio = image-gitops time / baseline time (<1: faster).',
   '- API requests: from the API server audit log, by user agent; write verbs = create/update/patch/delete',
   '  (a server-side apply PATCH counts even when it changes nothing).',
+  '- git fetched: response bytes (and requests) from the git server, counted by a loopback proxy in front of it.',
 ];
 
 /** Printed when the table has image-copy rows (bench/skopeo.ts). */
@@ -60,9 +76,11 @@ export function formatTable(rows: Row[]): string {
     'image-gitops',
     'peak RSS',
     'API requests',
+    'git fetched',
     'baseline',
     'peak RSS',
     'API requests',
+    'git fetched',
     'ratio (time)',
   ];
   const lines = rows.map((row) => {
@@ -70,7 +88,9 @@ export function formatTable(rows: Row[]): string {
     return [
       row.operation,
       ...describe(row.imageGitops),
+      describeFetched(row.imageGitops),
       ...describe(row.baseline),
+      describeFetched(row.baseline),
       ratio === undefined ? '-' : `${ratio.toFixed(2)}x`,
     ];
   });

@@ -11,13 +11,17 @@ import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
 import { configFromEnv } from '../src/config/reconciler-config.js';
 import type { CommitInfo } from '../src/core/commit.js';
+import { type KubeObject, objectKey } from '../src/core/kube-object.js';
 import { renderManifests } from '../src/engine/render-manifests.js';
 import { loadManifests } from '../src/kinds/registry.js';
+import type { SourceFile } from '../src/manifests/types.js';
+import { appliedHashOf } from '../src/render/stamp.js';
 import { type ControlPlane, startControlPlane } from '../test/support/control-plane.js';
 import { startGitServer, type TestGitServer } from '../test/support/git-server.js';
 import { stopAllTracked } from '../test/support/processes.js';
 import { makeTempDir } from '../test/support/tmp.js';
-import { generateRepo, offlineObserveContext, repoFiles } from './generate.js';
+import { changeOneManifest, generateRepo, offlineObserveContext, repoFiles } from './generate.js';
+import { type GitTraffic, type GitTrafficProxy, startGitTrafficProxy } from './git-traffic.js';
 import { type Measurement, measureChild } from './measure.js';
 import { formatTable, type Row, timeRatio } from './report.js';
 import { skopeoRows } from './skopeo.js';
@@ -72,8 +76,18 @@ function workerRuntime(): string {
   return workerArgs.includes('tsx') ? 'through tsx' : 'compiled JS from dist/';
 }
 
-async function runWorker(task: WorkerTask): Promise<WorkerResult> {
-  const run = await measureChild(process.execPath, [...workerArgs, JSON.stringify(task)], { cwd: repoRoot });
+/** Long enough for kubectl or a sync of 20,000 objects on 2 shared cores (the default is 10 minutes). */
+const LONG_RUN_MS = 3 * 60 * 60 * 1000;
+
+async function runWorker(
+  task: WorkerTask,
+  onLine?: (line: string, reply: (text: string) => void) => void,
+): Promise<WorkerResult> {
+  const run = await measureChild(process.execPath, [...workerArgs, JSON.stringify(task)], {
+    cwd: repoRoot,
+    timeoutMs: LONG_RUN_MS,
+    ...(onLine ? { onLine } : {}),
+  });
   const last = run.stdout.trim().split('\n').pop() ?? '';
   return JSON.parse(last) as WorkerResult;
 }
@@ -135,62 +149,77 @@ function median<T>(items: T[], key: (item: T) => number): T {
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
-async function gitRow(url: string, repeat: number): Promise<Row> {
+async function gitRow(url: string, traffic: GitTrafficProxy, repeat: number): Promise<Row> {
   const engine: Measurement[] = [];
   const native: Measurement[] = [];
+  let engineFetched: GitTraffic | undefined;
+  let nativeFetched: GitTraffic | undefined;
   let files = 0;
   for (let i = 0; i < repeat; i++) {
     log(`git source, run ${i + 1}/${repeat}`);
+    let mark = traffic.mark();
     const source = stepNamed(
       await runWorker({ task: 'source', url, cacheDir: join(makeTempDir('bench-cache'), 'repo') }),
       'source',
     );
+    engineFetched = traffic.since(mark);
     engine.push(source.measurement);
     files = Number(source.details.files);
     const target = join(makeTempDir('bench-clone'), 'repo');
+    mark = traffic.mark();
     native.push(
       (await measureChild('git', ['clone', '--quiet', '--depth', '1', '--branch', 'main', url, target]))
         .measurement,
     );
+    nativeFetched = traffic.since(mark);
   }
   return {
     operation: `git: fetch ${files} files at the tip`,
     imageGitops: {
       what: 'GitSource (isomorphic-git shallow fetch + read files into memory)',
       measurement: median(engine, (m) => m.ms),
+      ...(engineFetched ? { gitFetched: engineFetched } : {}),
     },
-    baseline: { what: 'git clone --depth 1 (with checkout)', measurement: median(native, (m) => m.ms) },
+    baseline: {
+      what: 'git clone --depth 1 (with checkout)',
+      measurement: median(native, (m) => m.ms),
+      ...(nativeFetched ? { gitFetched: nativeFetched } : {}),
+    },
     note: `median of ${repeat} runs, each into an empty folder`,
   };
 }
 
 async function kubectlApply(cp: ControlPlane, file: string, cacheDir: string) {
   const mark = cp.auditEvents().length;
-  const run = await measureChild('kubectl', [
-    'apply',
-    '--server-side',
-    '--field-manager',
-    'bench',
-    '-f',
-    file,
-    '--kubeconfig',
-    cp.kubeconfigPath,
-    '--cache-dir',
-    cacheDir,
-  ]);
+  const run = await measureChild(
+    'kubectl',
+    [
+      'apply',
+      '--server-side',
+      '--field-manager',
+      'bench',
+      '-f',
+      file,
+      '--kubeconfig',
+      cp.kubeconfigPath,
+      '--cache-dir',
+      cacheDir,
+    ],
+    { timeoutMs: LONG_RUN_MS },
+  );
   const applied = run.stdout.split('\n').filter((l) => l.includes('serverside-applied')).length;
   return { measurement: run.measurement, applied, requests: countRequests(cp, 'kubectl', { since: mark }) };
 }
 
-/** The engine's objects for these manifests, rendered into another namespace, as one YAML file. */
-async function writeKubectlFile(
-  apply: number,
+/** The objects the engine renders for these files at this commit, into `namespace`. */
+async function renderObjects(
+  files: SourceFile[],
   env: Record<string, string>,
   namespace: string,
   commit: CommitInfo,
-) {
+): Promise<KubeObject[]> {
   const settings = configFromEnv(env).settings;
-  const loaded = loadManifests(generateRepo(apply));
+  const loaded = loadManifests(files);
   const rendered = await renderManifests({
     manifests: loaded.manifests,
     live: [],
@@ -200,10 +229,33 @@ async function writeKubectlFile(
     files: new Map(),
     observeContext: offlineObserveContext(settings),
   });
-  const objects = rendered.flatMap((r) => r.objects);
+  return rendered.flatMap((r) => r.objects);
+}
+
+/**
+ * The engine's objects for these manifests, rendered into another namespace, as one YAML file. With `before`
+ * (the objects of the commit applied before), an object whose applied hash did not change keeps the commit
+ * annotation it had, as the engine leaves it: the file then holds exactly the cluster state the engine makes.
+ */
+async function writeKubectlFile(
+  files: SourceFile[],
+  env: Record<string, string>,
+  namespace: string,
+  commit: CommitInfo,
+  before?: KubeObject[],
+) {
+  const rendered = await renderObjects(files, env, namespace, commit);
+  const previous = new Map((before ?? []).map((o) => [objectKey(o), o]));
+  let changed = 0;
+  const objects = rendered.map((o) => {
+    const old = previous.get(objectKey(o));
+    if (old && appliedHashOf(old) === appliedHashOf(o)) return old;
+    changed++;
+    return o;
+  });
   const file = join(makeTempDir('bench-kubectl'), 'objects.yaml');
   writeFileSync(file, objects.map((o) => stringify(o)).join('---\n'));
-  return { file, objects: objects.length };
+  return { file, objects, changed };
 }
 
 async function clusterRows(
@@ -213,9 +265,28 @@ async function clusterRows(
   repeat: number,
 ): Promise<Row[]> {
   log(`push ${apply} manifests to the git server`);
-  const url = await git.createRepo('bench', repoFiles(generateRepo(apply)));
-  const rows: Row[] = [await gitRow(url, repeat)];
+  const files = generateRepo(apply);
+  const served = await git.createRepo('bench', repoFiles(files));
+  // Every side reads git through the counting proxy.
+  const traffic = await startGitTrafficProxy(git.baseUrl);
+  try {
+    const url = traffic.proxied(served);
+    const rows: Row[] = [await gitRow(url, traffic, repeat)];
+    rows.push(...(await syncRows(cp, git, traffic, url, files)));
+    return rows;
+  } finally {
+    await traffic.stop();
+  }
+}
 
+/** The engine's syncs side by side with kubectl applying the same objects: first, no-ops, one change. */
+async function syncRows(
+  cp: ControlPlane,
+  git: TestGitServer,
+  traffic: GitTrafficProxy,
+  url: string,
+  files: SourceFile[],
+): Promise<Row[]> {
   const engineNs = await cp.newNamespace('bench-engine');
   const env = {
     GIT_URL: url,
@@ -225,31 +296,69 @@ async function clusterRows(
     IMAGE_GITOPS_INSTANCE: 'bench',
     ...(process.env.APPLY_CONCURRENCY ? { APPLY_CONCURRENCY: process.env.APPLY_CONCURRENCY } : {}),
   };
-  log(`engine: first sync, then no-op syncs, into ${engineNs}`);
-  const engine = await runWorker({ task: 'engine', env });
+  const changedFile = changeOneManifest(files);
+  const changedFiles = files.map((f) => (f.path === changedFile.path ? changedFile : f));
+  let changedSha = '';
+  // Git traffic by step: the marks are taken as the worker reports its steps' windows, so by time.
+  const gitMarks: Array<{ at: number; traffic: GitTraffic }> = [];
+  const gitTicker = setInterval(() => gitMarks.push({ at: Date.now(), traffic: traffic.mark() }), 20);
+  log(`engine: first sync, then no-op syncs, then a commit changing ${changedFile.path}, into ${engineNs}`);
+  let engine: WorkerResult;
+  try {
+    engine = await runWorker({ task: 'engine', env, change: true }, (line, reply) => {
+      if (!line.startsWith('{"waiting"')) return;
+      git
+        .commitFiles('bench', { [changedFile.path]: changedFile.content }, 'bench: change one manifest')
+        .then((sha) => {
+          changedSha = sha;
+          reply(sha);
+        })
+        .catch((error: unknown) => {
+          log(`commit failed: ${String(error)}`);
+          reply('commit failed');
+        });
+    });
+  } finally {
+    clearInterval(gitTicker);
+  }
+  const fetchedWithin = (window: { from: number; to: number }): GitTraffic => {
+    const before = [...gitMarks].reverse().find((m) => m.at <= window.from)?.traffic ?? gitMarks[0]!.traffic;
+    const after = gitMarks.find((m) => m.at >= window.to)?.traffic ?? traffic.mark();
+    return { requests: after.requests - before.requests, bytes: after.bytes - before.bytes };
+  };
   const engineSide = (name: string) => {
     const step = stepNamed(engine, name);
-    return { step, requests: countRequests(cp, BENCH_USER_AGENT, { window: step.window }) };
+    return {
+      step,
+      requests: countRequests(cp, BENCH_USER_AGENT, { window: step.window }),
+      gitFetched: fetchedWithin(step.window),
+    };
   };
   const first = engineSide('first sync');
   const second = engineSide('second sync');
   const noop = engineSide('no-op sync');
   const restart = engineSide('no-op sync after restart');
+  const changed = engineSide('one manifest changed');
   const counts = first.step.details.counts as { applied: number };
 
   const kubectlNs = await cp.newNamespace('bench-kubectl');
-  const { file, objects } = await writeKubectlFile(
-    apply,
-    env,
-    kubectlNs,
-    first.step.details.commit as CommitInfo,
-  );
+  const firstCommit = first.step.details.commit as CommitInfo;
+  const before = await writeKubectlFile(files, env, kubectlNs, firstCommit);
+  const objects = before.objects.length;
   if (objects !== counts.applied)
     throw new Error(`the engine applied ${counts.applied} objects, kubectl would apply ${objects}`);
+  const after = await writeKubectlFile(
+    changedFiles,
+    env,
+    kubectlNs,
+    { ...(changed.step.details.commit as CommitInfo), sha: changedSha },
+    before.objects,
+  );
   const kubectlCache = makeTempDir('bench-kubectl-cache');
-  log(`kubectl: apply ${objects} objects into ${kubectlNs}, twice`);
-  const kubectlFirst = await kubectlApply(cp, file, kubectlCache);
-  const kubectlAgain = await kubectlApply(cp, file, kubectlCache);
+  log(`kubectl: apply ${objects} objects into ${kubectlNs}, twice, then the ${after.changed} changed`);
+  const kubectlFirst = await kubectlApply(cp, before.file, kubectlCache);
+  const kubectlAgain = await kubectlApply(cp, before.file, kubectlCache);
+  const kubectlChanged = await kubectlApply(cp, after.file, kubectlCache);
   if (kubectlFirst.applied !== objects)
     throw new Error(`kubectl applied ${kubectlFirst.applied} of ${objects} objects`);
 
@@ -258,15 +367,23 @@ async function clusterRows(
     measurement: run.measurement,
     requests: run.requests,
   });
+  const engineOf = (side: ReturnType<typeof engineSide>, what: string) => ({
+    what,
+    measurement: side.step.measurement,
+    requests: side.requests,
+    gitFetched: side.gitFetched,
+  });
   const perSecond = (ms: number) => objects / (ms / 1000);
   const engineConcurrency = configFromEnv(env).applyConcurrency;
-  rows.push(
+  const changedCounts = changed.step.details.counts as Record<string, number>;
+  return [
     {
       operation: `first apply, ${objects} objects`,
       imageGitops: {
-        what: `Reconciler.sync (fetch, parse, render, plan, apply with concurrency ${engineConcurrency}, status)`,
-        measurement: first.step.measurement,
-        requests: first.requests,
+        ...engineOf(
+          first,
+          `Reconciler.sync (fetch, parse, render, plan, apply with concurrency ${engineConcurrency}, status)`,
+        ),
         perSecond: perSecond(first.step.measurement.ms),
       },
       baseline: {
@@ -279,35 +396,37 @@ async function clusterRows(
     },
     {
       operation: 'second sync (settles stored status)',
-      imageGitops: {
-        what: 'Reconciler.sync, same process',
-        measurement: second.step.measurement,
-        requests: second.requests,
-      },
+      imageGitops: engineOf(second, 'Reconciler.sync, same process'),
       note: `result ${second.step.details.result}`,
     },
     {
       operation: 'no-op (nothing changed)',
-      imageGitops: {
-        what: 'Reconciler.sync, same process (remote unchanged: no fetch, no parse)',
-        measurement: noop.step.measurement,
-        requests: noop.requests,
-      },
+      imageGitops: engineOf(noop, 'Reconciler.sync, same process (remote unchanged: no fetch, no parse)'),
       baseline: kubectlSide(kubectlAgain, 'the same kubectl apply again'),
       note: `result ${noop.step.details.result}`,
     },
     {
       operation: 'no-op after a restart',
-      imageGitops: {
-        what: 'a new Reconciler on the same git cache (reads and parses the repo again)',
-        measurement: restart.step.measurement,
-        requests: restart.requests,
-      },
+      imageGitops: engineOf(
+        restart,
+        'a new Reconciler on the same git cache (reads and parses the repo again)',
+      ),
       baseline: kubectlSide(kubectlAgain, 'the same kubectl apply again'),
       note: `result ${restart.step.details.result}; the engine worker process took ${Math.round(engine.startupMs)} ms to start (node + modules, ${workerRuntime()}), not counted above`,
     },
-  );
-  return rows;
+    {
+      operation: 'a commit that changes one manifest',
+      imageGitops: engineOf(
+        changed,
+        `the restarted Reconciler's next sync after a push changing ${changedFile.path} (one DaemonSet)`,
+      ),
+      baseline: kubectlSide(
+        kubectlChanged,
+        `kubectl apply of the changed object set (${objects} objects, ${after.changed} changed)`,
+      ),
+      note: `result ${changed.step.details.result}; engine counts ${JSON.stringify(changedCounts)}; what the engine does today for a new commit (read, parse, render and plan the whole repository; src/engine has no full-pass switch to compare with)`,
+    },
+  ];
 }
 
 async function main(): Promise<void> {

@@ -9,7 +9,8 @@ export const BENCH_USER_AGENT = 'image-gitops-bench';
 export type WorkerTask =
   | { task: 'render'; size: number }
   | { task: 'source'; url: string; cacheDir: string }
-  | { task: 'engine'; env: Record<string, string> }
+  /** With `change`, after the no-op syncs the worker asks for a commit changing one manifest, then syncs it. */
+  | { task: 'engine'; env: Record<string, string>; change?: boolean }
   | ImageSyncTask;
 
 /** One ImageSync round as the engine runs it: observe (registry HTTP) then render; objects go to `outFile`. */

@@ -1,6 +1,7 @@
 // One benchmark task in its own node process, so that its peak memory is its own (as a child kubectl's or
 // git's is): `node --expose-gc --import tsx bench/worker.ts '<task json>'`. Prints one JSON line.
 import { readFileSync, writeFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { configFromEnv } from '../src/config/reconciler-config.js';
 import { DEFAULT_SETTINGS } from '../src/config/settings.js';
 import type { CommitInfo } from '../src/core/commit.js';
@@ -91,7 +92,19 @@ function syncDetails(report: SyncReport): Record<string, unknown> {
   };
 }
 
-async function engineTask(env: Record<string, string>): Promise<StepResult[]> {
+/** Asks the parent (bench/run.ts) to do `what` and waits for its answer, one line each way. */
+async function askParent(what: string): Promise<string> {
+  process.stdout.write(`${JSON.stringify({ waiting: what })}\n`);
+  const lines = createInterface({ input: process.stdin });
+  try {
+    for await (const line of lines) return line;
+  } finally {
+    lines.close();
+  }
+  throw new Error(`stdin closed while waiting for: ${what}`);
+}
+
+async function engineTask(env: Record<string, string>, change: boolean): Promise<StepResult[]> {
   const config = configFromEnv(env);
   const kube = KubeClient.fromKubeconfig(config.kubeconfigPath, { userAgent: BENCH_USER_AGENT });
   try {
@@ -107,6 +120,18 @@ async function engineTask(env: Record<string, string>): Promise<StepResult[]> {
     steps.push(
       await step('no-op sync after restart', async () => syncDetails(await restarted.sync('startup'))),
     );
+    if (change) {
+      // The running (restarted) process sees a new commit that changes one manifest's file, as after a push.
+      const sha = await askParent('commit changing one manifest');
+      steps.push(
+        await step('one manifest changed', async () => {
+          const details = syncDetails(await restarted.sync('webhook'));
+          const commit = details.commit as CommitInfo | undefined;
+          if (commit?.sha !== sha) throw new Error(`synced ${commit?.sha}, expected the pushed ${sha}`);
+          return details;
+        }),
+      );
+    }
     return steps;
   } finally {
     kube.close();
@@ -154,7 +179,7 @@ async function main(): Promise<void> {
       : task.task === 'source'
         ? await sourceTask(task.url, task.cacheDir)
         : task.task === 'engine'
-          ? await engineTask(task.env)
+          ? await engineTask(task.env, task.change ?? false)
           : await imageSyncTask(task);
   const result: WorkerResult = { startupMs, steps };
   process.stdout.write(`${JSON.stringify(result)}\n`);
