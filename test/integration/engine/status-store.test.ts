@@ -2,6 +2,7 @@
 // restart costs no write, a status that cannot be saved fails the sync loudly, file problems are stored and
 // make `status` exit non-zero, a file that no longer parses is reported as invalid, CI files are ignored.
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { main } from '../../../src/cli/main.js';
 import { KubeClient } from '../../../src/kube/client.js';
@@ -61,6 +62,13 @@ function bigState(manifests: number, objectsPerManifest = 5): StoredState {
       objects,
       commit: 'f'.repeat(40),
       author: 'Test Author',
+      // As the engine stores it: the commit that last changed the manifest, by fingerprint (changed-in.ts).
+      changedIn: {
+        sha: (i % 50).toString(16).padStart(40, 'a'),
+        author: `Author ${i % 12}`,
+        date: '2026-11-29T10:00:00Z',
+        fingerprint: createHash('sha256').update(name).digest('hex').slice(0, 16),
+      },
       health: 'Healthy',
     });
   }
