@@ -41,7 +41,11 @@ const SYMLINK_MODE = '120000';
 export class GitSource implements ManifestSource {
   private readonly options: GitSourceOptions;
   private readonly gitdir: string;
-  private readonly cache = {};
+  /**
+   * isomorphic-git's cache of pack indexes: it also keeps each whole pack and every object it inflated, so
+   * it lives for one snapshot (fetch and read), not for the process, which would hold every pack ever fetched.
+   */
+  private cache = {};
 
   constructor(options: GitSourceOptions) {
     // Credentials written into GIT_URL go through onAuth like the others, never into the cache's .git/config.
@@ -99,9 +103,13 @@ export class GitSource implements ManifestSource {
     }
     // Nothing writes to the cache from here on: read it through a view that remembers what does not change.
     const reading = snapshotFs(this.gitdir);
-    const commit = await this.commitInfo(sha, reading);
-    const { files, problems, ignored } = await this.readFiles(sha, reading);
-    return { commit, fetched, files, problems, ...(ignored.length > 0 ? { ignored } : {}) };
+    try {
+      const commit = await this.commitInfo(sha, reading);
+      const { files, problems, ignored } = await this.readFiles(sha, reading);
+      return { commit, fetched, files, problems, ...(ignored.length > 0 ? { ignored } : {}) };
+    } finally {
+      this.cache = {};
+    }
   }
 
   private async fetch(): Promise<void> {
