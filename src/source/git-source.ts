@@ -10,6 +10,7 @@ export type { SourceSnapshot } from './types.js';
 
 import { type GitCredentials, redactUrl, toGitAuth } from './git-auth.js';
 import { classifyGitError, GitTimeoutError } from './git-errors.js';
+import { PackReader } from './pack-reader.js';
 import { snapshotFs } from './snapshot-fs.js';
 
 type SnapshotFs = ReturnType<typeof snapshotFs>;
@@ -186,6 +187,10 @@ export class GitSource implements ManifestSource {
         { cause: error },
       );
     }
+    const packs = await PackReader.open(this.gitdir);
+    const readBlob = async (oid: string): Promise<Uint8Array> =>
+      packedBlob(packs, oid) ??
+      (await git.readBlob({ fs, gitdir: this.gitdir, oid, cache: this.cache })).blob;
     const files: SourceFile[] = [];
     const problems: Problem[] = [];
     let total = 0;
@@ -197,9 +202,7 @@ export class GitSource implements ManifestSource {
       let target = full;
       let oid = entry.oid;
       if (entry.mode === SYMLINK_MODE) {
-        const link = Buffer.from(
-          (await git.readBlob({ fs, gitdir: this.gitdir, oid, cache: this.cache })).blob,
-        ).toString('utf8');
+        const link = Buffer.from(await readBlob(oid)).toString('utf8');
         target = posix.normalize(posix.join(posix.dirname(full), link));
         // An absolute link names the host's file system, never the repo: refused under any path.
         const inside =
@@ -215,7 +218,7 @@ export class GitSource implements ManifestSource {
         }
         oid = resolved.oid;
       }
-      const { blob } = await git.readBlob({ fs, gitdir: this.gitdir, oid, cache: this.cache });
+      const blob = await readBlob(oid);
       if (blob.byteLength > maxFile) {
         problems.push({
           code: 'FILE_TOO_LARGE',
@@ -259,6 +262,19 @@ export class GitSource implements ManifestSource {
     } finally {
       clearTimeout(timer);
     }
+  }
+}
+
+/**
+ * A blob read from the packs with node:zlib (pack-reader.ts), as isomorphic-git's readBlob gives it (a
+ * Uint8Array of its own); undefined for anything that reader leaves to isomorphic-git, errors included.
+ */
+function packedBlob(packs: PackReader, oid: string): Uint8Array | undefined {
+  try {
+    const found = packs.read(oid);
+    return found?.type === 'blob' ? new Uint8Array(found.object) : undefined;
+  } catch {
+    return undefined;
   }
 }
 
