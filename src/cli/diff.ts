@@ -32,7 +32,7 @@ export interface DiffOutput {
 
 const shortDigest = (digest: string) => digest.replace(/^(sha256:[0-9a-f]{12})[0-9a-f]+$/, '$1…');
 
-/** The image plan as text lines: the summary, then one line per copy or build. */
+/** The image plan as text lines: the summary, then one line per copy, build or deletion. */
 export function imagePlanLines(plan: ManifestImagePlan): string[] {
   const lines = [`images ${plan.manifest}: ${plan.summary}`];
   for (const c of plan.copies ?? [])
@@ -42,6 +42,12 @@ export function imagePlanLines(plan: ManifestImagePlan): string[] {
   if (plan.more) lines.push(`    ... and ${plan.more} more`);
   for (const b of plan.builds ?? [])
     lines.push(`    ${b.build ? 'build' : 'no build of'} ${b.image}: ${b.why}`);
+  for (const d of plan.deletions ?? [])
+    lines.push(
+      d.state === 'delete'
+        ? `    delete ${d.image}${d.digest ? `@${shortDigest(d.digest)}` : ''} (${d.why})`
+        : `    not deleted (${d.state}) ${d.image}: ${d.why}`,
+    );
   return lines;
 }
 

@@ -59,17 +59,22 @@ function fenced(text: string, lang: string): string {
   return `${fence}${lang}\n${text.trimEnd()}\n${fence}`;
 }
 
-/** An image plan that would do something: a copy or a build. */
+/** An image plan that would do something (a copy, a build, a deletion) or refuses a deletion. */
 export function imagePlanActs(plan: ImagePlan): boolean {
-  return (plan.copies?.length ?? 0) > 0 || (plan.builds ?? []).some((b) => b.build);
+  return (
+    (plan.copies?.length ?? 0) > 0 ||
+    (plan.builds ?? []).some((b) => b.build) ||
+    (plan.deletions ?? []).some((d) => d.state === 'delete' || d.state === 'refused')
+  );
 }
 
 /**
  * What the manifests would do to images: per manifest its summary, then a table of the copies (source
- * digest, destination, the digest replaced there) and the builds with why. Manifests doing nothing are left out.
+ * digest, destination, the digest replaced there), the builds with why, and the pushed tags deleted (or why
+ * not). Manifests doing nothing are left out.
  */
 function imagesSection(plans: ReadonlyArray<ImagePlan & { manifest: string }>): string[] {
-  const acting = plans.filter((p) => (p.copies?.length ?? 0) > 0 || (p.builds ?? []).some((b) => b.build));
+  const acting = plans.filter(imagePlanActs);
   if (acting.length === 0) return [];
   const lines = ['', '### Images', ''];
   for (const plan of acting) {
@@ -86,6 +91,14 @@ function imagesSection(plans: ReadonlyArray<ImagePlan & { manifest: string }>): 
     for (const b of plan.builds ?? [])
       lines.push(`- ${b.build ? '🔨 **build**' : 'no build of'} \`${cell(b.image)}\`: ${cell(b.why)}`);
     if (plan.builds?.length) lines.push('');
+    if (plan.deletions?.length) {
+      lines.push('| pushed tag | deletion | digest | why |', '|---|---|---|---|');
+      for (const d of plan.deletions)
+        lines.push(
+          `| \`${cell(d.image)}\` | ${d.state === 'delete' ? '🗑️ **delete**' : d.state === 'refused' ? '⛔ **refused**' : cell(d.state)} | ${d.digest ? `\`${d.digest}\`` : ''} | ${cell(d.why)} |`,
+        );
+      lines.push('');
+    }
   }
   return lines;
 }

@@ -18,6 +18,19 @@ export interface PlannedBuild {
 }
 
 /**
+ * A pushed tag a manifest deletes from its destination (ImageSync's `prune`), or would but does not, and why:
+ * `delete` is done by the sync's Job; `refused` (the mass guard), `held`, `retained`, `kept`... are not.
+ */
+export interface PlannedDeletion {
+  /** The destination image and tag. */
+  image: string;
+  state: string;
+  /** The digest deleted (`delete`). */
+  digest?: string;
+  why: string;
+}
+
+/**
  * What a manifest would do to images (for `diff`): the copies and builds behind its Jobs, which Job objects
  * alone do not show. Pure, from the observe step and the rendered objects. Lists are bounded (`more`).
  */
@@ -26,6 +39,8 @@ export interface ImagePlan {
   summary: string;
   copies?: PlannedCopy[];
   builds?: PlannedBuild[];
+  /** Tags this manifest pushed that left its selection: deleted, or why not. */
+  deletions?: PlannedDeletion[];
   /** Copies left out of `copies` by the bound. */
   more?: number;
 }

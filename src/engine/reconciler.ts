@@ -148,7 +148,7 @@ export class Reconciler {
       throwIfAborted(options.signal);
       const gate = new SecretGate(this.kube, this.config.settings.manifestSecrets);
       const rendered = await this.guard(
-        await this.renderAll(loaded, live, commit, files, gate, state, options.signal),
+        await this.renderAll(loaded, live, commit, files, gate, state, options),
         live,
         gate,
       );
@@ -312,8 +312,15 @@ export class Reconciler {
     files: Map<string, Uint8Array>,
     gate: SecretGate,
     state: StoredState,
-    signal?: AbortSignal,
+    options: SyncOptions,
   ): Promise<RenderedManifest[]> {
+    const signal = options.signal;
+    // The objects' prune guard, for what kinds delete outside the cluster (ImageSync's pushed tags).
+    const prune = {
+      enabled: this.config.prune.enabled,
+      maxShare: this.config.prune.maxShare,
+      allowMassPrune: !!options.allowMassPrune || this.config.prune.allowMassPrune,
+    };
     // The safety net under incremental sync: now and then, reuse nothing (FULL_SYNC_INTERVAL).
     const now = Date.now();
     if (now - this.lastFullPass >= this.config.fullSyncIntervalMs) {
@@ -329,8 +336,10 @@ export class Reconciler {
         namespace: this.config.namespace,
         settings: this.config.settings,
         files,
-        observeContext: (namespace, live) =>
-          clusterObserveContext(this.kube, this.config.settings, namespace, live, signal, gate),
+        observeContext: (namespace, live) => ({
+          ...clusterObserveContext(this.kube, this.config.settings, namespace, live, signal, gate),
+          prune,
+        }),
         cache: this.renderCache,
       });
       this.rendersReused = this.renderCache.hits;

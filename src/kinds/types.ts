@@ -3,7 +3,7 @@ import type { CommitInfo } from '../core/commit.js';
 import type { ImagePlan } from '../core/image-plan.js';
 import type { KubeObject, ObjectType } from '../core/kube-object.js';
 
-export type { ImagePlan, PlannedBuild, PlannedCopy } from '../core/image-plan.js';
+export type { ImagePlan, PlannedBuild, PlannedCopy, PlannedDeletion } from '../core/image-plan.js';
 
 import type { Manifest } from '../manifests/types.js';
 import type { AwsEcrAccess } from '../registry/ecr.js';
@@ -44,6 +44,11 @@ export interface ObserveContext {
    * restart); undefined the first time. Stored data: the kind checks its shape before trusting it.
    */
   previous?: unknown;
+  /**
+   * The reconciler's prune settings (PRUNE, MAX_PRUNE_SHARE, ALLOW_MASS_PRUNE or `sync --allow-mass-prune`), for
+   * a kind that deletes what it made outside the cluster (ImageSync's `prune` of pushed tags): the same guard.
+   */
+  prune?: { enabled: boolean; maxShare: number; allowMassPrune: boolean };
 }
 
 /**

@@ -52,6 +52,8 @@ export function imageDetails(observed: unknown): Record<string, unknown> | undef
     ['missing', ['ref']],
     ['images', ['sourceRef', 'backup', 'state', 'digest', 'message']],
     ['builds', ['job', 'phase', 'image', 'digest', 'durationSeconds', 'message']],
+    // ImageSync `prune`: pushed tags no longer selected, deleted or why not (kinds/image-sync/deletions.ts).
+    ['deletions', ['tag', 'state', 'digest', 'reason']],
   ];
   for (const [name, fields] of lists) {
     const list = rows(o[name], fields);

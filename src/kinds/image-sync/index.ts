@@ -6,6 +6,7 @@ import type { Manifest } from '../../manifests/types.js';
 import type { ImagePlan, KindDefinition, RenderContext } from '../types.js';
 import { convertImageOperatorImage } from './alias-image-operator.js';
 import { checkImageSync } from './check.js';
+import { plannedDeletions } from './deletion-job.js';
 import { copyPairFor, effectiveMode } from './naming.js';
 import { type ImageSyncObserved, observeImageSync } from './observe.js';
 import { timedFrequency } from './recurrence.js';
@@ -42,6 +43,16 @@ export const imageSyncKind: KindDefinition<ImageSyncSpec, ImageSyncObserved> = {
 
 /** The tags the next sync copies (a CronJob's runs copy at their own times: only the schedule is known). */
 function imageSyncPlan(
+  manifest: Manifest<ImageSyncSpec>,
+  context: RenderContext<ImageSyncObserved>,
+  objects: KubeObject[],
+): ImagePlan {
+  const plan = copyPlan(manifest, context, objects);
+  const deletions = context.observed.deletions ?? [];
+  return deletions.length > 0 ? { ...plan, deletions: plannedDeletions(manifest.spec, deletions) } : plan;
+}
+
+function copyPlan(
   manifest: Manifest<ImageSyncSpec>,
   context: RenderContext<ImageSyncObserved>,
   objects: KubeObject[],

@@ -12,6 +12,7 @@
 import { createHash } from 'node:crypto';
 import { isDigest } from '../../registry/answers.js';
 import type { LastSeen } from '../../registry/compare-copies.js';
+import type { StoredPushed } from './pushed.js';
 import type { ImageSyncSpec } from './spec.js';
 
 export { type LastSeen, settledImmutable } from '../../registry/compare-copies.js';
@@ -25,6 +26,8 @@ export interface SyncMemory {
   tags: Record<string, string | [string, string]>;
   /** `newest: {by: created}`: each source digest's image `created` ("" if it has none), read once for good. */
   created?: Record<string, string>;
+  /** The destination tags this manifest pushed (pushed.ts): what `prune` may delete. Kept across scopes. */
+  pushed?: StoredPushed;
 }
 
 /** What the digests are of: a change of source, destination, tag template or platform voids them. */

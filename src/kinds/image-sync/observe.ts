@@ -16,8 +16,10 @@ import { type CopyFiles, observeAccessForHosts } from '../../registry/registry-a
 import { describeTruncation, type Truncation } from '../../registry/tag-pages.js';
 import type { ObserveContext } from '../types.js';
 import { type NewestByCreated, selectNewestByCreated } from './created.js';
+import { describeDeletions, type TagDeletion } from './deletions.js';
 import { lastSeen, memoryScope, readMemory, rememberSeen, type SyncMemory } from './memory.js';
 import { copyPairFor, effectiveMode, singleSourceReference, sourceRepository } from './naming.js';
+import { observeDeletions } from './observe-deletions.js';
 import { imageOperatorSides } from './operator-sides.js';
 import {
   decideRun,
@@ -54,6 +56,8 @@ export interface ImageSyncObserved {
   unchecked?: number;
   /** The source's tag list stopped early: which repository, why, and how much was read. */
   truncated?: Truncation & { repository: string };
+  /** `prune`: the pushed tags no longer selected, each deleted by this sync's Job or why not (deletions.ts). */
+  deletions?: TagDeletion[];
   /** The digests seen this sync, for the next (KindDefinition.remember); absent when nothing was compared. */
   memory?: SyncMemory;
   message: string;
@@ -206,6 +210,18 @@ export async function observeImageSyncAt(
       `source ${source.registry}/${source.repository}:${missing[0]} not found`,
     );
   }
+  // `prune`: the tags it pushed, and those of them no longer selected (observe-deletions.ts).
+  const deleting = await observeDeletions({
+    spec,
+    client,
+    previous: context.previous,
+    seenBefore: (ref) => lastSeen(memory, ref),
+    outcomes,
+    selected: refs,
+    live: context.live,
+    ...(context.prune ? { policy: context.prune } : {}),
+    ...(truncated ? { incomplete: describeTruncation(truncated.repository, truncated) } : {}),
+  });
   const { maxJobsPerManifest, tagsPerJob } = context.settings.imageSync;
   const message =
     (run ? `${describeRun(run)}: ` : '') +
@@ -216,6 +232,7 @@ export async function observeImageSyncAt(
     ` (at most ${maxJobsPerManifest} Jobs of ${tagsPerJob} tags at a time)` +
     (skipped.length ? `; ${describeSkipped(skipped)}` : '') +
     (truncated ? `; ${describeTruncation(truncated.repository, truncated)}` : '') +
+    describeDeletions(deleting.deletions) +
     describeJobFailures(await observeJobFailures(context.live, context, namespace), 'copy Job');
   return {
     matched: refs.length,
@@ -227,7 +244,8 @@ export async function observeImageSyncAt(
     ...(run ? { run } : {}),
     ...(unchecked ? { unchecked } : {}),
     ...(truncated ? { truncated } : {}),
-    memory: seen,
+    ...(deleting.deletions.length ? { deletions: deleting.deletions } : {}),
+    memory: { ...seen, ...(deleting.pushed ? { pushed: deleting.pushed } : {}) },
     files,
     message,
   };

@@ -17,6 +17,7 @@ import {
 import { renderSecureCronJob } from '../../jobs/job-template.js';
 import type { Manifest } from '../../manifests/types.js';
 import type { RenderContext } from '../types.js';
+import { renderDeletionJobs } from './deletion-job.js';
 import { copyPairFor, effectiveMode, singleSourceReference } from './naming.js';
 import type { ImageSyncObserved } from './observe.js';
 import { imageOperatorSides } from './operator-sides.js';
@@ -97,6 +98,7 @@ export function renderImageSync(manifest: Manifest<ImageSyncSpec>, context: Cont
   const setup = syncCopySetup(manifest, context, namespace);
   const objects: KubeObject[] = [];
   if (hasCopyFiles(setup.files)) objects.push(renderCopyFilesSecret(setup));
+  objects.push(...renderDeletionJobs(manifest, context, setup));
   if (effectiveMode(manifest.spec) !== 'Recurrent')
     objects.push(...renderCopyJobs(manifest, context, namespace));
   else if (timedFrequency(manifest.spec) !== undefined)

@@ -51,6 +51,7 @@ export interface ImageSyncSpec {
    */
   schedule?: string;
   tags?: TagSelector;
+  prune?: TagPrune;
   /**
    * One os/arch[/variant] to copy instead of every platform (--all); skopeo copies one chosen platform, not a subset of an index.
    *
@@ -97,6 +98,21 @@ export interface NewestRule {
    * @default "version"
    */
   by?: 'version' | 'created';
+}
+/**
+ * Delete from the destination the tags this manifest pushed once they leave the selection (pattern, newest, exclude, a changed source.tag) or the manifest leaves Git; never a tag it did not push. Behind the same guard as objects (MAX_PRUNE_SHARE, ALLOW_MASS_PRUNE). The destination registry must allow deletes
+ */
+export interface TagPrune {
+  /**
+   * Off by default: deleting images cannot be undone
+   *
+   * @default false
+   */
+  enabled?: boolean;
+  /**
+   * Destination tags matching this regular expression (RE2, searched in the tag: anchor it, e.g. ^v1\.) are never deleted
+   */
+  retain?: string;
 }
 /**
  * How to reach one registry: credentials, TLS verification, CA. Secrets live in the manifest's namespace.
