@@ -20,7 +20,7 @@ import {
   resolveRegistry,
 } from '../registry/registry-access.js';
 import { JOB_PATHS, renderSecureJob, shellScript } from './job-template.js';
-import { certDirFor, skopeoCopyArgs } from './skopeo.js';
+import { certDirFor, skopeoCopyLines } from './skopeo.js';
 
 export type { CopyFiles } from '../registry/registry-access.js';
 
@@ -32,6 +32,8 @@ export interface PendingCopy {
   sourceRef: string;
   /** The source digest seen now (a moved tag gives a new Job). */
   digest: string;
+  /** Tags beside the image copied before it, same names (cosign's `sha256-<hex>.sig`...; ImageSync's verify.ts). */
+  artifactTags?: string[];
 }
 
 /** Everything a set of copy Jobs depends on besides the Settings. */
@@ -48,6 +50,8 @@ export interface CopyJobSetup {
   platform?: string;
   /** image-operator's global settings for each side (an `Image` manifest only). */
   sides?: { source?: ImageOperatorSide; destination?: ImageOperatorSide };
+  /** Copy each image by the digest its copy names (the one verified), unchanged, not by its tag. */
+  byDigest?: boolean;
 }
 
 export function hasCopyFiles(files: CopyFiles): boolean {
@@ -77,30 +81,39 @@ function filesItems(files: CopyFiles): Array<{ key: string; path: string }> {
   return items;
 }
 
-/** The argv lists of the copies, in the order given. */
+/** The argv lists of the copies, in the order given (a copy's artifact tags before its image). */
 export function copyArgvsFor(
   setup: CopyJobSetup,
   settings: Settings,
-  sourceRefs: readonly string[],
+  copies: readonly (string | PendingCopy)[],
 ): string[][] {
-  return sourceRefs.map((ref) => {
-    const pair = setup.pairFor(ref);
+  return copies.flatMap((copy) => {
+    const { sourceRef, digest, artifactTags } = typeof copy === 'string' ? { sourceRef: copy } : copy;
+    const pair = setup.pairFor(sourceRef);
     const side = (host: string, defaults: ImageOperatorSide | undefined) => {
       const registry = resolveRegistry(host, setup.registries, settings, setup.namespace, defaults);
       const hasCa = setup.files.cas[registry.host] !== undefined;
       return { tlsVerify: registry.tlsVerify, ...(hasCa ? { certDir: certDirFor(registry.host) } : {}) };
     };
-    return skopeoCopyArgs(pair, {
+    const options = {
       source: side(pair.source.registry, setup.sides?.source),
       destination: side(pair.destination.registry, setup.sides?.destination),
       ...(setup.files.authFile ? { authFile: JOB_PATHS.authFile } : {}),
       ...(setup.platform ? { platform: setup.platform } : {}),
+    };
+    return skopeoCopyLines(pair, options, {
+      ...(artifactTags ? { artifactTags } : {}),
+      ...(setup.byDigest && digest ? { digest } : {}),
     });
   });
 }
 
 /** The secure Job input running the copies of `refs` (also the CronJob's, for a Recurrent ImageSync). */
-export function copyJobInput(setup: CopyJobSetup, settings: Settings, refs: readonly string[]) {
+export function copyJobInput(
+  setup: CopyJobSetup,
+  settings: Settings,
+  refs: readonly (string | PendingCopy)[],
+) {
   const files = hasCopyFiles(setup.files);
   return {
     namespace: setup.namespace,
@@ -119,16 +132,15 @@ export function renderCopyJobFor(
   batch: readonly PendingCopy[],
 ): KubeObject {
   const annotations = {
-    [SYNC_COPIES_ANNOTATION]: JSON.stringify(batch.map(({ sourceRef, digest }) => ({ sourceRef, digest }))),
-  };
-  const input = {
-    ...copyJobInput(
-      setup,
-      settings,
-      batch.map((c) => c.sourceRef),
+    [SYNC_COPIES_ANNOTATION]: JSON.stringify(
+      batch.map(({ sourceRef, digest, artifactTags }) => ({
+        sourceRef,
+        digest,
+        ...(artifactTags?.length ? { artifactTags } : {}),
+      })),
     ),
-    annotations,
   };
+  const input = { ...copyJobInput(setup, settings, batch), annotations };
   const name = nameWithHash(setup.jobPrefix, contentHash(renderSecureJob({ ...input, name: '' })));
   return renderSecureJob({ ...input, name });
 }

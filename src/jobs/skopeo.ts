@@ -22,6 +22,8 @@ export interface SkopeoCopyOptions {
   /** One platform (`linux/arm64[/v8]`); absent copies every platform of an index (`--all`). */
   platform?: string;
   retryTimes?: number;
+  /** `--preserve-digests`: fail rather than write other bytes than the source's (a verified digest, a signature). */
+  preserveDigests?: boolean;
 }
 
 /** Folder of a registry's CA inside the mounted files Secret. */
@@ -48,6 +50,7 @@ export function skopeoCopyArgs(pair: CopyPair, options: SkopeoCopyOptions): stri
     copy.push('--all');
   }
   copy.push('--retry-times', String(options.retryTimes ?? 3));
+  if (options.preserveDigests) copy.push('--preserve-digests');
   if (options.authFile) copy.push('--authfile', options.authFile);
   copy.push(...sideFlags('src', options.source), ...sideFlags('dest', options.destination));
   return [
@@ -58,4 +61,42 @@ export function skopeoCopyArgs(pair: CopyPair, options: SkopeoCopyOptions): stri
     `docker://${formatImageReference(pair.source)}`,
     `docker://${formatImageReference(pair.destination)}`,
   ];
+}
+
+/**
+ * The lines of one copy with the tags beside its image (cosign's `.sig`, `.att`, `.sbom`, a referrers index;
+ * registry/cosign-signatures.ts): each of them first, to the same tag name in the destination repository,
+ * bytes unchanged; the image last, so that its tag is written only once all of them are there. With
+ * `digest`, the image is read by that digest (the one checked), not by its tag, and written unchanged.
+ */
+export function skopeoCopyLines(
+  pair: CopyPair,
+  options: SkopeoCopyOptions,
+  beside: { artifactTags?: readonly string[]; digest?: string } = {},
+): string[][] {
+  const { platform: _platform, ...artifactOptions } = options;
+  const artifacts = (beside.artifactTags ?? []).map((tag) =>
+    skopeoCopyArgs(
+      {
+        sourceRef: tag,
+        source: { registry: pair.source.registry, repository: pair.source.repository, tag },
+        destination: { registry: pair.destination.registry, repository: pair.destination.repository, tag },
+      },
+      { ...artifactOptions, preserveDigests: true },
+    ),
+  );
+  const image = beside.digest
+    ? skopeoCopyArgs(
+        {
+          ...pair,
+          source: {
+            registry: pair.source.registry,
+            repository: pair.source.repository,
+            digest: beside.digest,
+          },
+        },
+        { ...options, preserveDigests: true },
+      )
+    : skopeoCopyArgs(pair, options);
+  return [...artifacts, image];
 }

@@ -371,6 +371,30 @@ export class RegistryClient {
   }
 
   /**
+   * A blob's bytes, checked against its digest (content-addressed: other bytes are refused); undefined when
+   * the registry has no such blob. For small blobs (signature payloads): `maxBytes` is checked on the answer.
+   */
+  async getBlob(
+    image: Pick<ImageReference, 'registry' | 'repository'>,
+    digest: string,
+    maxBytes: number,
+  ): Promise<Buffer | undefined> {
+    if (!isDigest(digest)) throw new RegistryError(`"${digest.slice(0, 100)}" is not a digest: refused`);
+    const what = `GET ${image.registry}/${image.repository}@${digest}`;
+    const res = await this.send(image, 'GET', `/v2/${image.repository}/blobs/${digest}`, {});
+    if (res.status === 404) return undefined;
+    this.expectOk(res, what, image.registry);
+    if (res.body.length > maxBytes)
+      throw new RegistryError(
+        `${what}: ${res.body.length} bytes, more than the ${maxBytes} expected: refused`,
+      );
+    const [algorithm, hex] = digest.split(':') as [string, string];
+    if (createHash(algorithm).update(res.body).digest('hex') !== hex)
+      throw new RegistryError(`${what}: the blob's content does not match its digest: refused`);
+    return res.body;
+  }
+
+  /**
    * The digest skopeo ends up with when it copies one platform: the matching child of an index, or the
    * manifest itself when it is not an index. Undefined when missing or when no child matches.
    */

@@ -33,7 +33,8 @@ function rows(value: unknown, fields: readonly string[]): { rows: Row[]; more: n
 
 /**
  * ImageSync and ImageBackup: `pending` copies (source and digest) and `missing` sources; ImageSync: `truncated`
- * (its source's tag list stopped early) and `unchecked` (immutable tags not asked again); ImageBackup: its
+ * (its source's tag list stopped early), `unchecked` (immutable tags not asked again), `verification` (each
+ * copy's signature verdict, with `verify`) and `waiting` (copies left for later syncs); ImageBackup: its
  * `images` (source, backup copy, state, digest); ImageBuild: its `builds` (Job, phase, image, pushed digest,
  * duration, why it failed). Counts where the kind has them. `observed` is the kind's one-line summary.
  */
@@ -42,7 +43,7 @@ export function imageDetails(observed: unknown): Record<string, unknown> | undef
   if (!o) return undefined;
   const details: Record<string, unknown> = {};
   if (typeof o.message === 'string') details.observed = o.message;
-  for (const count of ['matched', 'upToDate', 'unchecked'] as const)
+  for (const count of ['matched', 'upToDate', 'unchecked', 'waiting'] as const)
     if (typeof o[count] === 'number') details[count] = o[count];
   // ImageSync: the source's tag list stopped early (`Truncated`), which repository, why, how much was read.
   const truncated = rows([o.truncated], ['repository', 'reason', 'tags', 'pages', 'pageSize'])?.rows[0];
@@ -50,6 +51,8 @@ export function imageDetails(observed: unknown): Record<string, unknown> | undef
   const lists: Array<[string, readonly string[]]> = [
     ['pending', ['sourceRef', 'digest']],
     ['missing', ['ref']],
+    // ImageSync with verify: each copy's signature verdict (Verified, NotSigned, BadSignature) and why.
+    ['verification', ['sourceRef', 'digest', 'state', 'message']],
     ['images', ['sourceRef', 'backup', 'state', 'digest', 'message']],
     ['builds', ['job', 'phase', 'image', 'digest', 'durationSeconds', 'message']],
     // ImageSync `prune`: pushed tags no longer selected, deleted or why not (kinds/image-sync/deletions.ts).

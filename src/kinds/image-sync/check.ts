@@ -25,7 +25,13 @@ export function checkImageSync(spec: ImageSyncSpec): Array<{ field: string; mess
     if (problem) problems.push({ field: '/spec/schedule', message: problem });
   }
   const recurrence = mode === 'Recurrent' ? recurrenceOfSpec(spec) : undefined;
-  if (spec.tags && recurrence?.kind === 'cron' && recurrence.everyMs === undefined) {
+  if (spec.verify && recurrence?.kind === 'cron' && recurrence.everyMs === undefined) {
+    problems.push({
+      field: '/spec/schedule',
+      message:
+        'Recurrent with verify takes a frequency (15m, 1h30m, 1d), not a cron expression: the reconciler verifies each copy before its Job',
+    });
+  } else if (spec.tags && recurrence?.kind === 'cron' && recurrence.everyMs === undefined) {
     problems.push({
       field: '/spec/schedule',
       message:

@@ -11,6 +11,7 @@ import { describeJobFailures, observeJobFailures } from '../../jobs/job-failures
 import type { Manifest } from '../../manifests/types.js';
 import { type Platform, type RegistryAccess, RegistryClient } from '../../registry/client.js';
 import { compareCopies } from '../../registry/compare-copies.js';
+import { isArtifactTag } from '../../registry/cosign-signatures.js';
 import { defaultAwsEcrAccess } from '../../registry/ecr.js';
 import { type CopyFiles, observeAccessForHosts } from '../../registry/registry-access.js';
 import { describeTruncation, type Truncation } from '../../registry/tag-pages.js';
@@ -32,6 +33,7 @@ import {
 } from './recurrence.js';
 import type { ImageSyncSpec } from './spec.js';
 import { compileTagExpression, newestRule, selectTags } from './tags.js';
+import { describeSigned, readVerifyKey, type SignatureCheck, signCopies } from './verify.js';
 
 export type { PendingCopy } from '../../jobs/copy-jobs.js';
 export type { CopyFiles } from '../../registry/registry-access.js';
@@ -56,6 +58,10 @@ export interface ImageSyncObserved {
   unchecked?: number;
   /** The source's tag list stopped early: which repository, why, and how much was read. */
   truncated?: Truncation & { repository: string };
+  /** With `verify`: the signature verdict of each copy looked at this sync (verify.ts), unverified first. */
+  verification?: SignatureCheck[];
+  /** Pending copies whose signatures are looked at by a later sync (past this sync's bound): a run goes on. */
+  waiting?: number;
   /** `prune`: the pushed tags no longer selected, each deleted by this sync's Job or why not (deletions.ts). */
   deletions?: TagDeletion[];
   /** The digests seen this sync, for the next (KindDefinition.remember); absent when nothing was compared. */
@@ -125,6 +131,8 @@ export async function observeImageSyncAt(
     tagPaging: (context.awsEcr ?? defaultAwsEcrAccess()).tagPaging,
   });
   const source = sourceRepository(spec);
+  const verifyKey = await readVerifyKey(spec, context, namespace);
+  let listed: Set<string> | undefined;
   let refs: string[];
   let skipped: string[] = [];
   let truncated: ImageSyncObserved['truncated'];
@@ -141,7 +149,12 @@ export async function observeImageSyncAt(
     skipped = list.skipped;
     if (list.truncated)
       truncated = { repository: `${source.registry}/${source.repository}`, ...list.truncated };
-    refs = selectTags(list.tags, spec.tags);
+    if (!list.truncated) listed = new Set(list.tags);
+    // cosign's tags beside an image are copied with it (verify.ts), never selected as images.
+    refs = selectTags(
+      list.tags.filter((tag) => !isArtifactTag(tag)),
+      spec.tags,
+    );
   } else {
     refs = [singleSourceReference(spec)];
   }
@@ -223,11 +236,17 @@ export async function observeImageSyncAt(
     ...(truncated ? { incomplete: describeTruncation(truncated.repository, truncated) } : {}),
   });
   const { maxJobsPerManifest, tagsPerJob } = context.settings.imageSync;
+  const signed = await signCopies(client, source, pending, {
+    ...(verifyKey ? { key: verifyKey } : {}),
+    ...(listed ? { listed } : {}),
+    limit: maxJobsPerManifest * tagsPerJob,
+  });
   const message =
     (run ? `${describeRun(run)}: ` : '') +
     `${refs.length} selected, ${upToDate} up to date` +
     (unchecked ? ` (${unchecked} immutable, not asked again)` : '') +
-    `, ${pending.length} to copy` +
+    `, ${signed.pending.length} to copy` +
+    describeSigned(signed) +
     (missing.length ? `, ${missing.length} missing at source` : '') +
     ` (at most ${maxJobsPerManifest} Jobs of ${tagsPerJob} tags at a time)` +
     (skipped.length ? `; ${describeSkipped(skipped)}` : '') +
@@ -237,7 +256,9 @@ export async function observeImageSyncAt(
   return {
     matched: refs.length,
     upToDate,
-    pending,
+    pending: signed.pending,
+    ...(signed.verification ? { verification: signed.verification } : {}),
+    ...(signed.waiting ? { waiting: signed.waiting } : {}),
     ...(Object.keys(replaces).length > 0 ? { replaces } : {}),
     missing,
     ...(skipped.length ? { skipped } : {}),

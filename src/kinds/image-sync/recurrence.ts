@@ -58,8 +58,9 @@ export function timedFrequency(spec: ImageSyncSpec): number | undefined {
   const recurrence = recurrenceOfSpec(spec);
   if (!recurrence) return undefined;
   if (recurrence.kind === 'interval') return recurrence.everyMs;
-  // A tag selector needs the tag list, which only the reconciler reads: timed even when cron could say it.
-  return spec.tags ? recurrence.everyMs : undefined;
+  // A tag selector needs the tag list, and `verify` a check before each copy, which only the reconciler
+  // makes: timed even when cron could say it.
+  return spec.tags || spec.verify ? recurrence.everyMs : undefined;
 }
 
 export function recordName(manifest: Manifest<ImageSyncSpec>): string {

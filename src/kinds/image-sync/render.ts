@@ -48,6 +48,8 @@ export function syncCopySetup(
     pairFor: (ref) => copyPairFor(spec, ref),
     sides: imageOperatorSides(manifest.origin.apiVersion, context.settings),
     ...(spec.platforms?.[0] ? { platform: spec.platforms[0] } : {}),
+    // A verified copy publishes the very digest verified.
+    ...(spec.verify ? { byDigest: true } : {}),
   };
 }
 
@@ -72,7 +74,7 @@ export function renderTimedRun(
     throw new Error(`ImageSync ${manifest.key}: no run decided for a Recurrent sync timed by the reconciler`);
   const setup = syncCopySetup(manifest, context, namespace);
   const { jobs, deferred } = planCopyJobs(setup, context.settings, context.live, context.observed.pending);
-  return [...jobs, renderRecord(manifest, namespace, run, deferred)];
+  return [...jobs, renderRecord(manifest, namespace, run, deferred + (context.observed.waiting ?? 0))];
 }
 
 export function renderCronJob(

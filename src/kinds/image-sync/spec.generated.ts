@@ -58,6 +58,7 @@ export interface ImageSyncSpec {
    * @maxItems 1
    */
   platforms?: string[];
+  verify?: VerifyRule;
   registries?: RegistrySettings[];
 }
 export interface TagSelector {
@@ -113,6 +114,22 @@ export interface TagPrune {
    * Destination tags matching this regular expression (RE2, searched in the tag: anchor it, e.g. ^v1\.) are never deleted
    */
   retain?: string;
+}
+/**
+ * Copy only images whose source digest carries a cosign signature that verifies with this public key (checked by the reconciler before any Job is made; the copy then goes by that digest and its tag is pushed last). Offline: no transparency log, no keyless signatures
+ */
+export interface VerifyRule {
+  publicKey: PublicKeySource;
+}
+/**
+ * A key of a Secret (in the manifest's namespace, labelled image-gitops.io/usable-by-manifests) holding the PEM public key, as cosign generate-key-pair writes cosign.pub (ECDSA P-256; RSA and Ed25519 keys too)
+ */
+export interface PublicKeySource {
+  secret: string;
+  /**
+   * @default "cosign.pub"
+   */
+  key?: string;
 }
 /**
  * How to reach one registry: credentials, TLS verification, CA. Secrets live in the manifest's namespace.
