@@ -19,7 +19,8 @@ function pushed(spec: Partial<ImageBuildSpec> = {}): string | undefined {
 
 /** The values given to one `buildah bud` flag, in order. */
 function flagValues(script: string, flag: string): string[] {
-  const words = script.split('\n')[1]?.split(' ') ?? [];
+  const bud = script.split('\n').find((line) => line.startsWith('buildah --storage-driver=vfs bud '));
+  const words = bud?.split(' ') ?? [];
   return words.flatMap((word, i) => (words[i - 1] === flag ? [word] : []));
 }
 
