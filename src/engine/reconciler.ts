@@ -8,6 +8,7 @@ import { type KubeObject, objectRef } from '../core/kube-object.js';
 import { type Logger, silentLogger } from '../core/logger.js';
 import { loadManifests } from '../kinds/registry.js';
 import type { KubeApi } from '../kube/types.js';
+import { FileReadings } from '../manifests/load.js';
 import { SchemaValidator } from '../manifests/schema-validator.js';
 import type { LoadedManifests } from '../manifests/types.js';
 import { type Change, failed } from '../plan/change.js';
@@ -78,6 +79,9 @@ export class Reconciler {
   private readonly validator = new SchemaValidator();
   /** Last sync's renders, reused where nothing a render reads has changed (render-cache.ts). */
   private readonly renderCache = new RenderCache();
+  /** Each file's parse and validation of the commit before, reused while its content is the same. */
+  private readonly fileReadings = new FileReadings();
+  private filesParsed = 0;
   private rendersReused = 0;
   /** When the last sync that reused nothing ran (0: none yet, so the first sync is one). */
   private lastFullPass = 0;
@@ -123,6 +127,7 @@ export class Reconciler {
   async run(trigger: SyncReport['trigger'], options: SyncOptions = {}): Promise<SyncOutcome> {
     const report = reportBuilder(trigger);
     const steps = stepClock();
+    this.fullPassIfDue();
     const source = await this.fetchSource();
     steps.done('source');
     if ('error' in source) {
@@ -186,6 +191,7 @@ export class Reconciler {
           gitFetchSeconds,
           stepSeconds: steps.seconds(),
           rendersReused: this.rendersReused,
+          filesParsed: this.filesParsed,
           manifests: statuses,
           fileProblems,
           ...countResults(results),
@@ -236,6 +242,19 @@ export class Reconciler {
     return outcome;
   }
 
+  /**
+   * The safety net under incremental sync: now and then (FULL_SYNC_INTERVAL, and the first sync of a
+   * process) reuse nothing of the syncs before: every file parsed and every manifest rendered afresh.
+   */
+  private fullPassIfDue(): void {
+    const now = Date.now();
+    if (now - this.lastFullPass < this.config.fullSyncIntervalMs) return;
+    this.renderCache.clear();
+    this.fileReadings.clear();
+    this.parsed = undefined;
+    this.lastFullPass = now;
+  }
+
   /** 1. Source: ask the remote for its commit; fetch only when it moved (and reuse the last snapshot if not). */
   private async fetchSource(): Promise<
     { snapshot: SourceSnapshot; fetchSkipped: boolean; seconds: number } | { error: Problem; seconds: number }
@@ -253,19 +272,24 @@ export class Reconciler {
     }
   }
 
-  /** 2. Manifests: parse and validate, once per commit. */
+  /** 2. Manifests: parse and validate, once per commit, and only the files whose content changed. */
   private loadManifestsAt(snapshot: SourceSnapshot): {
     loaded: LoadedManifests;
     files: Map<string, Uint8Array>;
     fileProblems: Problem[];
     ignored: IgnoredFile[];
   } {
+    this.filesParsed = 0;
     if (this.parsed?.snapshot.commit.sha !== snapshot.commit.sha) {
       this.parsed = {
         snapshot,
-        loaded: loadManifests(snapshot.files, this.validator, { defaultNamespace: this.config.namespace }),
+        loaded: loadManifests(snapshot.files, this.validator, {
+          defaultNamespace: this.config.namespace,
+          cache: this.fileReadings,
+        }),
         files: new Map(snapshot.files.map((f) => [f.path, f.bytes ?? Buffer.from(f.content)])),
       };
+      this.filesParsed = this.fileReadings.parsed;
     }
     const { loaded, files } = this.parsed;
     const fileProblems = [...snapshot.problems, ...loaded.fileProblems];
@@ -321,12 +345,6 @@ export class Reconciler {
       maxShare: this.config.prune.maxShare,
       allowMassPrune: !!options.allowMassPrune || this.config.prune.allowMassPrune,
     };
-    // The safety net under incremental sync: now and then, reuse nothing (FULL_SYNC_INTERVAL).
-    const now = Date.now();
-    if (now - this.lastFullPass >= this.config.fullSyncIntervalMs) {
-      this.renderCache.clear();
-      this.lastFullPass = now;
-    }
     try {
       const rendered = await renderManifests({
         previous: (key) => state.memory?.[key],

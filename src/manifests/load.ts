@@ -164,6 +164,46 @@ export interface LoadOptions {
    * filled in (`Kind/name` and `Kind/<that namespace>/name`) are duplicates, the later one invalid.
    */
   defaultNamespace?: string;
+  /** What each file gave last time, reused while its content is the same (the reconciler keeps one). */
+  cache?: FileReadings;
+}
+
+/** What one file gives before the checks across files (duplicates): its problems, what it skips, its documents. */
+interface FileReading {
+  content: string;
+  problems: Problem[];
+  ignored: IgnoredFile[];
+  documents: Array<{ index: number; result: Manifest | InvalidManifest }>;
+}
+
+/**
+ * Each file's reading of the load before, by path: parsing and validating is the cost of loading, and a
+ * commit that changes one file should pay for that file only. The checks across files (duplicate names)
+ * run over every file each time, so a load with the cache gives what one without it gives.
+ */
+export class FileReadings {
+  private last = new Map<string, FileReading>();
+  private next = new Map<string, FileReading>();
+  /** Files parsed and validated by the last load (the others were reused). */
+  parsed = 0;
+
+  reading(file: SourceFile, read: () => FileReading): FileReading {
+    const before = this.last.get(file.path);
+    const reading = before?.content === file.content ? before : read();
+    if (reading !== before) this.parsed++;
+    this.next.set(file.path, reading);
+    return reading;
+  }
+
+  /** Once a load is done: what was not read this time (a file gone) is dropped. */
+  settle(): void {
+    this.last = this.next;
+    this.next = new Map();
+  }
+
+  clear(): void {
+    this.last.clear();
+  }
 }
 
 /** A manifest refused as another one's duplicate, with why and where. */
@@ -193,31 +233,17 @@ export function readManifests(
   const defaulted = new Map<string, { key: string; origin: ManifestOrigin }>();
 
   const sorted = [...files].filter((f) => isManifestFile(f.path)).sort((a, b) => byPath(a.path, b.path));
+  const cache = options.cache;
+  if (cache) cache.parsed = 0;
   for (const file of sorted) {
-    const parsed = parseManifestFile(file);
-    fileProblems.push(...parsed.problems);
-    const ours = parsed.documents.filter((d) => isManifestDocument(d.value, kinds));
-    if (ours.length === 0) {
-      if (parsed.problems.length === 0) {
-        const seen = [...new Set(parsed.documents.map((d) => describeDocument(d.value)))].join('; ');
-        ignored.push({
-          file: file.path,
-          reason: `not an image-gitops manifest${seen ? ` (${seen})` : ' (empty)'}`,
-        });
-      }
-      continue;
-    }
-    for (const [index, document] of parsed.documents.entries()) {
-      const mapping = document.value && typeof document.value === 'object' && !Array.isArray(document.value);
-      if (mapping && !isManifestDocument(document.value, kinds)) {
-        ignored.push({
-          file: file.path,
-          line: document.line,
-          reason: `not an image-gitops manifest (${describeDocument(document.value)})`,
-        });
-        continue;
-      }
-      const result = loadDocument(document, validator, kinds);
+    const read = () => readFile(file, kinds, validator);
+    const reading = cache ? cache.reading(file, read) : read();
+    fileProblems.push(...reading.problems);
+    ignored.push(...reading.ignored);
+    // Asked only for a duplicate: the file is parsed again then (the syntax tree is not kept).
+    const locate = (index: number, path: readonly (string | number)[]) =>
+      parseManifestFile(file).documents[index]?.locate(path) ?? { file: file.path };
+    for (const { index, result } of reading.documents) {
       if ('problems' in result) {
         invalid.push(result);
         continue;
@@ -228,7 +254,7 @@ export function readManifests(
           duplicateOf(
             result,
             `${result.key} is already defined at ${earlier.file}:${earlier.line}; names must be unique per kind`,
-            document.locate(['metadata', 'name']),
+            locate(index, ['metadata', 'name']),
           ),
         );
         continue;
@@ -243,7 +269,7 @@ export function readManifests(
           duplicateOf(
             result,
             `${result.key} is ${same.key} at ${same.origin.file}:${same.origin.line} once the namespace is filled in (a manifest without metadata.namespace goes to ${options.defaultNamespace}); names must be unique per kind and namespace`,
-            document.locate(['metadata', result.namespace ? 'namespace' : 'name']),
+            locate(index, ['metadata', result.namespace ? 'namespace' : 'name']),
           ),
         );
         continue;
@@ -254,7 +280,43 @@ export function readManifests(
       manifests.push(result);
     }
   }
+  cache?.settle();
   return { manifests, invalid, fileProblems, ignored };
+}
+
+/** One file on its own: parsed, each document of ours validated and checked; the rest skipped by rule. */
+function readFile(file: SourceFile, kinds: readonly ManifestKind[], validator: SchemaValidator): FileReading {
+  const parsed = parseManifestFile(file);
+  const reading: FileReading = {
+    content: file.content,
+    problems: parsed.problems,
+    ignored: [],
+    documents: [],
+  };
+  const ours = parsed.documents.filter((d) => isManifestDocument(d.value, kinds));
+  if (ours.length === 0) {
+    if (parsed.problems.length === 0) {
+      const seen = [...new Set(parsed.documents.map((d) => describeDocument(d.value)))].join('; ');
+      reading.ignored.push({
+        file: file.path,
+        reason: `not an image-gitops manifest${seen ? ` (${seen})` : ' (empty)'}`,
+      });
+    }
+    return reading;
+  }
+  for (const [index, document] of parsed.documents.entries()) {
+    const mapping = document.value && typeof document.value === 'object' && !Array.isArray(document.value);
+    if (mapping && !isManifestDocument(document.value, kinds)) {
+      reading.ignored.push({
+        file: file.path,
+        line: document.line,
+        reason: `not an image-gitops manifest (${describeDocument(document.value)})`,
+      });
+      continue;
+    }
+    reading.documents.push({ index, result: loadDocument(document, validator, kinds) });
+  }
+  return reading;
 }
 
 function loadDocument(

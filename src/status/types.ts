@@ -130,6 +130,8 @@ export interface SyncReport {
   stepSeconds?: Partial<Record<SyncStep, number>>;
   /** Manifests whose render of the sync before was reused, none of its inputs having changed. */
   rendersReused?: number;
+  /** Files parsed and validated by this sync: none when the commit did not move, the changed ones when it did. */
+  filesParsed?: number;
   manifests: ManifestStatus[];
   fileProblems: Problem[];
   /** Files and documents skipped because they are not manifests (CI files, Helm values, submodules...). */

@@ -55,9 +55,20 @@ describe('incremental sync: the same as a full pass', function () {
     assert.equal(first.report.result, 'Succeeded', JSON.stringify(first.report.error));
 
     let reused = 0;
-    for (let round = 0; round < 12; round++) {
+    for (let round = 0; round < 22; round++) {
       const edit: Record<string, string | null> = {};
-      const action = pick(['change', 'add', 'remove', 'move', 'break', 'drift', 'drift', 'nothing']);
+      const action = pick([
+        'change',
+        'add',
+        'remove',
+        'move',
+        'break',
+        'syntax',
+        'duplicate',
+        'drift',
+        'drift',
+        'nothing',
+      ]);
       const paths = [...files.keys()];
       const path = pick(paths);
       if (action === 'change' && path.startsWith('apps/')) {
@@ -75,6 +86,13 @@ describe('incremental sync: the same as a full pass', function () {
         edit[`moved/r${round}-${path.split('/').pop()}`] = files.get(path)!;
       } else if (action === 'break' && path.startsWith('apps/')) {
         edit[path] = files.get(path)!.replace('images:', 'imagez:');
+      } else if (action === 'syntax') {
+        // A file that no longer parses: its manifests are kept as last applied, and the file is a problem.
+        edit[path] = `${files.get(path)!}\n  - [unclosed\n`;
+      } else if (action === 'duplicate') {
+        // A new file with a name another (unchanged, so cached) file already has: the check across files.
+        const copied = files.get(path)!;
+        edit[`zz/dup${round}.yaml`] = copied;
       } else if (action === 'drift') {
         // A live object changes behind the reconciler's back, in a field its render reads (a prepull
         // DaemonSet keeps the re-creation time its pods were last given): the render must be made again.
@@ -107,6 +125,18 @@ describe('incremental sync: the same as a full pass', function () {
       const incremental = await h.reconciler.run('manual');
       const fresh = await h.restart().run('cli', { dryRun: true });
       const what = `round ${round} (${action} ${path})`;
+      // Only the files this commit changed were parsed again (all of them by the fresh pass).
+      const changedYaml = Object.entries(edit).filter(([p, c]) => c !== null && p.endsWith('.yaml')).length;
+      assert.equal(incremental.report.filesParsed, changedYaml, `${what}: files parsed`);
+      assert.equal(fresh.report.filesParsed, files.size, `${what}: a fresh pass parses every file`);
+      const problems = (report: typeof incremental.report) =>
+        JSON.stringify([
+          report.fileProblems,
+          report.manifests
+            .filter((m) => m.file !== '')
+            .map((m) => [m.key, m.problems.map((p) => [p.code, p.message, p.location])]),
+        ]);
+      assert.equal(problems(incremental.report), problems(fresh.report), `${what}: the same problems`);
       assert.equal(incremental.report.commit?.sha, fresh.report.commit?.sha, what);
       assert.deepEqual(desired(incremental.rendered), desired(fresh.rendered), `${what}: the same objects`);
       assert.deepEqual(
@@ -129,7 +159,7 @@ describe('incremental sync: the same as a full pass', function () {
       reused += incremental.report.rendersReused ?? 0;
     }
     // Not a vacuous comparison: most manifests' renders were reused from the sync before.
-    assert.ok(reused > 12 * 8, `only ${reused} renders reused`);
+    assert.ok(reused > 22 * 8, `only ${reused} renders reused`);
   });
 });
 
