@@ -1,3 +1,4 @@
+import type { KubeObject } from '../../core/kube-object.js';
 import { assessHealth } from '../../health/index.js';
 import type { Manifest } from '../../manifests/types.js';
 import type { ObserveContext } from '../types.js';
@@ -36,9 +37,10 @@ export async function observeImagePrepull(
   const namespace = prepullNamespace(manifest.spec, manifest, context.namespace);
   const live = liveDaemonSet(context.live, prepull.daemonSetName ?? manifest.name, namespace);
   const observed: PrepullObserved = {};
-  // Pods are listed only for a DaemonSet that is not Healthy: a healthy one costs no request.
+  // Pods are listed only for a DaemonSet that is not Healthy and says some of its pods are not ready: a
+  // healthy one, or one its controller has not reported on yet (no pods to wait for), costs no request.
   const unhealthy = live && !['Healthy', 'Suspended'].includes(assessHealth(live).health);
-  if (live && unhealthy && prepull.recreateUnhealthyAfterMs !== undefined) {
+  if (live && unhealthy && hasUnreadyPods(live) && prepull.recreateUnhealthyAfterMs !== undefined) {
     const selector = Object.entries(prepullSelector(manifest.name))
       .map(([k, v]) => `${k}=${v}`)
       .join(',');
@@ -57,4 +59,10 @@ export async function observeImagePrepull(
   }
   if (notes.length > 0) observed.message = notes.join('; ');
   return observed;
+}
+
+/** The DaemonSet's status counts pods scheduled that are not ready (none known without a status). */
+function hasUnreadyPods(daemonSet: KubeObject): boolean {
+  const status = (daemonSet.status ?? {}) as { desiredNumberScheduled?: number; numberReady?: number };
+  return (status.desiredNumberScheduled ?? 0) > (status.numberReady ?? 0);
 }
