@@ -116,20 +116,57 @@ export class GitSource implements ManifestSource {
   private async fetch(): Promise<void> {
     // A pinned commit may be older than the tip: fetch the branch's history, not just its tip.
     const depth = this.options.commit ? undefined : 1;
-    await this.withErrors('fetch', () =>
-      git.fetch({
+    const fetchWith = (bound: { depth?: number; since?: Date }) =>
+      this.withErrors('fetch', () =>
+        git.fetch({
+          fs,
+          http,
+          gitdir: this.gitdir,
+          remote: 'origin',
+          ref: this.options.tag ?? this.options.branch ?? 'main',
+          singleBranch: true,
+          tags: false,
+          ...bound,
+          onAuth: this.onAuth,
+          cache: this.cache,
+        }),
+      );
+    // Over git's protocol v1 (isomorphic-git's), a shallow fetch with a depth ignores the commits the cache
+    // has and sends the whole tree again; one bounded by the last fetched commit's date sends only what is
+    // new (840 kB -> 12 kB for a one-file change at 10,000 files). When the remote went back in time (a
+    // force-push to an older commit, a skewed clock) the server finds nothing that recent: fetch by depth.
+    const since = depth === undefined ? undefined : await this.lastFetchedDate();
+    let fetched = await fetchWith(since ? { since } : depth ? { depth } : {});
+    // Nothing that recent on the remote: the answer is empty, and the tip still missing.
+    if (since && fetched.fetchHead && !(await this.hasCommit(fetched.fetchHead)))
+      fetched = await fetchWith({ depth: 1 });
+    // isomorphic-git tells the remote what the cache has from the local branch of that name, which a bare
+    // cache filled by fetch alone never has: name the commit fetched.
+    if (!this.options.tag && fetched.fetchHead) {
+      await git.writeRef({
         fs,
-        http,
         gitdir: this.gitdir,
-        remote: 'origin',
-        ref: this.options.tag ?? this.options.branch ?? 'main',
-        singleBranch: true,
-        tags: false,
-        ...(depth ? { depth } : {}),
-        onAuth: this.onAuth,
-        cache: this.cache,
-      }),
-    );
+        ref: this.localBranch,
+        value: fetched.fetchHead,
+        force: true,
+      });
+    }
+  }
+
+  private get localBranch(): string {
+    return `refs/heads/${this.options.branch ?? 'main'}`;
+  }
+
+  /** The committer date of the commit the last fetch of this branch brought, when the cache has it. */
+  private async lastFetchedDate(): Promise<Date | undefined> {
+    if (this.options.tag) return undefined;
+    try {
+      const oid = await git.resolveRef({ fs, gitdir: this.gitdir, ref: this.localBranch });
+      const { commit } = await git.readCommit({ fs, gitdir: this.gitdir, oid, cache: this.cache });
+      return new Date(commit.committer.timestamp * 1000);
+    } catch {
+      return undefined;
+    }
   }
 
   private async hasCommit(sha: string): Promise<boolean> {

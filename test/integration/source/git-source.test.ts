@@ -85,6 +85,61 @@ describe('git source', function () {
     );
   });
 
+  it('fetches only what a new commit changed, and reads the same files as a fresh cache', async () => {
+    const git = await start();
+    const many = Object.fromEntries(
+      Array.from({ length: 40 }, (_, i) => [`d/f${i}.yaml`, `kind: F\nindex: ${i}\n`]),
+    );
+    const url = await git.createRepo('config', many);
+    const cacheDir = makeTempDir('git-cache');
+    const src = source(url, { cacheDir });
+    await sync(src);
+    const packs = () => runCommand('git', ['-C', cacheDir, 'count-objects', '-v']);
+    const objectsBefore = Number(/in-pack: (\d+)/.exec((await packs()).stdout)?.[1]);
+
+    const sha = await git.commitFiles('config', { 'd/f7.yaml': 'kind: F\nindex: seven\n' }, 'change f7');
+    const next = await sync(src);
+    assert.equal(next.commit.sha, sha);
+    const fetchedNow = Number(/in-pack: (\d+)/.exec((await packs()).stdout)?.[1]) - objectsBefore;
+    // The commit, the root tree, the tree of d/ and the changed file: not the 40 files again.
+    assert.equal(fetchedNow, 4);
+    const fresh = await source(url).snapshotAt(sha);
+    assert.deepEqual(next.files, fresh.files);
+    assert.equal(next.files.find((f) => f.path === 'd/f7.yaml')?.content, 'kind: F\nindex: seven\n');
+  });
+
+  it('reads the branch again after a force-push to a commit older than any it fetched', async () => {
+    const git = await start();
+    const url = await git.createRepo('config', { 'a.yaml': 'kind: A\n' });
+    const bare = git.repoDir('config');
+    const tree = (await runCommand('git', ['-C', bare, 'rev-parse', 'main^{tree}'])).stdout.trim();
+    await git.commitFiles('config', { 'a.yaml': 'kind: A2\n' }, 'newer');
+    const src = source(url);
+    assert.equal((await sync(src)).files[0]?.content, 'kind: A2\n');
+
+    // The remote's tip is now a commit dated years before the one the cache has: a fetch bounded by that
+    // date finds nothing, and the source fetches by depth instead.
+    const dated = {
+      ...process.env,
+      GIT_COMMITTER_DATE: '2001-01-01T00:00:00Z',
+      GIT_AUTHOR_DATE: '2001-01-01T00:00:00Z',
+    };
+    const env = {
+      ...dated,
+      GIT_AUTHOR_NAME: 'Old',
+      GIT_AUTHOR_EMAIL: 'old@example.com',
+      GIT_COMMITTER_NAME: 'Old',
+      GIT_COMMITTER_EMAIL: 'old@example.com',
+    };
+    const older = (
+      await runCommand('git', ['-C', bare, 'commit-tree', tree, '-m', 'older'], { env })
+    ).stdout.trim();
+    await runCommand('git', ['-C', bare, 'update-ref', 'refs/heads/main', older]);
+    const back = await sync(src);
+    assert.equal(back.commit.sha, older);
+    assert.equal(back.files[0]?.content, 'kind: A\n');
+  });
+
   it('reads only the files under the path, relative to it', async () => {
     const git = await start();
     const url = await git.createRepo('mono', {
