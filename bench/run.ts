@@ -1,7 +1,8 @@
 // Issue 3's benchmark: render throughput at 1,000 and 10,000 manifests, then, on a real control plane and
 // a loopback git server, the engine side by side with kubectl and git on the same objects and repo; and image
 // copies (ImageSync) side by side with skopeo sync alone, on loopback registries (skopeo.ts).
-//   npx tsx bench/run.ts [--sizes 1000,10000] [--apply 1000] [--repeat 3] [--tags 50] [--no-skopeo]
+//   npx tsx bench/run.ts [--sizes 1000,10000] [--apply 1000] [--repeat 3] [--tags 50] [--no-skopeo] [--full-pass]
+// --full-pass: the sync rows once more with FULL_SYNC_INTERVAL=0 (every sync renders everything), side by side.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -39,6 +40,7 @@ function options() {
       compiled: { type: 'boolean', default: false },
       tags: { type: 'string', default: '50' },
       'no-skopeo': { type: 'boolean', default: false },
+      'full-pass': { type: 'boolean', default: false },
     },
   });
   const sizes = values.sizes.split(',').map((s) => Number(s.trim()));
@@ -53,10 +55,18 @@ function options() {
     tags <= 0
   ) {
     throw new Error(
-      'usage: bench/run.ts [--sizes 1000,10000] [--apply 1000] [--repeat 3] [--compiled] [--tags 50] [--no-skopeo]',
+      'usage: bench/run.ts [--sizes 1000,10000] [--apply 1000] [--repeat 3] [--compiled] [--tags 50] [--no-skopeo] [--full-pass]',
     );
   }
-  return { sizes, apply, repeat, compiled: values.compiled, tags, skopeo: !values['no-skopeo'] };
+  return {
+    sizes,
+    apply,
+    repeat,
+    compiled: values.compiled,
+    tags,
+    skopeo: !values['no-skopeo'],
+    fullPass: values['full-pass'],
+  };
 }
 
 function log(message: string): void {
@@ -263,6 +273,7 @@ async function clusterRows(
   git: TestGitServer,
   apply: number,
   repeat: number,
+  fullPass: boolean,
 ): Promise<Row[]> {
   log(`push ${apply} manifests to the git server`);
   const files = generateRepo(apply);
@@ -272,43 +283,62 @@ async function clusterRows(
   try {
     const url = traffic.proxied(served);
     const rows: Row[] = [await gitRow(url, traffic, repeat)];
-    rows.push(...(await syncRows(cp, git, traffic, url, files)));
+    rows.push(...(await syncRows(cp, git, traffic, url, files, fullPass)));
     return rows;
   } finally {
     await traffic.stop();
   }
 }
 
-/** The engine's syncs side by side with kubectl applying the same objects: first, no-ops, one change. */
-async function syncRows(
+interface EngineRun {
+  env: Record<string, string>;
+  result: WorkerResult;
+  /** The commit the bench pushed for the one-manifest row. */
+  changedSha: string;
+  side(name: string): {
+    step: StepResult;
+    requests: { total: number; writes: number };
+    gitFetched: GitTraffic;
+  };
+}
+
+/**
+ * One engine worker on its own repo and namespace: first sync, second, no-op, no-op after a restart, then
+ * the commit changing `changed` (pushed by the bench when the worker asks). `extraEnv` sets the engine's
+ * settings (FULL_SYNC_INTERVAL=0: a full pass every sync).
+ */
+async function runEngine(
   cp: ControlPlane,
   git: TestGitServer,
   traffic: GitTrafficProxy,
-  url: string,
-  files: SourceFile[],
-): Promise<Row[]> {
-  const engineNs = await cp.newNamespace('bench-engine');
+  repo: { name: string; url: string },
+  changed: SourceFile,
+  extraEnv: Record<string, string> = {},
+): Promise<EngineRun> {
+  const namespace = await cp.newNamespace('bench-engine');
   const env = {
-    GIT_URL: url,
-    NAMESPACE: engineNs,
+    GIT_URL: repo.url,
+    NAMESPACE: namespace,
     KUBECONFIG: cp.kubeconfigPath,
     GIT_CACHE_DIR: join(makeTempDir('bench-engine-cache'), 'repo'),
     IMAGE_GITOPS_INSTANCE: 'bench',
     ...(process.env.APPLY_CONCURRENCY ? { APPLY_CONCURRENCY: process.env.APPLY_CONCURRENCY } : {}),
+    ...extraEnv,
   };
-  const changedFile = changeOneManifest(files);
-  const changedFiles = files.map((f) => (f.path === changedFile.path ? changedFile : f));
   let changedSha = '';
   // Git traffic by step: the marks are taken as the worker reports its steps' windows, so by time.
   const gitMarks: Array<{ at: number; traffic: GitTraffic }> = [];
   const gitTicker = setInterval(() => gitMarks.push({ at: Date.now(), traffic: traffic.mark() }), 20);
-  log(`engine: first sync, then no-op syncs, then a commit changing ${changedFile.path}, into ${engineNs}`);
-  let engine: WorkerResult;
+  const settings = Object.entries(extraEnv).map(([k, v]) => `${k}=${v}`);
+  log(
+    `engine${settings.length > 0 ? ` (${settings.join(' ')})` : ''}: first sync, no-op syncs, then a commit changing ${changed.path}, into ${namespace}`,
+  );
+  let result: WorkerResult;
   try {
-    engine = await runWorker({ task: 'engine', env, change: true }, (line, reply) => {
+    result = await runWorker({ task: 'engine', env, change: true }, (line, reply) => {
       if (!line.startsWith('{"waiting"')) return;
       git
-        .commitFiles('bench', { [changedFile.path]: changedFile.content }, 'bench: change one manifest')
+        .commitFiles(repo.name, { [changed.path]: changed.content }, 'bench: change one manifest')
         .then((sha) => {
           changedSha = sha;
           reply(sha);
@@ -326,19 +356,46 @@ async function syncRows(
     const after = gitMarks.find((m) => m.at >= window.to)?.traffic ?? traffic.mark();
     return { requests: after.requests - before.requests, bytes: after.bytes - before.bytes };
   };
-  const engineSide = (name: string) => {
-    const step = stepNamed(engine, name);
-    return {
-      step,
-      requests: countRequests(cp, BENCH_USER_AGENT, { window: step.window }),
-      gitFetched: fetchedWithin(step.window),
-    };
+  return {
+    env,
+    result,
+    changedSha,
+    side: (name) => {
+      const step = stepNamed(result, name);
+      return {
+        step,
+        requests: countRequests(cp, BENCH_USER_AGENT, { window: step.window }),
+        gitFetched: fetchedWithin(step.window),
+      };
+    },
   };
-  const first = engineSide('first sync');
-  const second = engineSide('second sync');
-  const noop = engineSide('no-op sync');
-  const restart = engineSide('no-op sync after restart');
-  const changed = engineSide('one manifest changed');
+}
+
+/** What the engine's report says beyond its result: the objects' counts and the renders it reused. */
+function syncNote(step: StepResult): string {
+  const reused = step.details.rendersReused;
+  return `result ${step.details.result}; ${JSON.stringify(step.details.counts)}${reused === undefined ? '' : `; renders reused ${reused}`}`;
+}
+
+/** The engine's syncs side by side with kubectl applying the same objects: first, no-ops, one change. */
+async function syncRows(
+  cp: ControlPlane,
+  git: TestGitServer,
+  traffic: GitTrafficProxy,
+  url: string,
+  files: SourceFile[],
+  fullPass: boolean,
+): Promise<Row[]> {
+  const changedFile = changeOneManifest(files);
+  const changedFiles = files.map((f) => (f.path === changedFile.path ? changedFile : f));
+  const run = await runEngine(cp, git, traffic, { name: 'bench', url }, changedFile);
+  const { env, changedSha } = run;
+  const engine = run.result;
+  const first = run.side('first sync');
+  const second = run.side('second sync');
+  const noop = run.side('no-op sync');
+  const restart = run.side('no-op sync after restart');
+  const changed = run.side('one manifest changed');
   const counts = first.step.details.counts as { applied: number };
 
   const kubectlNs = await cp.newNamespace('bench-kubectl');
@@ -367,7 +424,7 @@ async function syncRows(
     measurement: run.measurement,
     requests: run.requests,
   });
-  const engineOf = (side: ReturnType<typeof engineSide>, what: string) => ({
+  const engineOf = (side: ReturnType<EngineRun['side']>, what: string) => ({
     what,
     measurement: side.step.measurement,
     requests: side.requests,
@@ -375,8 +432,7 @@ async function syncRows(
   });
   const perSecond = (ms: number) => objects / (ms / 1000);
   const engineConcurrency = configFromEnv(env).applyConcurrency;
-  const changedCounts = changed.step.details.counts as Record<string, number>;
-  return [
+  const rows: Row[] = [
     {
       operation: `first apply, ${objects} objects`,
       imageGitops: {
@@ -397,13 +453,13 @@ async function syncRows(
     {
       operation: 'second sync (settles stored status)',
       imageGitops: engineOf(second, 'Reconciler.sync, same process'),
-      note: `result ${second.step.details.result}`,
+      note: syncNote(second.step),
     },
     {
       operation: 'no-op (nothing changed)',
       imageGitops: engineOf(noop, 'Reconciler.sync, same process (remote unchanged: no fetch, no parse)'),
       baseline: kubectlSide(kubectlAgain, 'the same kubectl apply again'),
-      note: `result ${noop.step.details.result}`,
+      note: syncNote(noop.step),
     },
     {
       operation: 'no-op after a restart',
@@ -412,7 +468,7 @@ async function syncRows(
         'a new Reconciler on the same git cache (reads and parses the repo again)',
       ),
       baseline: kubectlSide(kubectlAgain, 'the same kubectl apply again'),
-      note: `result ${restart.step.details.result}; the engine worker process took ${Math.round(engine.startupMs)} ms to start (node + modules, ${workerRuntime()}), not counted above`,
+      note: `${syncNote(restart.step)}; the engine worker process took ${Math.round(engine.startupMs)} ms to start (node + modules, ${workerRuntime()}), not counted above`,
     },
     {
       operation: 'a commit that changes one manifest',
@@ -424,13 +480,46 @@ async function syncRows(
         kubectlChanged,
         `kubectl apply of the changed object set (${objects} objects, ${after.changed} changed)`,
       ),
-      note: `result ${changed.step.details.result}; engine counts ${JSON.stringify(changedCounts)}; what the engine does today for a new commit (read, parse, render and plan the whole repository; src/engine has no full-pass switch to compare with)`,
+      note: `${syncNote(changed.step)}; the engine as configured (FULL_SYNC_INTERVAL default: renders reused while their inputs are unchanged)`,
     },
   ];
+  if (!fullPass) return rows;
+  // Today's full-pass engine on the same changes: its own copy of the repo (the commit must change the file
+  // again) and its own namespace; kubectl is the same.
+  const fullUrl = traffic.proxied(await git.createRepo('bench-full-pass', repoFiles(files)));
+  const full = await runEngine(cp, git, traffic, { name: 'bench-full-pass', url: fullUrl }, changedFile, {
+    FULL_SYNC_INTERVAL: '0',
+    IMAGE_GITOPS_INSTANCE: 'bench-full-pass',
+  });
+  const fullRow = (operation: string, step: string, baseline: typeof kubectlFirst, what: string): Row => {
+    const side = full.side(step);
+    return {
+      operation: `${operation}, full pass`,
+      imageGitops: engineOf(side, `the same with FULL_SYNC_INTERVAL=0 (every sync renders everything)`),
+      baseline: kubectlSide(baseline, what),
+      note: syncNote(side.step),
+    };
+  };
+  rows.push(
+    fullRow('no-op (nothing changed)', 'no-op sync', kubectlAgain, 'the same kubectl apply again'),
+    fullRow(
+      'no-op after a restart',
+      'no-op sync after restart',
+      kubectlAgain,
+      'the same kubectl apply again',
+    ),
+    fullRow(
+      'a commit that changes one manifest',
+      'one manifest changed',
+      kubectlChanged,
+      `kubectl apply of the changed object set (${objects} objects, ${after.changed} changed)`,
+    ),
+  );
+  return rows;
 }
 
 async function main(): Promise<void> {
-  const { sizes, apply, repeat, compiled, tags, skopeo } = options();
+  const { sizes, apply, repeat, compiled, tags, skopeo, fullPass } = options();
   if (compiled) useCompiledWorker();
   const rows: Row[] = [];
   for (const size of sizes) rows.push(...(await renderRows(size)));
@@ -457,7 +546,7 @@ async function main(): Promise<void> {
     if (skopeo) imageRows.push(...(await skopeoRows({ tags, runWorker, log })));
     cp = await startControlPlane();
     git = await startGitServer();
-    rows.push(...(await clusterRows(cp, git, apply, repeat)));
+    rows.push(...(await clusterRows(cp, git, apply, repeat, fullPass)));
   } finally {
     log('stop the control plane and the git server');
     await stop();
@@ -481,7 +570,7 @@ async function main(): Promise<void> {
     date: new Date().toISOString(),
     tools,
     machine: { cpus: cpus().length, memoryBytes: totalmem() },
-    options: { sizes, apply, repeat, compiled, tags: skopeo ? tags : undefined, skopeo },
+    options: { sizes, apply, repeat, compiled, tags: skopeo ? tags : undefined, skopeo, fullPass },
     rows: rows.map((row) => ({ ...row, timeRatio: timeRatio(row) })),
     table,
   };

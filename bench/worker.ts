@@ -89,6 +89,7 @@ function syncDetails(report: SyncReport): Record<string, unknown> {
     counts: report.counts,
     fetchSkipped: report.fetchSkipped,
     commit: report.commit,
+    ...(report.rendersReused === undefined ? {} : { rendersReused: report.rendersReused }),
   };
 }
 
