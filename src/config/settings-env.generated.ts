@@ -222,7 +222,7 @@ export interface SettingsEnvironment {
    */
   SYNC_TAGS_PER_JOB: number;
   /**
-   * JSON list of per-registry defaults (host, credentialsSecret, secretNamespace, tlsVerify, caSecret, awsEcr) used by every manifest
+   * JSON list of per-registry defaults (host, credentialsSecret, secretNamespace, tlsVerify, caSecret, awsEcr, budget) used by every manifest; budget {"pulls": 180, "per": "6h"} binds every manifest's copies from that host and credential to one pull budget (see Pull budgets)
    *
    * @default "[]"
    */

@@ -1,3 +1,4 @@
+import { parseDuration } from '../core/duration.js';
 import { type MirrorOperatorSettings, mirrorOperatorSettings } from './mirror-operator-settings.js';
 import { setting } from './settings-schema.js';
 
@@ -29,6 +30,16 @@ export interface RegistryDefaults {
   secretNamespace?: string;
   tlsVerify?: boolean;
   caSecret?: { name: string; key?: string };
+  /** A pull budget for this registry and credential, shared by every manifest (registry/pull-budget.ts). */
+  budget?: RegistryBudget;
+}
+
+/** `budget: {pulls: 180, per: 6h}`: at most `pulls` manifest GETs in any `per` (the one duration grammar). */
+export interface RegistryBudget {
+  pulls: number;
+  per: string;
+  /** Platforms assumed in an index copied whole (`--all`); default 2. */
+  platformsPerIndex?: number;
 }
 
 /**
@@ -233,7 +244,27 @@ function registryDefaults(raw: string | undefined): RegistryDefaults[] {
   ) {
     throw new Error('SYNC_REGISTRIES must be a JSON array of objects with a "host"');
   }
+  for (const entry of parsed as RegistryDefaults[]) checkBudget(entry);
   return parsed as RegistryDefaults[];
+}
+
+/** A `budget` of a SYNC_REGISTRIES entry, as the manifests' schemas check theirs. */
+function checkBudget(entry: RegistryDefaults): void {
+  const budget = entry.budget as Partial<RegistryBudget> | undefined;
+  if (budget === undefined) return;
+  const whole = (n: unknown, max = Number.MAX_SAFE_INTEGER) =>
+    Number.isInteger(n) && (n as number) >= 1 && (n as number) <= max;
+  if (
+    typeof budget !== 'object' ||
+    !whole(budget.pulls) ||
+    typeof budget.per !== 'string' ||
+    (parseDuration(budget.per) ?? 0) < 1000 ||
+    (budget.platformsPerIndex !== undefined && !whole(budget.platformsPerIndex, 64)) ||
+    Object.keys(budget).some((k) => !['pulls', 'per', 'platformsPerIndex'].includes(k))
+  )
+    throw new Error(
+      `SYNC_REGISTRIES: the budget of ${entry.host} must be {"pulls": <whole number ≥ 1>, "per": "<duration of 1s or more, e.g. 6h>"} (and optionally "platformsPerIndex": 1 to 64)`,
+    );
 }
 
 export function settingsFromEnv(env: Record<string, string | undefined>): Settings {

@@ -13,6 +13,7 @@ import { SchemaValidator } from '../manifests/schema-validator.js';
 import type { LoadedManifests } from '../manifests/types.js';
 import { type Change, failed } from '../plan/change.js';
 import { type Plan, planSync, versionMarker } from '../plan/plan.js';
+import type { PullLedger } from '../registry/pull-budget.js';
 import { GitSource } from '../source/git-source.js';
 import type { ManifestSource, SourceSnapshot } from '../source/types.js';
 import { withChangedIn } from '../status/changed-in.js';
@@ -30,6 +31,7 @@ import {
 } from './guards.js';
 import { clusterObserveContext } from './observe-context.js';
 import { listOwnedObjects } from './owned.js';
+import { chargeCreatedJobs, openPullBudgets } from './pull-budgets.js';
 import { RenderCache } from './render-cache.js';
 import { type RenderedManifest, renderManifests } from './render-manifests.js';
 import { SecretGate } from './secret-access.js';
@@ -86,6 +88,8 @@ export class Reconciler {
   /** When the last sync that reused nothing ran (0: none yet, so the first sync is one). */
   private lastFullPass = 0;
   private state?: StoredState;
+  /** This sync's pull budgets (pull-budgets.ts): read from the stored state, charged for the Jobs created. */
+  private pullBudgets = openPullBudgets(undefined);
   private parsed?: { snapshot: SourceSnapshot; loaded: LoadedManifests; files: Map<string, Uint8Array> };
   private last?: SyncReport;
 
@@ -169,6 +173,7 @@ export class Reconciler {
       throwIfAborted(options.signal);
       const writer = options.dryRun ? dryRunWriter(this.kube) : clusterWriter(this.kube);
       const results = await this.applyPlan(writer, plan, options.signal);
+      const pullBudgets = options.dryRun ? undefined : chargeCreatedJobs(this.pullBudgets, results);
       steps.done('apply');
       const statuses = withChangedIn(
         buildManifestStatuses({
@@ -212,6 +217,7 @@ export class Reconciler {
             ignored,
             historyEntry(done()),
             keptMemory(this.state?.memory, rendered, loaded),
+            pullBudgets,
           );
       steps.done('status');
       const final = done(notSaved);
@@ -339,6 +345,7 @@ export class Reconciler {
     options: SyncOptions,
   ): Promise<RenderedManifest[]> {
     const signal = options.signal;
+    this.pullBudgets = openPullBudgets(state.pullBudgets);
     // The objects' prune guard, for what kinds delete outside the cluster (ImageSync's pushed tags).
     const prune = {
       enabled: this.config.prune.enabled,
@@ -357,6 +364,7 @@ export class Reconciler {
         observeContext: (namespace, live) => ({
           ...clusterObserveContext(this.kube, this.config.settings, namespace, live, signal, gate),
           prune,
+          pullBudgets: this.pullBudgets,
         }),
         cache: this.renderCache,
       });
@@ -470,6 +478,7 @@ export class Reconciler {
     ignored: IgnoredFile[],
     entry: SyncHistoryEntry,
     memory: Record<string, unknown>,
+    pullBudgets?: PullLedger,
   ): Promise<Problem | undefined> {
     const previous = this.state!;
     const versions: Record<string, string> = {};
@@ -505,6 +514,7 @@ export class Reconciler {
         : {}),
       history: appendHistory(previous.history, entry, this.config.observability.historyLimit),
       ...(Object.keys(memory).length > 0 ? { memory } : {}),
+      ...(pullBudgets ? { pullBudgets } : {}),
     };
     // This sync's statuses, not the steady ones: only they tell whether something was applied.
     await emitStatusEvents(this.kube, this.store.objectRef, previous.manifests, statuses, this.log);

@@ -34,6 +34,8 @@ export interface PendingCopy {
   digest: string;
   /** Tags beside the image copied before it, same names (cosign's `sha256-<hex>.sig`...; ImageSync's verify.ts). */
   artifactTags?: string[];
+  /** The manifest GETs this copy makes at a source under a pull budget (charged when its Job is created). */
+  pulls?: { budget: string; count: number };
 }
 
 /** Everything a set of copy Jobs depends on besides the Settings. */
@@ -133,10 +135,11 @@ export function renderCopyJobFor(
 ): KubeObject {
   const annotations = {
     [SYNC_COPIES_ANNOTATION]: JSON.stringify(
-      batch.map(({ sourceRef, digest, artifactTags }) => ({
+      batch.map(({ sourceRef, digest, artifactTags, pulls }) => ({
         sourceRef,
         digest,
         ...(artifactTags?.length ? { artifactTags } : {}),
+        ...(pulls ? { pulls } : {}),
       })),
     ),
   };
@@ -145,7 +148,8 @@ export function renderCopyJobFor(
   return renderSecureJob({ ...input, name });
 }
 
-function copiesOf(job: KubeObject): PendingCopy[] | undefined {
+/** The copies a copy Job makes, from its annotation; undefined for another Job. */
+export function copiesOf(job: KubeObject): PendingCopy[] | undefined {
   const text = job.metadata.annotations?.[SYNC_COPIES_ANNOTATION];
   if (!text) return undefined;
   try {

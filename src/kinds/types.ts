@@ -8,6 +8,7 @@ export type { ImagePlan, PlannedBuild, PlannedCopy, PlannedDeletion } from '../c
 import type { Manifest } from '../manifests/types.js';
 import type { AwsEcrAccess } from '../registry/ecr.js';
 import type { RegistryPolicy } from '../registry/limits.js';
+import type { PullBudgetBook } from '../registry/pull-budget.js';
 
 /** What a kind's render needs besides the manifest; all plain data, so render stays pure. */
 export interface RenderContext<Observed = unknown> {
@@ -49,6 +50,8 @@ export interface ObserveContext {
    * a kind that deletes what it made outside the cluster (ImageSync's `prune` of pushed tags): the same guard.
    */
   prune?: { enabled: boolean; maxShare: number; allowMassPrune: boolean };
+  /** The reconciler's pull-budget ledger as this sync sees it (registry/pull-budget.ts); none: no budgets. */
+  pullBudgets?: PullBudgetBook;
 }
 
 /**

@@ -75,6 +75,11 @@ export interface RegistryClientOptions {
   /** Per-registry page size and page count bound of tag lists (public ECR's API_AWS_PAGE_*, see ecr.ts). */
   tagPaging?: (registry: string) => { pageSize?: number; maxPages?: number } | undefined;
   signal?: AbortSignal;
+  /** Told every answer of a registry (its status and headers): pull budgets read the rate-limit headers. */
+  onAnswer?: (
+    registry: string,
+    answer: Pick<HttpResponse, 'status' | 'headers'> & { method: string; path: string },
+  ) => void;
 }
 
 export interface Platform {
@@ -187,6 +192,8 @@ export class RegistryClient {
   private readonly hosts = new Map<string, HostState>();
   private readonly options: RegistryClientOptions;
   private readonly policy: RegistryPolicy;
+  /** The media type a manifest HEAD answered, by digest (an index or one image: what a copy will GET). */
+  private readonly mediaTypes = new Map<string, string>();
 
   constructor(options: RegistryClientOptions = {}) {
     this.options = options;
@@ -317,9 +324,16 @@ export class RegistryClient {
     const what = `HEAD ${image.registry}/${image.repository}:${reference}`;
     this.expectOk(res, what, image.registry);
     const digest = this.digestHeader(res, what);
+    const mediaType = headerText(res.headers['content-type'])?.split(';')[0]?.trim();
+    if (digest && mediaType) this.mediaTypes.set(digest, mediaType);
     if (digest) return digest;
     // Some registries omit the header on HEAD: the GET body's sha256 is the digest.
     return (await this.getManifest(image, reference))?.digest;
+  }
+
+  /** The media type a HEAD of this client answered for the digest; undefined when none did (a 304). */
+  mediaTypeOf(digest: string): string | undefined {
+    return this.mediaTypes.get(digest);
   }
 
   async getManifest(
@@ -467,6 +481,7 @@ export class RegistryClient {
     for (;;) {
       const auth = this.authorization(state, access, defaultScope);
       const res = await this.raw(registry, state, access, method, path, { ...headers, ...auth });
+      this.options.onAnswer?.(registry, { status: res.status, headers: res.headers, method, path });
       if (res.status === 401 && !authRetried) {
         authRetried = true;
         if (await this.answerChallenge(res, registry, state, access, defaultScope, auth.Authorization))

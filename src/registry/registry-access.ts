@@ -3,7 +3,7 @@
  * manifest's own entries over the reconciler-wide SYNC_REGISTRIES, matched by normalised host
  * (`index.docker.io` is `docker.io`); then reading the credentials and CAs they name.
  */
-import type { ImageOperatorSide, RegistryDefaults, Settings } from '../config/settings.js';
+import type { ImageOperatorSide, RegistryBudget, RegistryDefaults, Settings } from '../config/settings.js';
 import { ImageGitopsError } from '../core/errors.js';
 import type { KubeObject } from '../core/kube-object.js';
 import type { RegistryAccess } from './client.js';
@@ -20,6 +20,8 @@ export interface ResolvedRegistry {
   /** The credential is an ECR authorization token (registry/ecr.ts), not a Secret. */
   awsEcr?: boolean;
   ca?: { namespace: string; name: string; key: string; kind: 'Secret' | 'ConfigMap' };
+  /** The pull budget declared for this registry (the manifest's entry, else SYNC_REGISTRIES). */
+  budget?: RegistryBudget;
 }
 
 function caOf(
@@ -44,6 +46,7 @@ interface RegistryEntry {
   caSecret?: CaSource;
   caConfigMap?: CaSource;
   awsEcr?: boolean;
+  budget?: RegistryBudget;
 }
 
 /** The `registries` field of a spec: ImageSync's, ImageBackup's, ImageBuild's (same shape). */
@@ -86,6 +89,8 @@ export function resolveRegistry(
     caOf(own?.caConfigMap, namespace, 'ConfigMap') ??
     caOf(shared?.caSecret, shared?.secretNamespace ?? namespace, 'Secret');
   if (ca) resolved.ca = ca;
+  const budget = own?.budget ?? shared?.budget;
+  if (budget) resolved.budget = budget;
   return resolved;
 }
 

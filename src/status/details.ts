@@ -43,7 +43,7 @@ export function imageDetails(observed: unknown): Record<string, unknown> | undef
   if (!o) return undefined;
   const details: Record<string, unknown> = {};
   if (typeof o.message === 'string') details.observed = o.message;
-  for (const count of ['matched', 'upToDate', 'unchecked', 'waiting'] as const)
+  for (const count of ['matched', 'upToDate', 'unchecked', 'waiting', 'budgetDeferred'] as const)
     if (typeof o[count] === 'number') details[count] = o[count];
   // ImageSync: the source's tag list stopped early (`Truncated`), which repository, why, how much was read.
   const truncated = rows([o.truncated], ['repository', 'reason', 'tags', 'pages', 'pageSize'])?.rows[0];
@@ -57,6 +57,8 @@ export function imageDetails(observed: unknown): Record<string, unknown> | undef
     ['builds', ['job', 'phase', 'image', 'digest', 'durationSeconds', 'message']],
     // ImageSync `prune`: pushed tags no longer selected, deleted or why not (kinds/image-sync/deletions.ts).
     ['deletions', ['tag', 'state', 'digest', 'reason']],
+    // A pull budget the copies met: pulls left, copies it defers and when the first of them fits.
+    ['budget', ['registry', 'pulls', 'per', 'remaining', 'deferred', 'nextAt']],
   ];
   for (const [name, fields] of lists) {
     const list = rows(o[name], fields);

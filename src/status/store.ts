@@ -29,6 +29,8 @@ export interface StoredState {
    * Stored in the manifest's own shard; kept by each kind compact and bounded.
    */
   memory?: Record<string, unknown>;
+  /** The pull-budget ledger of every registry and credential (registry/pull-budget.ts; bounded there). */
+  pullBudgets?: unknown;
 }
 
 const CONFIGMAP = { apiVersion: 'v1', kind: 'ConfigMap' } as const;
@@ -60,6 +62,7 @@ interface Head {
   fileProblems?: Problem[];
   ignored?: IgnoredFile[];
   history?: SyncHistoryEntry[];
+  pullBudgets?: unknown;
 }
 
 interface Shard {
@@ -105,6 +108,7 @@ function headOf(state: StoredState, shards: number): Head {
     ...(state.fileProblems?.length ? { fileProblems: state.fileProblems } : {}),
     ...(state.ignored?.length ? { ignored: state.ignored } : {}),
     ...(state.history?.length ? { history: state.history } : {}),
+    ...(state.pullBudgets !== undefined ? { pullBudgets: state.pullBudgets } : {}),
   };
 }
 
@@ -171,6 +175,7 @@ export class StatusStore {
       ...(head.fileProblems ? { fileProblems: head.fileProblems } : {}),
       ...(head.ignored ? { ignored: head.ignored } : {}),
       ...(head.history ? { history: head.history } : {}),
+      ...(head.pullBudgets !== undefined ? { pullBudgets: head.pullBudgets } : {}),
     };
     const saved = new Map<string, { text: string; size: number }>();
     const shards = await Promise.all(

@@ -74,6 +74,7 @@ export interface BackupRegistrySettings {
   tlsVerify?: boolean;
   caSecret?: CaSource;
   caConfigMap?: CaSource;
+  budget?: PullBudget;
 }
 /**
  * A key of a Secret or ConfigMap holding a PEM CA (default key ca.crt).
@@ -84,4 +85,23 @@ export interface CaSource {
    * @default "ca.crt"
    */
   key?: string;
+}
+/**
+ * A pull budget for this registry and the credential used (its user name, or anonymous), shared by every manifest that declares it (declare it in SYNC_REGISTRIES to bind them all): at most pulls manifest GETs (what Docker Hub counts; not HEADs, not blobs) in any window of per. Copies are planned newest first within what is left, the rest deferred (status says how many and when they run); the registry's RateLimit-Remaining and a 429 count too
+ */
+export interface PullBudget {
+  /**
+   * Manifest GETs allowed per window, e.g. 180 of Docker Hub's 200 for an account
+   */
+  pulls: number;
+  /**
+   * The window, a duration: 6h, 1h30m, 1d
+   */
+  per: string;
+  /**
+   * Platforms assumed in a multi-platform image copied whole (--all): it costs 1 + this many manifest GETs
+   *
+   * @default 2
+   */
+  platformsPerIndex?: number;
 }

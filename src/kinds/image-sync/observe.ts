@@ -6,6 +6,7 @@
 
 import type { ImageOperatorSide } from '../../config/settings.js';
 import { ImageGitopsError } from '../../core/errors.js';
+import { type BudgetReport, budgetAnswers, describeBudgets } from '../../jobs/copy-budget.js';
 import type { PendingCopy } from '../../jobs/copy-jobs.js';
 import { describeJobFailures, observeJobFailures } from '../../jobs/job-failures.js';
 import type { Manifest } from '../../manifests/types.js';
@@ -22,6 +23,7 @@ import { lastSeen, memoryScope, readMemory, rememberSeen, type SyncMemory } from
 import { copyPairFor, effectiveMode, singleSourceReference, sourceRepository } from './naming.js';
 import { observeDeletions } from './observe-deletions.js';
 import { imageOperatorSides } from './operator-sides.js';
+import { budgetSyncCopies, sourceBudget } from './pull-budget.js';
 import {
   decideRun,
   describeCronJob,
@@ -64,6 +66,10 @@ export interface ImageSyncObserved {
   waiting?: number;
   /** `prune`: the pushed tags no longer selected, each deleted by this sync's Job or why not (deletions.ts). */
   deletions?: TagDeletion[];
+  /** The source's pull budget, when copies met it: what is left, how many copies it defers and until when. */
+  budget?: BudgetReport[];
+  /** Pending copies deferred by the pull budget (not in `pending`): a timed run goes on. */
+  budgetDeferred?: number;
   /** The digests seen this sync, for the next (KindDefinition.remember); absent when nothing was compared. */
   memory?: SyncMemory;
   message: string;
@@ -124,13 +130,17 @@ export async function observeImageSyncAt(
     }
   }
 
+  const budget = sourceBudget(spec, context, namespace, access);
+  const source = sourceRepository(spec);
   const client = new RegistryClient({
     access: (host) => access.get(host),
     ...(context.signal ? { signal: context.signal } : {}),
     ...(context.registry ? { policy: context.registry } : {}),
     tagPaging: (context.awsEcr ?? defaultAwsEcrAccess()).tagPaging,
+    ...(budget && context.pullBudgets
+      ? { onAnswer: budgetAnswers(context.pullBudgets, new Map([[source.registry, budget]])) }
+      : {}),
   });
-  const source = sourceRepository(spec);
   const verifyKey = await readVerifyKey(spec, context, namespace);
   let listed: Set<string> | undefined;
   let refs: string[];
@@ -241,6 +251,8 @@ export async function observeImageSyncAt(
     ...(listed ? { listed } : {}),
     limit: maxJobsPerManifest * tagsPerJob,
   });
+  // Newest first within the source's pull budget; the rest deferred (pull-budget.ts).
+  const budgeted = budgetSyncCopies(spec, context, client, budget, signed.pending);
   const message =
     (run ? `${describeRun(run)}: ` : '') +
     `${refs.length} selected, ${upToDate} up to date` +
@@ -252,11 +264,14 @@ export async function observeImageSyncAt(
     (skipped.length ? `; ${describeSkipped(skipped)}` : '') +
     (truncated ? `; ${describeTruncation(truncated.repository, truncated)}` : '') +
     describeDeletions(deleting.deletions) +
+    describeBudgets(budgeted.budgets ?? []) +
     describeJobFailures(await observeJobFailures(context.live, context, namespace), 'copy Job');
   return {
     matched: refs.length,
     upToDate,
-    pending: signed.pending,
+    pending: budgeted.pending,
+    ...(budgeted.budgets ? { budget: budgeted.budgets } : {}),
+    ...(budgeted.deferred ? { budgetDeferred: budgeted.deferred } : {}),
     ...(signed.verification ? { verification: signed.verification } : {}),
     ...(signed.waiting ? { waiting: signed.waiting } : {}),
     ...(Object.keys(replaces).length > 0 ? { replaces } : {}),

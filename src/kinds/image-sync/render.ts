@@ -74,7 +74,8 @@ export function renderTimedRun(
     throw new Error(`ImageSync ${manifest.key}: no run decided for a Recurrent sync timed by the reconciler`);
   const setup = syncCopySetup(manifest, context, namespace);
   const { jobs, deferred } = planCopyJobs(setup, context.settings, context.live, context.observed.pending);
-  return [...jobs, renderRecord(manifest, namespace, run, deferred + (context.observed.waiting ?? 0))];
+  const waiting = (context.observed.waiting ?? 0) + (context.observed.budgetDeferred ?? 0);
+  return [...jobs, renderRecord(manifest, namespace, run, deferred + waiting)];
 }
 
 export function renderCronJob(

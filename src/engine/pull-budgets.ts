@@ -1,0 +1,36 @@
+/**
+ * The reconciler's pull budgets (registry/pull-budget.ts) around one sync: the ledger read from the stored
+ * state, handed to every manifest's observe step, charged for the copy Jobs this sync created (their
+ * annotation names the budget and the pulls of each copy), and stored again. A dry run (`diff`) charges
+ * nothing and stores nothing.
+ */
+import type { KubeObject } from '../core/kube-object.js';
+import { copiesOf } from '../jobs/copy-jobs.js';
+import type { Change } from '../plan/change.js';
+import { PullBudgetBook, type PullLedger, readLedger } from '../registry/pull-budget.js';
+
+export function openPullBudgets(stored: unknown, clock?: () => number): PullBudgetBook {
+  return new PullBudgetBook(readLedger(stored), clock);
+}
+
+/** The pulls each created copy Job will make, by budget. */
+export function pullsOfCreatedJobs(changes: readonly Change[]): Map<string, number> {
+  const pulls = new Map<string, number>();
+  for (const change of changes) {
+    if (change.action !== 'create' && change.action !== 'replace') continue;
+    if (change.outcome?.result !== 'applied' || change.foreign || change.object.kind !== 'Job') continue;
+    for (const copy of copiesOf(change.object as KubeObject) ?? []) {
+      const count = copy.pulls?.count;
+      if (typeof copy.pulls?.budget !== 'string' || typeof count !== 'number' || !(count > 0)) continue;
+      pulls.set(copy.pulls.budget, (pulls.get(copy.pulls.budget) ?? 0) + count);
+    }
+  }
+  return pulls;
+}
+
+/** Charges the book for the copy Jobs this sync created, and gives the ledger to store (absent when empty). */
+export function chargeCreatedJobs(book: PullBudgetBook, changes: readonly Change[]): PullLedger | undefined {
+  for (const [budget, count] of pullsOfCreatedJobs(changes)) book.charge(budget, count);
+  const ledger = book.ledger();
+  return Object.keys(ledger).length > 0 ? ledger : undefined;
+}
