@@ -241,7 +241,11 @@ export class PullBudgetBook {
   /** When `needed` pulls will be left, as a Date (now when they are); undefined when never. */
   nextAt(key: string, budget: PullBudget, needed: number): Date | undefined {
     const reserved = this.reserved.get(key) ?? 0;
-    const at = nextPullsAt(this.entries[key], budget, needed + reserved, this.now());
+    const now = this.now();
+    // What is reserved is charged when its Jobs are created, in a moment: it frees up a window from now.
+    const entry =
+      reserved > 0 ? chargePulls(this.entries[key], reserved, now, this.perSeconds(key)) : this.entries[key];
+    const at = nextPullsAt(entry, budget, needed, now);
     return at === undefined ? undefined : new Date(at * 1000);
   }
 

@@ -1,6 +1,7 @@
 // A loopback proxy in front of a test registry that counts what it is asked and can page tag lists the way
 // distribution v3 does (docker-registry 2.8 answers every tag at once and ignores `n` and `last`): sorted,
-// `n` per page (`?n=` or the proxy's page size), `last` to start after, and a `Link: <...>; rel="next"`.
+// `n` per page (`?n=` or the proxy's page size), `last` to start after, and a `Link: <...>; rel="next"`. It can
+// also add headers to every answer, as Docker Hub adds `RateLimit-Remaining: 76;w=21600`.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { registryRequest, type TestRegistry } from './registry.js';
@@ -15,7 +16,7 @@ export interface RegistryProxy {
 
 export async function startRegistryProxy(
   upstream: TestRegistry,
-  options: { tagPageSize?: number } = {},
+  options: { tagPageSize?: number; headers?: Record<string, string> } = {},
 ): Promise<RegistryProxy> {
   const requests: RegistryProxy['requests'] = [];
   const server = http.createServer((req, res) => {
@@ -33,7 +34,9 @@ export async function startRegistryProxy(
         for (const [k, v] of Object.entries(answer.headers))
           if (typeof v === 'string' && !['content-length', 'connection', 'transfer-encoding'].includes(k))
             out[k] = v;
-        res.writeHead(answer.status, out).end(req.method === 'HEAD' ? undefined : answer.body);
+        res
+          .writeHead(answer.status, { ...out, ...options.headers })
+          .end(req.method === 'HEAD' ? undefined : answer.body);
         return;
       }
       const all = [...((JSON.parse(answer.body) as { tags?: string[] }).tags ?? [])].sort();
@@ -41,7 +44,7 @@ export async function startRegistryProxy(
       const last = url.searchParams.get('last');
       const start = last === null ? 0 : all.findIndex((t) => t > last);
       const page = start < 0 ? [] : all.slice(start, start + n);
-      const out: Record<string, string> = { 'content-type': 'application/json' };
+      const out: Record<string, string> = { 'content-type': 'application/json', ...options.headers };
       if (start >= 0 && start + n < all.length)
         out.link = `</v2/${tags[1]}/tags/list?last=${encodeURIComponent(page.at(-1)!)}&n=${n}>; rel="next"`;
       res.writeHead(200, out).end(JSON.stringify({ name: tags[1], tags: page }));

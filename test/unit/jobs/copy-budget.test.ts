@@ -108,7 +108,17 @@ describe('copies within pull budgets', () => {
       ['b3'],
     );
     assert.equal(second.deferred, 2);
-    assert.deepEqual(second.budgets, [{ registry: HUB.key, pulls: 3, per: '6h', remaining: 0, deferred: 2 }]);
+    assert.deepEqual(second.budgets, [
+      {
+        registry: HUB.key,
+        pulls: 3,
+        per: '6h',
+        remaining: 0,
+        deferred: 2,
+        // What this sync reserved is charged as its Jobs are created: it frees up 6h on.
+        nextAt: '2026-11-30T06:00:00.000Z',
+      },
+    ]);
     assert.deepEqual(book.ledger(), {}, 'nothing charged before a Job is created');
     // Charged Jobs leave the window 6h on: that is when the deferred copies fit.
     book.charge(HUB.key, 3);

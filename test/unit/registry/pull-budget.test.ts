@@ -158,9 +158,11 @@ describe('pull budget ledger', () => {
     book.answer(key, { status: 200, headers: { 'ratelimit-remaining': '1;w=60' } });
     assert.equal(book.remaining(key, budget), 0, '1 left at the registry, 4 reserved');
     assert.deepEqual(book.ledger()[key]?.charges, [[T + 6 * HOUR, 4]]);
-    // 1 more with 4 reserved: when the registry's window ends (6 of our own 10 are left then).
+    // 1 more with 4 reserved (charged in a moment): when the registry's window ends, 2 of our 10 are left.
     assert.equal(book.nextAt(key, budget, 1)?.getTime(), (T + 60) * 1000);
     assert.equal(book.nextAt(key, budget, 3)?.getTime(), (T + 6 * HOUR) * 1000);
+    assert.equal(book.nextAt(key, budget, 10)?.getTime(), (T + 6 * HOUR) * 1000, 'all of it, once both left');
+    assert.equal(book.nextAt(key, budget, 11), undefined, 'more than the whole budget: never');
     now += 6 * HOUR * 1000;
     assert.deepEqual(book.ledger(), {}, 'all expired');
   });

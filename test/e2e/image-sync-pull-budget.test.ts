@@ -1,0 +1,168 @@
+// ImageSync under a pull budget through the whole engine: manifests in Git, the Reconciler on the real API
+// server, real docker-registry processes, and the copy Jobs it creates run locally exactly as their pods would.
+// A budget of three pulls with five tags pending copies the three newest, says two are deferred and when,
+// creates nothing more in the same window (nor after a restart), and a registry answering
+// `RateLimit-Remaining: 0` stops copies though the declared budget has pulls left.
+import assert from 'node:assert/strict';
+import type { KubeObject } from '../../src/core/kube-object.js';
+import { type EngineHarness, startEngine } from '../support/engine-harness.js';
+import { copiesOf } from '../support/job-controller.js';
+import { pushTestImage } from '../support/oci-image.js';
+import { listTags, startRegistry, type TestRegistry } from '../support/registry.js';
+import { type RegistryProxy, startRegistryProxy } from '../support/registry-proxy.js';
+import { loggedRequests, trafficMark } from '../support/registry-traffic.js';
+import { runJobLocally } from '../support/run-job.js';
+import { writeStatus } from '../support/status-subresource.js';
+
+const JOB = { apiVersion: 'batch/v1', kind: 'Job' } as const;
+const SECRET = { apiVersion: 'v1', kind: 'Secret' } as const;
+const SIX_HOURS = 6 * 3600_000;
+
+describe('ImageSync pull budget: copies newest first within a budget shared through the stored ledger', () => {
+  let source: TestRegistry;
+  let destination: TestRegistry;
+  let limited: RegistryProxy;
+  let h: EngineHarness;
+
+  before(async () => {
+    source = await startRegistry();
+    destination = await startRegistry();
+    for (const tag of ['1.0.0', '1.1.0', '1.2.0', '1.3.0', '1.4.0'])
+      await pushTestImage(source, 'team/app', tag);
+    // The same registry behind a proxy that says what Docker Hub says once an account's pulls are spent.
+    limited = await startRegistryProxy(source, { headers: { 'RateLimit-Remaining': '0;w=21600' } });
+  });
+  after(async () => {
+    await h?.close();
+    await limited?.stop();
+    await source?.stop();
+    await destination?.stop();
+  });
+
+  const manifest = (name: string, sourceHost: string, pulls: number) => `apiVersion: image-gitops.io/v1alpha1
+kind: ImageSync
+metadata:
+  name: ${name}
+spec:
+  source:
+    image: ${sourceHost}/team/app
+  destination:
+    image: ${destination.host}/${name}/app
+  tags:
+    pattern: 1.x.x
+  registries:
+    - host: ${sourceHost}
+      tlsVerify: false
+      budget: { pulls: ${pulls}, per: 6h }
+    - host: ${destination.host}
+      tlsVerify: false
+`;
+
+  const jobsOf = async (name: string) =>
+    (await h.kube.list(JOB, h.namespace)).filter((j) => j.metadata.name.startsWith(`${name}-sync`));
+
+  /** Runs the Jobs given, then marks each Complete as the Job controller would. */
+  async function runJobs(jobs: KubeObject[]): Promise<void> {
+    const secrets = await h.kube.list(SECRET, h.namespace);
+    for (const job of jobs) {
+      await runJobLocally(job, secrets);
+      const now = new Date().toISOString();
+      await writeStatus(h.cp.kubeApi, {
+        ...job,
+        status: {
+          startTime: now,
+          completionTime: now,
+          succeeded: 1,
+          conditions: [
+            { type: 'SuccessCriteriaMet', status: 'True', lastProbeTime: now, lastTransitionTime: now },
+            { type: 'Complete', status: 'True', lastProbeTime: now, lastTransitionTime: now },
+          ],
+        },
+      } as KubeObject);
+    }
+  }
+
+  async function sync(key: string, reconciler = h.reconciler) {
+    const report = await reconciler.sync('manual');
+    const status = report.manifests.find((m) => m.key === key);
+    assert.ok(status, JSON.stringify(report.manifests));
+    assert.ok(!['Failed', 'Invalid'].includes(status.result), JSON.stringify(status));
+    return status;
+  }
+
+  type BudgetRow = { registry: string; remaining: number; deferred: number; nextAt?: string };
+  const budgetOf = (details: Record<string, unknown> | undefined) => (details?.budget as BudgetRow[])?.[0];
+
+  it('copies only the newest tags the budget allows, says how many wait and until when, and no more that window', async () => {
+    h = await startEngine({ 'sync/app.yaml': manifest('app', source.host, 3) });
+
+    const preview = await h.reconciler.run('cli', { dryRun: true });
+    assert.ok(preview.changes?.some((c) => c.action === 'create' && c.object.kind === 'Job'));
+    assert.deepEqual(await jobsOf('app'), [], 'diff creates no Job');
+
+    const started = Date.now();
+    const first = await sync('ImageSync/app');
+    const jobs = await jobsOf('app');
+    assert.deepEqual(
+      jobs.flatMap(copiesOf).sort(),
+      ['1.2.0', '1.3.0', '1.4.0'],
+      'the diff charged nothing: the three newest',
+    );
+    const budget = budgetOf(first.details);
+    assert.equal(budget?.registry, `${source.host} anonymous`);
+    assert.equal(budget?.remaining, 0);
+    assert.equal(budget?.deferred, 2);
+    assert.equal(first.details?.budgetDeferred, 2);
+    const nextAt = Date.parse(budget?.nextAt ?? '');
+    assert.ok(nextAt >= started + SIX_HOURS - 1000 && nextAt <= Date.now() + SIX_HOURS, budget?.nextAt);
+    assert.match(
+      String(first.details?.observed),
+      new RegExp(
+        `2 deferred by the pull budget of ${source.host} anonymous \\(0 of 3 pulls per 6h left, next at `,
+      ),
+    );
+
+    // The Jobs make the manifest GETs they were charged: one per single-platform tag.
+    const mark = await trafficMark(source);
+    await runJobs(jobs);
+    await trafficMark(source);
+    const gets = loggedRequests(source)
+      .slice(mark)
+      .filter((r) => r.method === 'GET' && r.path.includes('/manifests/'));
+    assert.equal(gets.length, 3, JSON.stringify(gets));
+    assert.deepEqual(await listTags(destination, 'app/app'), ['1.2.0', '1.3.0', '1.4.0']);
+
+    const again = await sync('ImageSync/app');
+    assert.deepEqual(
+      (await jobsOf('app')).map((j) => j.metadata.name).sort(),
+      jobs.map((j) => j.metadata.name).sort(),
+      'no new Job in the same window',
+    );
+    assert.equal(budgetOf(again.details)?.deferred, 2);
+    assert.equal(budgetOf(again.details)?.nextAt, budget?.nextAt, 'the same window');
+
+    // A restarted reconciler reads the ledger back: still nothing.
+    const restarted = h.restart();
+    const afterRestart = await sync('ImageSync/app', restarted);
+    assert.equal(budgetOf(afterRestart.details)?.deferred, 2);
+    assert.equal((await jobsOf('app')).length, jobs.length, 'no new Job after a restart');
+  });
+
+  it('stops copies when the registry says RateLimit-Remaining: 0, though the declared budget has pulls left', async () => {
+    await h.git.commitFiles(h.repo, {
+      'sync/app.yaml': manifest('app', source.host, 3),
+      'sync/limited.yaml': manifest('limited', limited.host, 10),
+    });
+    const status = await sync('ImageSync/limited');
+    assert.ok(
+      limited.requests.some((r) => r.method === 'HEAD'),
+      'the observe step asked the registry through the proxy',
+    );
+    assert.deepEqual(await jobsOf('limited'), [], 'no copy Job');
+    const budget = budgetOf(status.details);
+    assert.equal(budget?.registry, `${limited.host} anonymous`);
+    assert.equal(budget?.remaining, 0);
+    assert.equal(budget?.deferred, 5);
+    assert.ok(Date.parse(budget?.nextAt ?? '') > Date.now() + SIX_HOURS - 60_000, budget?.nextAt);
+  });
+});
