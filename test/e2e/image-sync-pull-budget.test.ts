@@ -146,11 +146,26 @@ spec:
     const afterRestart = await sync('ImageSync/app', restarted);
     assert.equal(budgetOf(afterRestart.details)?.deferred, 2);
     assert.equal((await jobsOf('app')).length, jobs.length, 'no new Job after a restart');
+
+    // Two more pulls in Git: the two deferred copies, priced as before (one image each, asked again without
+    // If-None-Match, since a 304 does not say what a copy costs), fit exactly.
+    await h.git.commitFiles(h.repo, { 'sync/app.yaml': manifest('app', source.host, 5) });
+    const raised = await sync('ImageSync/app', restarted);
+    const more = (await jobsOf('app')).filter((j) => !jobs.some((k) => k.metadata.name === j.metadata.name));
+    assert.deepEqual(more.flatMap(copiesOf).sort(), ['1.0.0', '1.1.0'], JSON.stringify(raised.details));
+    assert.deepEqual(
+      [budgetOf(raised.details)?.deferred, budgetOf(raised.details)?.remaining],
+      [0, 0],
+      'nothing deferred, and the five pulls spent',
+    );
+    assert.doesNotMatch(String(raised.details?.observed), /deferred/);
+    await runJobs(more);
+    assert.deepEqual(await listTags(destination, 'app/app'), ['1.0.0', '1.1.0', '1.2.0', '1.3.0', '1.4.0']);
   });
 
   it('stops copies when the registry says RateLimit-Remaining: 0, though the declared budget has pulls left', async () => {
     await h.git.commitFiles(h.repo, {
-      'sync/app.yaml': manifest('app', source.host, 3),
+      'sync/app.yaml': manifest('app', source.host, 5),
       'sync/limited.yaml': manifest('limited', limited.host, 10),
     });
     const status = await sync('ImageSync/limited');

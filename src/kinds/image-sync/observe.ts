@@ -23,7 +23,7 @@ import { lastSeen, memoryScope, readMemory, rememberSeen, type SyncMemory } from
 import { copyPairFor, effectiveMode, singleSourceReference, sourceRepository } from './naming.js';
 import { observeDeletions } from './observe-deletions.js';
 import { imageOperatorSides } from './operator-sides.js';
-import { budgetSyncCopies, sourceBudget } from './pull-budget.js';
+import { askedForPrice, budgetSyncCopies, sourceBudget } from './pull-budget.js';
 import {
   decideRun,
   describeCronJob,
@@ -189,7 +189,7 @@ export async function observeImageSyncAt(
     {
       ...(platform ? { platform } : {}),
       ...(byCreated && !platform ? { sourceDigests: byCreated.digests } : {}),
-      known: (pair) => known(pair.sourceRef),
+      known: (pair) => askedForPrice(known(pair.sourceRef), budget),
     },
   );
 

@@ -11,6 +11,7 @@ import {
 } from '../../jobs/copy-budget.js';
 import type { PendingCopy } from '../../jobs/copy-jobs.js';
 import type { RegistryAccess, RegistryClient } from '../../registry/client.js';
+import type { LastSeen } from '../../registry/compare-copies.js';
 import { normaliseRegistryHost } from '../../registry/references.js';
 import type { ObserveContext } from '../types.js';
 import { sourceRepository } from './naming.js';
@@ -27,6 +28,16 @@ export function sourceBudget(
   const host = normaliseRegistryHost(sourceRepository(spec).registry);
   const username = access.get(host)?.credential?.username;
   return declaredBudget(host, spec, context.settings, namespace, username);
+}
+
+/**
+ * Under a budget, a tag last seen pending is asked without `If-None-Match`: a 304 says no media type, and the
+ * price of its copy depends on it (one image or an index). A HEAD is not a pull: it costs the budget nothing.
+ */
+export function askedForPrice<T extends LastSeen>(seen: T, budget: SourceBudget | undefined): T {
+  if (!budget || seen.source === undefined || seen.source === seen.destination) return seen;
+  const { source: _unasked, ...rest } = seen;
+  return rest as T;
 }
 
 /** The copies that fit the budget this sync (with their price), and what the status says of the budget. */
