@@ -7,6 +7,7 @@
 import { ImageGitopsError } from '../../core/errors.js';
 import type { KubeObject } from '../../core/kube-object.js';
 import { USABLE_BY_MANIFESTS_LABEL } from '../../core/labels.js';
+import { type BudgetReport, describeBudgets } from '../../jobs/copy-budget.js';
 import type { PendingCopy } from '../../jobs/copy-jobs.js';
 import { describeJobFailures, observeJobFailures } from '../../jobs/job-failures.js';
 import type { Manifest } from '../../manifests/types.js';
@@ -18,6 +19,7 @@ import { type CopyFiles, observeAccessForHosts } from '../../registry/registry-a
 import type { ObserveContext } from '../types.js';
 import { imagesToBackUp } from './images.js';
 import { backupCopyPair, backupImageName, parseBackupRegistry } from './naming.js';
+import { budgetBackupCopies, budgetClientOptions, sourceBudgets } from './pull-budget.js';
 import { pullAuthFile, pullSecretName } from './pull-secret.js';
 import type { ImageBackupSpec } from './types.js';
 import { isNamespaceSelected, readWorkload, WORKLOAD_TYPES, type WorkloadImages } from './workloads.js';
@@ -45,6 +47,10 @@ export interface ImageBackupObserved {
   /** The backup digest a pending copy replaces (the source tag moved), by source reference. */
   replaces?: Record<string, string>;
   files: CopyFiles;
+  /** The sources' pull budgets the copies met: what is left, how many copies each defers and until when. */
+  budget?: BudgetReport[];
+  /** Pending copies deferred by pull budgets (not in `pending`). */
+  budgetDeferred?: number;
   /** The pullSecret's credentials for the backup registry host only; absent without a usable pullSecret. */
   pullAuth?: AuthFile;
   message: string;
@@ -132,7 +138,9 @@ export async function observeImageBackup(
   const pairs = sourceRefs.map((ref) => backupCopyPair(spec, ref));
   const hosts = [backup.registry, ...pairs.map((p) => p.source.registry)];
   const { access, files } = await observeAccessForHosts(hosts, spec, context, namespace);
+  const budgets = sourceBudgets(pairs, spec, context, namespace, access);
   const client = new RegistryClient({
+    ...budgetClientOptions(context, budgets),
     access: (host) => access.get(host),
     ...(context.signal ? { signal: context.signal } : {}),
     ...(context.registry ? { policy: context.registry } : {}),
@@ -152,9 +160,18 @@ export async function observeImageBackup(
     ...('digest' in outcome ? { digest: outcome.digest } : {}),
     ...(outcome.state === 'failed' ? { message: outcome.message } : {}),
   }));
-  const pending = outcomes.flatMap((o) =>
-    o.state === 'pending' ? [{ sourceRef: o.pair.sourceRef, digest: o.digest }] : [],
+  const sourceOf = new Map(pairs.map((p) => [p.sourceRef, p.source.registry]));
+  // Within the sources' pull budgets (pull-budget.ts); the rest deferred.
+  const budgeted = budgetBackupCopies(
+    context,
+    client,
+    budgets,
+    (ref) => sourceOf.get(ref) ?? '',
+    outcomes.flatMap((o) =>
+      o.state === 'pending' ? [{ sourceRef: o.pair.sourceRef, digest: o.digest }] : [],
+    ),
   );
+  const pending = budgeted.pending;
   const replaces = Object.fromEntries(
     outcomes.flatMap((o) =>
       o.state === 'pending' && o.destinationDigest ? [[o.pair.sourceRef, o.destinationDigest]] : [],
@@ -164,17 +181,20 @@ export async function observeImageBackup(
   const { maxJobsPerManifest, tagsPerJob } = context.settings.imageSync;
   const message =
     `${workloads.filter((w) => w.selected).length} workloads, ${images.length} images: ` +
-    `${count('upToDate')} backed up, ${pending.length} to copy` +
+    `${count('upToDate')} backed up, ${count('pending')} to copy` +
     (count('missing') ? `, ${count('missing')} missing at source` : '') +
     (count('failed') ? `, ${count('failed')} unreachable` : '') +
     (unreadable.length ? `, ${unreadable.length} unreadable` : '') +
     ` (at most ${maxJobsPerManifest} Jobs of ${tagsPerJob} images at a time)` +
+    describeBudgets(budgeted.budget ?? []) +
     describeJobFailures(await observeJobFailures(context.live, context, namespace), 'copy Job');
   return {
     manifestKey: manifest.key,
     workloads,
     images,
     pending,
+    ...(budgeted.budget ? { budget: budgeted.budget } : {}),
+    ...(budgeted.budgetDeferred ? { budgetDeferred: budgeted.budgetDeferred } : {}),
     ...(Object.keys(replaces).length > 0 ? { replaces } : {}),
     files,
     ...(pullAuth ? { pullAuth } : {}),
