@@ -24,6 +24,8 @@ export interface Metrics {
   webhookRequests: Counter<'provider' | 'outcome'>;
   lastSyncResult: Gauge<'result'>;
   copiesPending: Gauge<'kind' | 'manifest'>;
+  budgetRemaining: Gauge<'registry'>;
+  budgetDeferred: Gauge<'registry'>;
   manifestsByCondition: Gauge<'kind' | 'type' | 'status' | 'reason'>;
   manifestCondition: Gauge<'kind' | 'manifest' | 'type' | 'status' | 'reason'>;
 }
@@ -130,6 +132,18 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       name: 'image_gitops_copies_pending',
       help: 'Image copies (ImageSync, ImageBackup) seen pending at the last sync, by manifest kind and manifest; only manifests with some.',
       labelNames: ['kind', 'manifest'],
+      registers,
+    }),
+    budgetRemaining: new Gauge({
+      name: 'image_gitops_registry_budget_remaining',
+      help: 'Pulls left in a pull budget (registry and credential) after the copies planned at the last sync; only budgets that copies met.',
+      labelNames: ['registry'],
+      registers,
+    }),
+    budgetDeferred: new Gauge({
+      name: 'image_gitops_registry_budget_deferred',
+      help: 'Copies a pull budget (registry and credential) deferred at the last sync, all manifests together; only budgets that copies met.',
+      labelNames: ['registry'],
       registers,
     }),
     manifestsByCondition: new Gauge({
@@ -290,7 +304,27 @@ export function recordSyncReport(metrics: Metrics, report: SyncReport): void {
     if (pending > 0) metrics.copiesPending.set({ kind: manifest.kind, manifest: manifest.key }, pending);
   }
 
+  recordBudgets(metrics, report.manifests);
   recordConditions(metrics, report.manifests);
+}
+
+/** The pull budgets the manifests' copies met (status details `budget`): the least left, the copies deferred. */
+function recordBudgets(metrics: Metrics, manifests: readonly ManifestStatus[]): void {
+  metrics.budgetRemaining.reset();
+  metrics.budgetDeferred.reset();
+  const remaining = new Map<string, number>();
+  const deferred = new Map<string, number>();
+  for (const manifest of manifests) {
+    const rows = manifest.details?.budget;
+    for (const row of Array.isArray(rows) ? (rows as Array<Record<string, unknown>>) : []) {
+      const { registry, remaining: left, deferred: waiting } = row;
+      if (typeof registry !== 'string' || typeof left !== 'number' || typeof waiting !== 'number') continue;
+      remaining.set(registry, Math.min(left, remaining.get(registry) ?? left));
+      deferred.set(registry, (deferred.get(registry) ?? 0) + waiting);
+    }
+  }
+  for (const [registry, left] of remaining) metrics.budgetRemaining.set({ registry }, left);
+  for (const [registry, waiting] of deferred) metrics.budgetDeferred.set({ registry }, waiting);
 }
 
 /**
@@ -304,6 +338,8 @@ export function recordLeadership(metrics: Metrics, isLeader: boolean): void {
     metrics.manifestErrors,
     metrics.jobOutcomes,
     metrics.copiesPending,
+    metrics.budgetRemaining,
+    metrics.budgetDeferred,
     metrics.lastSyncResult,
     metrics.manifestsByCondition,
     metrics.manifestCondition,
