@@ -9,8 +9,13 @@ import { copiesOf } from '../jobs/copy-jobs.js';
 import type { Change } from '../plan/change.js';
 import { PullBudgetBook, type PullLedger, readLedger } from '../registry/pull-budget.js';
 
-export function openPullBudgets(stored: unknown, clock?: () => number): PullBudgetBook {
-  return new PullBudgetBook(readLedger(stored), clock);
+/**
+ * One time for the whole sync (`now`, its render step's start): what a manifest reserves and what its Jobs
+ * are charged then fall in one second, so the time a deferred copy is said to fit stays what the next sync
+ * says.
+ */
+export function openPullBudgets(stored: unknown, now: number = Date.now()): PullBudgetBook {
+  return new PullBudgetBook(readLedger(stored), () => now);
 }
 
 /** The pulls each created copy Job will make, by budget. */
