@@ -20,6 +20,8 @@ export interface CopyPlanInput {
   live: readonly KubeObject[];
   /** What else the summary says (up to date, missing...), from the kind's own count. */
   upToDate: number;
+  /** Copies a pull budget defers (not in `pending`): they wait for a later window. */
+  budgetDeferred?: number;
 }
 
 export function copyImagePlan(input: CopyPlanInput): ImagePlan {
@@ -39,7 +41,8 @@ export function copyImagePlan(input: CopyPlanInput): ImagePlan {
   const summary =
     `${input.pending.length} image${input.pending.length === 1 ? '' : 's'} to copy${running}` +
     (newJobs > 0 ? ` in ${newJobs} new Job${newJobs === 1 ? '' : 's'}` : '') +
-    `; ${input.upToDate} up to date`;
+    `; ${input.upToDate} up to date` +
+    (input.budgetDeferred ? `; ${input.budgetDeferred} deferred by a pull budget` : '');
   const more = input.pending.length - copies.length;
   return { summary, ...(copies.length > 0 ? { copies } : {}), ...(more > 0 ? { more } : {}) };
 }

@@ -98,6 +98,11 @@ spec:
 
     const preview = await h.reconciler.run('cli', { dryRun: true });
     assert.ok(preview.changes?.some((c) => c.action === 'create' && c.object.kind === 'Job'));
+    assert.match(
+      preview.rendered.find((r) => r.manifest.key === 'ImageSync/app')?.imagePlan?.summary ?? '',
+      /^3 images to copy in 1 new Job; 0 up to date; 2 deferred by a pull budget$/,
+      'diff shows what the budget lets through and what waits',
+    );
     assert.deepEqual(await jobsOf('app'), [], 'diff creates no Job');
 
     const started = Date.now();

@@ -52,6 +52,7 @@ export const imageBackupKind: KindDefinition<ImageBackupSpec, ImageBackupObserve
       objects,
       live: context.live,
       upToDate: observed.images.filter((i) => i.state === 'upToDate').length,
+      ...(observed.budgetDeferred ? { budgetDeferred: observed.budgetDeferred } : {}),
     });
     const steps = planWorkloadRewrites(observed, manifest.spec);
     const count = (action: WorkloadRewrite['action']) => steps.filter((s) => s.action === action).length;

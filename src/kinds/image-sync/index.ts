@@ -68,5 +68,6 @@ function copyPlan(
     objects,
     live: context.live,
     upToDate: context.observed.upToDate,
+    ...(context.observed.budgetDeferred ? { budgetDeferred: context.observed.budgetDeferred } : {}),
   });
 }
