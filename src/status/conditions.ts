@@ -71,7 +71,10 @@ function readyCondition(status: ConditionInput): Condition {
   if (status.health === 'Progressing')
     return condition('Ready', 'Unknown', 'Progressing', firstWithHealth(status, ['Progressing']));
   const pending = pendingCopyCount(status.details);
-  if (pending > 0) return condition('Ready', 'Unknown', 'CopiesPending', `${pending} image copies pending`);
+  const deferred = Number(status.details?.budgetDeferred ?? 0);
+  const byBudget = deferred > 0 ? ` (${deferred} deferred by a pull budget)` : '';
+  if (pending > 0)
+    return condition('Ready', 'Unknown', 'CopiesPending', `${pending} image copies pending${byBudget}`);
   const current = status.objects.filter((o) => o.outcome !== 'pruned').length;
   return condition(
     'Ready',

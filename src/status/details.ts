@@ -69,9 +69,16 @@ export function imageDetails(observed: unknown): Record<string, unknown> | undef
   return Object.keys(details).length > 0 ? details : undefined;
 }
 
-/** Copies the details say are pending: the listed ones and how many more were left off the list. */
+/**
+ * Copies the details say are pending: the listed ones, how many more were left off the list, and those a
+ * pull budget defers to a later window (`budgetDeferred`).
+ */
 export function pendingCopyCount(details: Record<string, unknown> | undefined): number {
   const pending = details?.pending;
-  const more = Number(details?.pendingMore ?? 0);
-  return (Array.isArray(pending) ? pending.length : 0) + (Number.isFinite(more) ? more : 0);
+  const count = (value: unknown) => (Number.isFinite(Number(value ?? 0)) ? Number(value ?? 0) : 0);
+  return (
+    (Array.isArray(pending) ? pending.length : 0) +
+    count(details?.pendingMore) +
+    count(details?.budgetDeferred)
+  );
 }

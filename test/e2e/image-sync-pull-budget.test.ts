@@ -184,5 +184,11 @@ spec:
     assert.equal(budget?.remaining, 0);
     assert.equal(budget?.deferred, 5);
     assert.ok(Date.parse(budget?.nextAt ?? '') > Date.now() + SIX_HOURS - 60_000, budget?.nextAt);
+    const ready = status.conditions?.find((c) => c.type === 'Ready');
+    assert.deepEqual(
+      [ready?.status, ready?.reason, ready?.message],
+      ['Unknown', 'CopiesPending', '5 image copies pending (5 deferred by a pull budget)'],
+      'not Ready while copies wait for the budget',
+    );
   });
 });

@@ -10,6 +10,7 @@ describe('pull budget metrics', () => {
     const hub = 'docker.io as robot';
     const budget = (remaining: number, deferred: number) => ({
       budget: [{ registry: hub, pulls: 180, per: '6h', remaining, deferred }],
+      ...(deferred ? { budgetDeferred: deferred } : {}),
     });
     recordSyncReport(
       metrics,
@@ -24,6 +25,11 @@ describe('pull budget metrics', () => {
     const text = await metrics.registry.metrics();
     assert.match(text, /image_gitops_registry_budget_remaining\{registry="docker\.io as robot"\} 0\n/);
     assert.match(text, /image_gitops_registry_budget_deferred\{registry="docker\.io as robot"\} 7\n/);
+    assert.match(
+      text,
+      /image_gitops_copies_pending\{kind="ImageBackup",manifest="ImageBackup\/b"\} 7\n/,
+      'copies a budget defers are pending too',
+    );
 
     recordSyncReport(
       metrics,
