@@ -66,6 +66,20 @@ export function declaredBudget(
   };
 }
 
+/** What the schema cannot say of each `registries[].budget`: a window of at least a second. */
+export function budgetProblems(spec: RegistriesField): Array<{ field: string; message: string }> {
+  return (spec.registries ?? []).flatMap((entry, i) => {
+    const per = entry.budget?.per;
+    if (per === undefined || (parseDuration(per) ?? 0) >= 1000) return [];
+    return [
+      {
+        field: `/spec/registries/${i}/budget/per`,
+        message: `"${per}" is no window: give a duration of a second or more (${DURATION_EXAMPLES})`,
+      },
+    ];
+  });
+}
+
 const INDEX_TYPES = new Set([
   'application/vnd.oci.image.index.v1+json',
   'application/vnd.docker.distribution.manifest.list.v2+json',

@@ -1,5 +1,6 @@
 /** Checks of an ImageBackup spec that its schema cannot express. Pure. */
 import { ImageGitopsError } from '../../core/errors.js';
+import { budgetProblems } from '../../jobs/copy-budget.js';
 import { normaliseRegistryHost } from '../../registry/references.js';
 import { parseBackupRegistry } from './naming.js';
 import type { ImageBackupSpec } from './types.js';
@@ -30,5 +31,6 @@ export function checkImageBackup(spec: ImageBackupSpec): Array<{ field: string; 
       message: `${spec.pullSecret} is also the push credentialsSecret of ${push.host}: pullSecret is copied into every namespace with rewritten workloads, so give it a read-only account in a Secret of its own`,
     });
   }
+  problems.push(...budgetProblems(spec));
   return problems;
 }

@@ -13,6 +13,8 @@ import {
   type SourceBudget,
 } from '../../../src/jobs/copy-budget.js';
 import { type PendingCopy, SYNC_COPIES_ANNOTATION } from '../../../src/jobs/copy-jobs.js';
+import { checkImageBackup } from '../../../src/kinds/image-backup/check.js';
+import { checkImageSync } from '../../../src/kinds/image-sync/check.js';
 import type { Change } from '../../../src/plan/change.js';
 import { PullBudgetBook } from '../../../src/registry/pull-budget.js';
 
@@ -176,6 +178,30 @@ describe('copies within pull budgets', () => {
     assert.throws(
       () => declaredBudget('docker.io', zero, settings, 'ns', 'robot'),
       /a window of a second or more/,
+    );
+  });
+
+  it('refuses a budget window under a second when the manifest is validated, at its field', () => {
+    assert.deepEqual(
+      checkImageSync({
+        source: { image: 'docker.io/library/nginx', tag: '1' },
+        destination: { image: 'mirror.example.com/nginx' },
+        registries: [{ host: 'quay.io' }, { host: 'docker.io', budget: { pulls: 5, per: '0s' } }],
+      }),
+      [
+        {
+          field: '/spec/registries/1/budget/per',
+          message:
+            '"0s" is no window: give a duration of a second or more (500ms, 30s, 5m, 1h30m, 36h, 1d, 2w)',
+        },
+      ],
+    );
+    assert.deepEqual(
+      checkImageBackup({
+        backupRegistry: 'mirror.example.com/backup',
+        registries: [{ host: 'docker.io', budget: { pulls: 5, per: '6h' } }],
+      }),
+      [],
     );
   });
 
