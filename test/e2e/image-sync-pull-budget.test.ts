@@ -2,7 +2,8 @@
 // server, real docker-registry processes, and the copy Jobs it creates run locally exactly as their pods would.
 // A budget of three pulls with five tags pending copies the three newest, says two are deferred and when,
 // creates nothing more in the same window (nor after a restart), and a registry answering
-// `RateLimit-Remaining: 0` stops copies though the declared budget has pulls left.
+// `RateLimit-Remaining: 0` stops copies though the declared budget has pulls left, as a 429 does until its
+// Retry-After, even once the registry answers again.
 import assert from 'node:assert/strict';
 import type { KubeObject } from '../../src/core/kube-object.js';
 import { type EngineHarness, startEngine } from '../support/engine-harness.js';
@@ -22,6 +23,8 @@ describe('ImageSync pull budget: copies newest first within a budget shared thro
   let source: TestRegistry;
   let destination: TestRegistry;
   let limited: RegistryProxy;
+  let throttled: RegistryProxy;
+  let throttling = true;
   let h: EngineHarness;
 
   before(async () => {
@@ -31,10 +34,15 @@ describe('ImageSync pull budget: copies newest first within a budget shared thro
       await pushTestImage(source, 'team/app', tag);
     // The same registry behind a proxy that says what Docker Hub says once an account's pulls are spent.
     limited = await startRegistryProxy(source, { headers: { 'RateLimit-Remaining': '0;w=21600' } });
+    // And one that answers 429 (Retry-After one hour) while `throttling`.
+    throttled = await startRegistryProxy(source, {
+      refuse: () => (throttling ? { status: 429, headers: { 'Retry-After': '3600' } } : undefined),
+    });
   });
   after(async () => {
     await h?.close();
     await limited?.stop();
+    await throttled?.stop();
     await source?.stop();
     await destination?.stop();
   });
@@ -189,6 +197,33 @@ spec:
       [ready?.status, ready?.reason, ready?.message],
       ['Unknown', 'CopiesPending', '5 image copies pending (5 deferred by a pull budget)'],
       'not Ready while copies wait for the budget',
+    );
+  });
+
+  it('takes a 429 as the budget spent until its Retry-After, even once the registry answers again', async () => {
+    await h.git.commitFiles(h.repo, {
+      'sync/app.yaml': manifest('app', source.host, 5),
+      'sync/limited.yaml': manifest('limited', limited.host, 10),
+      'sync/throttled.yaml': manifest('throttled', throttled.host, 10),
+    });
+    const before = Math.floor(Date.now() / 1000) * 1000;
+    const refused = await h.reconciler.sync('manual');
+    const after = Date.now();
+    const failed = refused.manifests.find((m) => m.key === 'ImageSync/throttled');
+    assert.equal(failed?.result, 'Failed', 'the 429 fails this sync of the manifest');
+    assert.match(failed?.problems[0]?.message ?? '', /HTTP 429/);
+
+    throttling = false;
+    const asked = throttled.requests.length;
+    const status = await sync('ImageSync/throttled');
+    assert.ok(throttled.requests.length > asked, 'the registry answered this time');
+    assert.deepEqual(await jobsOf('throttled'), [], 'no copy Job');
+    const budget = budgetOf(status.details);
+    assert.deepEqual([budget?.remaining, budget?.deferred], [0, 5]);
+    const nextAt = Date.parse(budget?.nextAt ?? '');
+    assert.ok(
+      nextAt >= before + 3600_000 && nextAt <= after + 3600_000,
+      `next at ${budget?.nextAt}: an hour (the 429's Retry-After) after the sync that met it`,
     );
   });
 });

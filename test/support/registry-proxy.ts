@@ -1,7 +1,8 @@
 // A loopback proxy in front of a test registry that counts what it is asked and can page tag lists the way
 // distribution v3 does (docker-registry 2.8 answers every tag at once and ignores `n` and `last`): sorted,
 // `n` per page (`?n=` or the proxy's page size), `last` to start after, and a `Link: <...>; rel="next"`. It can
-// also add headers to every answer, as Docker Hub adds `RateLimit-Remaining: 76;w=21600`.
+// also add headers to every answer, as Docker Hub adds `RateLimit-Remaining: 76;w=21600`, and answer in the
+// registry's place while `refuse` says so (a 429 with its Retry-After, say).
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { registryRequest, type TestRegistry } from './registry.js';
@@ -16,12 +17,24 @@ export interface RegistryProxy {
 
 export async function startRegistryProxy(
   upstream: TestRegistry,
-  options: { tagPageSize?: number; headers?: Record<string, string> } = {},
+  options: {
+    tagPageSize?: number;
+    headers?: Record<string, string>;
+    refuse?: (
+      method: string,
+      path: string,
+    ) => { status: number; headers?: Record<string, string> } | undefined;
+  } = {},
 ): Promise<RegistryProxy> {
   const requests: RegistryProxy['requests'] = [];
   const server = http.createServer((req, res) => {
     const path = req.url ?? '/';
     requests.push({ method: req.method ?? 'GET', path });
+    const refused = options.refuse?.(req.method ?? 'GET', path);
+    if (refused) {
+      res.writeHead(refused.status, { ...options.headers, ...refused.headers }).end();
+      return;
+    }
     const url = new URL(path, 'http://proxy');
     const tags = /^\/v2\/(.+)\/tags\/list$/.exec(url.pathname);
     const headers: Record<string, string> = {};

@@ -5,6 +5,7 @@ import { DEFAULT_SETTINGS, type Settings, settingsFromEnv } from '../../../src/c
 import type { KubeObject } from '../../../src/core/kube-object.js';
 import { pullsOfCreatedJobs } from '../../../src/engine/pull-budgets.js';
 import {
+  budgetAnswers,
   budgetCopies,
   copyPulls,
   declaredBudget,
@@ -179,6 +180,24 @@ describe('copies within pull budgets', () => {
       () => declaredBudget('docker.io', zero, settings, 'ns', 'robot'),
       /a window of a second or more/,
     );
+  });
+
+  it("feeds a budgeted source's answers to the book: its manifest GETs charged, its rate-limit headers read", () => {
+    const now = Date.parse('2026-11-30T00:00:00Z');
+    const book = new PullBudgetBook({}, () => now);
+    book.declare(HUB.key, HUB.budget);
+    const onAnswer = budgetAnswers(book, new Map([['index.docker.io', HUB]]));
+    const answer = (registry: string, method: string, path: string, status = 200, headers = {}) =>
+      onAnswer(registry, { method, path, status, headers });
+    answer('docker.io', 'GET', '/v2/library/nginx/manifests/1.27');
+    answer('docker.io', 'HEAD', '/v2/library/nginx/manifests/1.26');
+    answer('docker.io', 'GET', '/v2/library/nginx/tags/list');
+    answer('docker.io', 'GET', '/v2/library/nginx/blobs/sha256:00');
+    answer('docker.io', 'GET', '/v2/library/nginx/manifests/gone', 404);
+    answer('quay.io', 'GET', '/v2/x/manifests/1');
+    assert.deepEqual(book.ledger()[HUB.key]?.charges, [[now / 1000 + 6 * 3600, 1]], 'one manifest GET');
+    answer('docker.io', 'HEAD', '/v2/library/nginx/manifests/1.26', 200, { 'ratelimit-remaining': '0;w=60' });
+    assert.equal(book.remaining(HUB.key, HUB.budget), 0);
   });
 
   it('refuses a budget window under a second when the manifest is validated, at its field', () => {
