@@ -2,15 +2,13 @@
 // `Recurrent` with a `1.x` pattern every 90m, its release candidates, and image-operator's global settings
 // (CREDS_DESTINATION_*, DISABLE_*_TLS_VERIFICATION) read from the environment as image-operator reads them.
 import assert from 'node:assert/strict';
-import type { KubeObject } from '../../src/core/kube-object.js';
+import { completePendingJobs } from '../support/complete-jobs.js';
 import { type EngineHarness, startEngine } from '../support/engine-harness.js';
 import { pushTestImage } from '../support/oci-image.js';
 import { listTags, startRegistry, type TestRegistry } from '../support/registry.js';
-import { runJobLocally } from '../support/run-job.js';
-import { writeStatus } from '../support/status-subresource.js';
 
 const JOB = { apiVersion: 'batch/v1', kind: 'Job' } as const;
-const SECRET = { apiVersion: 'v1', kind: 'Secret' } as const;
+const _SECRET = { apiVersion: 'v1', kind: 'Secret' } as const;
 const CONFIG_MAP = { apiVersion: 'v1', kind: 'ConfigMap' } as const;
 
 describe("image-operator's Image through the engine", () => {
@@ -28,29 +26,7 @@ describe("image-operator's Image through the engine", () => {
     await destination?.stop();
   });
 
-  async function runPendingJobs(): Promise<number> {
-    const secrets = await h.kube.list(SECRET, h.namespace);
-    let ran = 0;
-    for (const job of await h.kube.list(JOB, h.namespace)) {
-      if ((job.status as { completionTime?: string } | undefined)?.completionTime) continue;
-      await runJobLocally(job, secrets);
-      const now = new Date().toISOString();
-      await writeStatus(h.cp.kubeApi, {
-        ...job,
-        status: {
-          startTime: now,
-          completionTime: now,
-          succeeded: 1,
-          conditions: [
-            { type: 'SuccessCriteriaMet', status: 'True', lastProbeTime: now, lastTransitionTime: now },
-            { type: 'Complete', status: 'True', lastProbeTime: now, lastTransitionTime: now },
-          ],
-        },
-      } as KubeObject);
-      ran++;
-    }
-    return ran;
-  }
+  const runPendingJobs = async () => (await completePendingJobs(h.cp.kubeApi, h.namespace)).length;
 
   const record = async () =>
     (await h.kube.list(CONFIG_MAP, h.namespace)).find((c) => c.metadata.name.startsWith('app-sync-record'));

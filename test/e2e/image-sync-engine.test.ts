@@ -2,12 +2,11 @@
 // creates run locally exactly as their pods would (skopeo, the mounted authfile), and the Job controller's
 // part played through the status subresource. A steady state creates no Job at all.
 import assert from 'node:assert/strict';
-import type { KubeObject } from '../../src/core/kube-object.js';
+import { completePendingJobs } from '../support/complete-jobs.js';
 import { type EngineHarness, startEngine } from '../support/engine-harness.js';
 import { pushTestImage } from '../support/oci-image.js';
 import { listTags, manifestDigest, startRegistry, type TestRegistry } from '../support/registry.js';
 import { runJobLocally } from '../support/run-job.js';
-import { writeStatus } from '../support/status-subresource.js';
 
 const JOB = { apiVersion: 'batch/v1', kind: 'Job' } as const;
 const SECRET = { apiVersion: 'v1', kind: 'Secret' } as const;
@@ -27,31 +26,8 @@ describe('ImageSync through the engine, with skopeo and real registries', () => 
     await destination?.stop();
   });
 
-  /** Runs every Job of the namespace not yet finished, then marks it Complete as the Job controller would. */
   async function runPendingJobs(): Promise<string[]> {
-    const jobs = await h.kube.list(JOB, h.namespace);
-    const secrets = await h.kube.list(SECRET, h.namespace);
-    const ran: string[] = [];
-    for (const job of jobs.filter(
-      (j) => !j.status || !(j.status as { completionTime?: string }).completionTime,
-    )) {
-      await runJobLocally(job, secrets);
-      const now = new Date().toISOString();
-      await writeStatus(h.cp.kubeApi, {
-        ...job,
-        status: {
-          startTime: now,
-          completionTime: now,
-          succeeded: 1,
-          conditions: [
-            { type: 'SuccessCriteriaMet', status: 'True', lastProbeTime: now, lastTransitionTime: now },
-            { type: 'Complete', status: 'True', lastProbeTime: now, lastTransitionTime: now },
-          ],
-        },
-      } as KubeObject);
-      ran.push(job.metadata.name);
-    }
-    return ran;
+    return (await completePendingJobs(h.cp.kubeApi, h.namespace)).map((job) => job.metadata.name);
   }
 
   it('copies every matching tag with bounded Jobs, then makes no Job until a new tag appears', async () => {

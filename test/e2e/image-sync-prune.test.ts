@@ -3,16 +3,14 @@
 // their pods would. The destination ends up with what Git says: the pushed tags that left the selection go,
 // the retained one, a tag sharing a digest with a tag that stays, and a tag someone else pushed stay.
 import assert from 'node:assert/strict';
-import type { KubeObject } from '../../src/core/kube-object.js';
 import { SYNC_DELETES_ANNOTATION } from '../../src/jobs/delete-jobs.js';
+import { completePendingJobs } from '../support/complete-jobs.js';
 import { type EngineHarness, startEngine } from '../support/engine-harness.js';
 import { pushTestImage } from '../support/oci-image.js';
 import { listTags, manifestDigest, startRegistry, type TestRegistry } from '../support/registry.js';
-import { runJobLocally } from '../support/run-job.js';
-import { writeStatus } from '../support/status-subresource.js';
 
 const JOB = { apiVersion: 'batch/v1', kind: 'Job' } as const;
-const SECRET = { apiVersion: 'v1', kind: 'Secret' } as const;
+const _SECRET = { apiVersion: 'v1', kind: 'Secret' } as const;
 const KEY = 'ImageSync/app';
 
 describe('ImageSync prune: pushed tags that leave the selection are deleted from the destination', () => {
@@ -52,32 +50,7 @@ ${tags}
       credentialsSecret: destination-push
 `;
 
-  /** Runs every Job of the namespace not yet finished, then marks it Complete as the Job controller would. */
-  async function runPendingJobs(): Promise<KubeObject[]> {
-    const jobs = await h.kube.list(JOB, h.namespace);
-    const secrets = await h.kube.list(SECRET, h.namespace);
-    const ran: KubeObject[] = [];
-    for (const job of jobs.filter(
-      (j) => !(j.status as { completionTime?: string } | undefined)?.completionTime,
-    )) {
-      await runJobLocally(job, secrets);
-      const now = new Date().toISOString();
-      await writeStatus(h.cp.kubeApi, {
-        ...job,
-        status: {
-          startTime: now,
-          completionTime: now,
-          succeeded: 1,
-          conditions: [
-            { type: 'SuccessCriteriaMet', status: 'True', lastProbeTime: now, lastTransitionTime: now },
-            { type: 'Complete', status: 'True', lastProbeTime: now, lastTransitionTime: now },
-          ],
-        },
-      } as KubeObject);
-      ran.push(job);
-    }
-    return ran;
-  }
+  const runPendingJobs = () => completePendingJobs(h.cp.kubeApi, h.namespace);
 
   const deleteJobs = async () =>
     (await h.kube.list(JOB, h.namespace)).filter((j) => j.metadata.annotations?.[SYNC_DELETES_ANNOTATION]);

@@ -6,17 +6,16 @@
 // Retry-After, even once the registry answers again.
 import assert from 'node:assert/strict';
 import type { KubeObject } from '../../src/core/kube-object.js';
+import { completeJobs } from '../support/complete-jobs.js';
 import { type EngineHarness, startEngine } from '../support/engine-harness.js';
 import { copiesOf } from '../support/job-controller.js';
 import { pushTestImage } from '../support/oci-image.js';
 import { listTags, startRegistry, type TestRegistry } from '../support/registry.js';
 import { type RegistryProxy, startRegistryProxy } from '../support/registry-proxy.js';
 import { loggedRequests, trafficMark } from '../support/registry-traffic.js';
-import { runJobLocally } from '../support/run-job.js';
-import { writeStatus } from '../support/status-subresource.js';
 
 const JOB = { apiVersion: 'batch/v1', kind: 'Job' } as const;
-const SECRET = { apiVersion: 'v1', kind: 'Secret' } as const;
+const _SECRET = { apiVersion: 'v1', kind: 'Secret' } as const;
 const SIX_HOURS = 6 * 3600_000;
 
 describe('ImageSync pull budget: copies newest first within a budget shared through the stored ledger', () => {
@@ -69,26 +68,7 @@ spec:
   const jobsOf = async (name: string) =>
     (await h.kube.list(JOB, h.namespace)).filter((j) => j.metadata.name.startsWith(`${name}-sync`));
 
-  /** Runs the Jobs given, then marks each Complete as the Job controller would. */
-  async function runJobs(jobs: KubeObject[]): Promise<void> {
-    const secrets = await h.kube.list(SECRET, h.namespace);
-    for (const job of jobs) {
-      await runJobLocally(job, secrets);
-      const now = new Date().toISOString();
-      await writeStatus(h.cp.kubeApi, {
-        ...job,
-        status: {
-          startTime: now,
-          completionTime: now,
-          succeeded: 1,
-          conditions: [
-            { type: 'SuccessCriteriaMet', status: 'True', lastProbeTime: now, lastTransitionTime: now },
-            { type: 'Complete', status: 'True', lastProbeTime: now, lastTransitionTime: now },
-          ],
-        },
-      } as KubeObject);
-    }
-  }
+  const runJobs = (jobs: KubeObject[]) => completeJobs(h.cp.kubeApi, jobs, h.namespace);
 
   async function sync(key: string, reconciler = h.reconciler) {
     const report = await reconciler.sync('manual');

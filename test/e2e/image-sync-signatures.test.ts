@@ -5,8 +5,8 @@
 // are not copied, and the status says why. The copy goes by the digest verified, even if the tag moves.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import type { KubeObject } from '../../src/core/kube-object.js';
 import { jobCommand } from '../../src/jobs/job-template.js';
+import { completePendingJobs } from '../support/complete-jobs.js';
 import {
   attestImage,
   type CosignKeyPair,
@@ -17,11 +17,9 @@ import {
 import { type EngineHarness, startEngine } from '../support/engine-harness.js';
 import { pushTestImage } from '../support/oci-image.js';
 import { listTags, manifestDigest, startRegistry, type TestRegistry } from '../support/registry.js';
-import { runJobLocally } from '../support/run-job.js';
-import { writeStatus } from '../support/status-subresource.js';
 
 const JOB = { apiVersion: 'batch/v1', kind: 'Job' } as const;
-const SECRET = { apiVersion: 'v1', kind: 'Secret' } as const;
+const _SECRET = { apiVersion: 'v1', kind: 'Secret' } as const;
 
 const stem = (digest: string) => digest.replace(':', '-');
 
@@ -57,31 +55,7 @@ describe('ImageSync with verify: signed by cosign, verified before the copy, sig
     await Promise.all([source, destination].filter(Boolean).map((r) => r.stop()));
   });
 
-  async function runPendingJobs(): Promise<KubeObject[]> {
-    const jobs = await h.kube.list(JOB, h.namespace);
-    const secrets = await h.kube.list(SECRET, h.namespace);
-    const ran: KubeObject[] = [];
-    for (const job of jobs.filter(
-      (j) => !(j.status as { completionTime?: string } | undefined)?.completionTime,
-    )) {
-      await runJobLocally(job, secrets);
-      const now = new Date().toISOString();
-      await writeStatus(h.cp.kubeApi, {
-        ...job,
-        status: {
-          startTime: now,
-          completionTime: now,
-          succeeded: 1,
-          conditions: [
-            { type: 'SuccessCriteriaMet', status: 'True', lastProbeTime: now, lastTransitionTime: now },
-            { type: 'Complete', status: 'True', lastProbeTime: now, lastTransitionTime: now },
-          ],
-        },
-      } as KubeObject);
-      ran.push(job);
-    }
-    return ran;
-  }
+  const runPendingJobs = () => completePendingJobs(h.cp.kubeApi, h.namespace);
 
   it('copies only the image signed by the trusted key, its signature and attestation first', async () => {
     assert.ok((await listTags(source, 'team/app')).includes(`${stem(digests['1.0.0']!)}.sig`));
