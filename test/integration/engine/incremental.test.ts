@@ -10,17 +10,7 @@ import type { RenderedManifest } from '../../../src/engine/render-manifests.js';
 import { RECREATED_AT_ANNOTATION } from '../../../src/kinds/image-prepull/recreate.js';
 import { writes } from '../../../src/plan/change.js';
 import { type EngineHarness, prepullManifest, startEngine } from '../../support/engine-harness.js';
-
-/** A small seeded generator (mulberry32): the same edits on every run, so a failure can be replayed. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../../support/random.js';
 
 const mirror = (name: string, upstream: string) =>
   `apiVersion: image-gitops.io/v1alpha1\nkind: RegistryMirror\nmetadata:\n  name: ${name}\nspec:\n  upstreamUrl: https://${upstream}\n`;
@@ -44,7 +34,7 @@ describe('incremental sync: the same as a full pass', function () {
   afterEach(async () => h?.close());
 
   it('over seeded random edits and drift, renders and applies what a fresh full pass would', async () => {
-    const next = random(20261129);
+    const next = seededRandom(20261129);
     const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!;
     const files = new Map<string, string>();
     for (let i = 0; i < 12; i++)

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { canonicalJson, contentHash } from '../../../src/core/hash.js';
+import { seededRandom } from '../../support/random.js';
 
 /** What canonicalJson was first written as: the text every applied hash in a cluster was computed from. */
 function replacerCanonicalJson(value: unknown): string {
@@ -11,17 +12,6 @@ function replacerCanonicalJson(value: unknown): string {
     }
     return v;
   });
-}
-
-/** A small deterministic generator (mulberry32), so that a failure is repeatable. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const KEYS = [
@@ -91,7 +81,7 @@ describe('canonicalJson', () => {
   });
 
   it('gives exactly the text of JSON.stringify with a key-sorting replacer, for any JSON-like value', () => {
-    const next = random(16);
+    const next = seededRandom(16);
     for (let i = 0; i < 5000; i++) {
       const value = randomValue(next, 5);
       assert.equal(canonicalJson(value), replacerCanonicalJson(value), `value #${i}`);
