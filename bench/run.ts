@@ -374,7 +374,13 @@ async function runEngine(
 /** What the engine's report says beyond its result: the objects' counts and the renders it reused. */
 function syncNote(step: StepResult): string {
   const reused = step.details.rendersReused;
-  return `result ${step.details.result}; ${JSON.stringify(step.details.counts)}${reused === undefined ? '' : `; renders reused ${reused}`}`;
+  const seconds = step.details.stepSeconds as Record<string, number> | undefined;
+  const steps = seconds
+    ? `; steps ${Object.entries(seconds)
+        .map(([name, s]) => `${name} ${s.toFixed(2)} s`)
+        .join(', ')}`
+    : '';
+  return `result ${step.details.result}; ${JSON.stringify(step.details.counts)}${reused === undefined ? '' : `; renders reused ${reused}`}${steps}`;
 }
 
 /** The engine's syncs side by side with kubectl applying the same objects: first, no-ops, one change. */

@@ -90,6 +90,7 @@ function syncDetails(report: SyncReport): Record<string, unknown> {
     fetchSkipped: report.fetchSkipped,
     commit: report.commit,
     ...(report.rendersReused === undefined ? {} : { rendersReused: report.rendersReused }),
+    ...(report.stepSeconds ? { stepSeconds: report.stepSeconds } : {}),
   };
 }
 
