@@ -63,9 +63,10 @@ function integer(text: string, field: FieldBounds): number | string {
   return value;
 }
 
+/** robfig's parseIntOrName: a month or day name (own keys only: `constructor` is no month), else a number. */
 function intOrName(text: string, field: FieldBounds): number | string {
-  const named = field.names?.[text.toLowerCase()];
-  return named !== undefined ? named : integer(text, field);
+  const name = text.toLowerCase();
+  return field.names && Object.hasOwn(field.names, name) ? field.names[name]! : integer(text, field);
 }
 
 /** One comma-separated part of a field: `*`, `?`, `n`, `n-m`, each optionally `/step`. */
