@@ -206,4 +206,25 @@ spec:
       `next at ${budget?.nextAt}: an hour (the 429's Retry-After) after the sync that met it`,
     );
   });
+
+  it('is one budget for every manifest that declares it: two manifests on 4 pulls get 4 copies between them', async () => {
+    await h?.close(); // the tests above share one engine; this one starts its own
+    // Two manifests of one source host and one (anonymous) credential: one ledger, in one sync and after it.
+    h = await startEngine({
+      'sync/one.yaml': manifest('one', source.host, 4),
+      'sync/two.yaml': manifest('two', source.host, 4),
+    });
+    const first = await h.reconciler.sync('manual');
+    const copies = [...(await jobsOf('one')), ...(await jobsOf('two'))].flatMap(copiesOf);
+    assert.equal(copies.length, 4, `four copies between them, not four each: ${JSON.stringify(copies)}`);
+    const deferred = first.manifests.reduce((n, m) => n + (budgetOf(m.details)?.deferred ?? 0), 0);
+    assert.equal(deferred, 10 - 4, 'the other six wait');
+    const again = await h.reconciler.sync('manual');
+    assert.equal(
+      [...(await jobsOf('one')), ...(await jobsOf('two'))].flatMap(copiesOf).length,
+      4,
+      'and no more in the window',
+    );
+    assert.ok(again.manifests.every((m) => budgetOf(m.details)?.remaining === 0));
+  });
 });
