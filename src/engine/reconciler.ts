@@ -11,8 +11,8 @@ import type { KubeApi } from '../kube/types.js';
 import { FileReadings } from '../manifests/load.js';
 import { SchemaValidator } from '../manifests/schema-validator.js';
 import type { LoadedManifests } from '../manifests/types.js';
-import { type Change, failed } from '../plan/change.js';
-import { type Plan, planSync, versionMarker } from '../plan/plan.js';
+import type { Change } from '../plan/change.js';
+import { type Plan, planSync } from '../plan/plan.js';
 import type { PullLedger } from '../registry/pull-budget.js';
 import { GitSource } from '../source/git-source.js';
 import type { ManifestSource, SourceSnapshot } from '../source/types.js';
@@ -29,13 +29,14 @@ import {
   refuseForbiddenSecretRefs,
   refuseForeignObjects,
 } from './guards.js';
+import { keptMemory, nextStoredState } from './next-state.js';
 import { clusterObserveContext } from './observe-context.js';
 import { listOwnedObjects } from './owned.js';
 import { chargeCreatedJobs, openPullBudgets } from './pull-budgets.js';
 import { RenderCache } from './render-cache.js';
 import { type RenderedManifest, renderManifests } from './render-manifests.js';
 import { SecretGate } from './secret-access.js';
-import { countResults, overallResult, pruneRefusedProblem, reportBuilder, steadyStatus } from './summary.js';
+import { countResults, overallResult, pruneRefusedProblem, reportBuilder } from './summary.js';
 
 export interface ReconcilerOptions {
   config: ReconcilerConfig;
@@ -481,41 +482,18 @@ export class Reconciler {
     pullBudgets?: PullLedger,
   ): Promise<Problem | undefined> {
     const previous = this.state!;
-    const versions: Record<string, string> = {};
-    const namespaces = new Set<string>(previous.namespaces);
-    for (const r of results) {
-      // A foreign object is not ours: nothing of it is recorded (nor its namespace listed for what we own).
-      if (failed(r) || r.foreign) continue;
-      const { action, live } = r;
-      const applied = r.outcome?.applied;
-      if ((action === 'create' || action === 'update' || action === 'replace') && applied?.metadata.uid) {
-        versions[applied.metadata.uid] = versionMarker(applied);
-        if (applied.metadata.namespace) namespaces.add(applied.metadata.namespace);
-      } else if (action === 'unchanged' && live?.metadata.uid) {
-        versions[live.metadata.uid] = previous.appliedVersions[live.metadata.uid] ?? versionMarker(live);
-      }
-    }
-    const next: StoredState = {
-      commit: sha,
-      manifests: statuses.map(steadyStatus),
-      appliedVersions: versions,
-      namespaces: [...namespaces].sort(),
-      // Bounded: they live in the head ConfigMap, next to what says how many shards to read.
-      ...(fileProblems.length > 0
-        ? {
-            fileProblems: bounded(fileProblems, (n) => ({
-              code: 'YAML_PARSE',
-              message: `... and ${n} more file problems`,
-            })),
-          }
-        : {}),
-      ...(ignored.length > 0
-        ? { ignored: bounded(ignored, (n) => ({ file: '...', reason: `and ${n} more ignored files` })) }
-        : {}),
-      history: appendHistory(previous.history, entry, this.config.observability.historyLimit),
-      ...(Object.keys(memory).length > 0 ? { memory } : {}),
+    const next = nextStoredState({
+      previous,
+      results,
+      statuses,
+      sha,
+      fileProblems,
+      ignored,
+      entry,
+      memory,
+      historyLimit: this.config.observability.historyLimit,
       ...(pullBudgets ? { pullBudgets } : {}),
-    };
+    });
     // This sync's statuses, not the steady ones: only they tell whether something was applied.
     await emitStatusEvents(this.kube, this.store.objectRef, previous.manifests, statuses, this.log);
     try {
@@ -539,33 +517,6 @@ export class Reconciler {
       return problem;
     }
   }
-}
-
-/**
- * The kinds' memory to store: what this sync's observe steps returned, else (nothing returned, observe failed,
- * manifest invalid) what was stored before, for manifests still in Git; a manifest gone from Git takes its
- * memory with it.
- */
-function keptMemory(
-  previous: Record<string, unknown> | undefined,
-  rendered: readonly RenderedManifest[],
-  loaded: LoadedManifests,
-): Record<string, unknown> {
-  const present = new Set<string>([
-    ...loaded.manifests.map((m) => m.key),
-    ...loaded.invalid.flatMap((i) => (i.key ? [i.key] : [])),
-  ]);
-  const memory: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(previous ?? {})) if (present.has(key)) memory[key] = value;
-  for (const r of rendered) if (r.memory?.value !== undefined) memory[r.manifest.key] = r.memory.value;
-  return memory;
-}
-
-/** At most STORED_LIST_MAX entries, the last one saying how many more there were. */
-const STORED_LIST_MAX = 1000;
-function bounded<T>(items: T[], more: (count: number) => T): T[] {
-  if (items.length <= STORED_LIST_MAX) return items;
-  return [...items.slice(0, STORED_LIST_MAX - 1), more(items.length - STORED_LIST_MAX + 1)];
 }
 
 /** Between steps: a shutdown abandons the sync before its next write, never half-way through one. */
