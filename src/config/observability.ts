@@ -88,5 +88,3 @@ export function observabilityFromEnv(env: Env): ObservabilitySettings {
     ...(notify ? { notify } : {}),
   };
 }
-
-export const DEFAULT_OBSERVABILITY: ObservabilitySettings = observabilityFromEnv({});

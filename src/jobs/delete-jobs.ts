@@ -85,15 +85,3 @@ export function renderDeleteJob(
   const name = nameWithHash(jobPrefix, contentHash(renderSecureJob({ ...input, name: '' })));
   return renderSecureJob({ ...input, name });
 }
-
-/** The deletions a delete Job carries (its annotation), or undefined for another Job. */
-export function deletionsOf(job: KubeObject): ImageDeletion[] | undefined {
-  const text = job.metadata.annotations?.[SYNC_DELETES_ANNOTATION];
-  if (!text) return undefined;
-  try {
-    const parsed = JSON.parse(text) as ImageDeletion[];
-    return Array.isArray(parsed) ? parsed : undefined;
-  } catch {
-    return undefined;
-  }
-}

@@ -102,9 +102,6 @@ export function isRegistryHost(text: string): boolean {
   return text.length <= 255 && HOST.test(text);
 }
 
-/** The same grammar as a JSON Schema pattern (schemas/*.json keep a copy of it). */
-export const REGISTRY_HOST_PATTERN = HOST.source;
-
 /**
  * Time to wait after a 429/503, shared by every registry call of one sync: once spent, a throttled call
  * fails at once (the manifest is retried next sync) instead of holding the sync.

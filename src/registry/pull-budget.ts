@@ -9,8 +9,6 @@
  * holds one sync's view (with the reservations of the manifests planned so far).
  */
 
-import { createHash } from 'node:crypto';
-
 /** A declared budget: at most `pulls` manifest GETs in any `perMs`. */
 export interface PullBudget {
   pulls: number;
@@ -202,11 +200,6 @@ export function readLedger(stored: unknown): PullLedger {
     };
   }
   return ledger;
-}
-
-/** A short, stable label of a key for places that must not show a user name (none today): its hash. */
-export function budgetKeyHash(key: string): string {
-  return createHash('sha256').update(key).digest('hex').slice(0, 12);
 }
 
 /**
