@@ -7,7 +7,7 @@ import type { KubeObject } from '../src/core/kube-object.js';
 import { JOB_PATHS, jobCommand } from '../src/jobs/job-template.js';
 import type { ImageSyncSpec } from '../src/kinds/image-sync/spec.js';
 import type { Manifest } from '../src/manifests/types.js';
-import { pushTestImage } from '../test/support/oci-image.js';
+import { pushTestImage, skopeoSyncArgs } from '../test/support/oci-image.js';
 import { listTags, manifestDigest, startRegistry, type TestRegistry } from '../test/support/registry.js';
 import { makeTempDir } from '../test/support/tmp.js';
 import { formatMb, formatMs, type Measurement, measureChild } from './measure.js';
@@ -215,18 +215,10 @@ async function engineRound(bench: Bench, label: string, expectedJobs: number): P
 async function skopeoSync(bench: Bench): Promise<Side> {
   const registries = [bench.source, bench.skopeoDest];
   const before = await logMark(registries);
-  const run = await measureChild('skopeo', [
-    'sync',
-    '--all',
-    '--src',
-    'docker',
-    '--dest',
-    'docker',
-    '--src-tls-verify=false',
-    '--dest-tls-verify=false',
-    `${bench.source.host}/${SOURCE_REPO}`,
-    `${bench.skopeoDest.host}/${DEST_PREFIX}`,
-  ]);
+  const run = await measureChild(
+    'skopeo',
+    skopeoSyncArgs(bench.source, SOURCE_REPO, bench.skopeoDest, DEST_PREFIX),
+  );
   const after = await logMark(registries);
   return {
     what: 'skopeo sync --all (docker to docker, the whole repository)',

@@ -15,7 +15,7 @@ import { type ImageSyncObserved, observeImageSync } from '../src/kinds/image-syn
 import type { ImageSyncSpec } from '../src/kinds/image-sync/spec.js';
 import type { Manifest } from '../src/manifests/types.js';
 import { DEFAULT_REGISTRY_LIMITS, registryPolicy } from '../src/registry/limits.js';
-import { pushTestImage } from '../test/support/oci-image.js';
+import { pushTestImage, skopeoSyncArgs } from '../test/support/oci-image.js';
 import { runCommand } from '../test/support/processes.js';
 import { startRegistry, type TestRegistry } from '../test/support/registry.js';
 import { type RegistryProxy, startRegistryProxy } from '../test/support/registry-proxy.js';
@@ -76,18 +76,7 @@ async function observe(m: Manifest<ImageSyncSpec>, previous?: unknown): Promise<
 }
 
 async function skopeoSync(source: TestRegistry, destination: TestRegistry): Promise<void> {
-  await runCommand('skopeo', [
-    'sync',
-    '--all',
-    '--src',
-    'docker',
-    '--dest',
-    'docker',
-    '--src-tls-verify=false',
-    '--dest-tls-verify=false',
-    `${source.host}/${REPO}`,
-    `${destination.host}/mirror`,
-  ]);
+  await runCommand('skopeo', skopeoSyncArgs(source, REPO, destination, 'mirror'));
 }
 
 const row = (what: string, c: Counted) =>

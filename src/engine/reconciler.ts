@@ -84,8 +84,6 @@ export class Reconciler {
   private readonly renderCache = new RenderCache();
   /** Each file's parse and validation of the commit before, reused while its content is the same. */
   private readonly fileReadings = new FileReadings();
-  private filesParsed = 0;
-  private rendersReused = 0;
   /** When the last sync that reused nothing ran (0: none yet, so the first sync is one). */
   private lastFullPass = 0;
   private state?: StoredState;
@@ -149,7 +147,7 @@ export class Reconciler {
     }
     const { snapshot, fetchSkipped, seconds: gitFetchSeconds } = source;
     const commit = snapshot.commit;
-    const { loaded, files, fileProblems, ignored } = this.loadManifestsAt(snapshot);
+    const { loaded, files, fileProblems, ignored, filesParsed } = this.loadManifestsAt(snapshot);
     steps.done('manifests');
     try {
       const state = await this.storedState();
@@ -157,11 +155,16 @@ export class Reconciler {
       steps.done('live');
       throwIfAborted(options.signal);
       const gate = new SecretGate(this.kube, this.config.settings.manifestSecrets);
-      const rendered = await this.guard(
-        await this.renderAll(loaded, live, commit, files, gate, state, options),
+      const { rendered: unguarded, reused: rendersReused } = await this.renderAll(
+        loaded,
         live,
+        commit,
+        files,
         gate,
+        state,
+        options,
       );
+      const rendered = await this.guard(unguarded, live, gate);
       const leftBehind = await leftBehindChanges(
         this.kube,
         loaded,
@@ -196,8 +199,8 @@ export class Reconciler {
           fetchSkipped,
           gitFetchSeconds,
           stepSeconds: steps.seconds(),
-          rendersReused: this.rendersReused,
-          filesParsed: this.filesParsed,
+          rendersReused,
+          filesParsed,
           manifests: statuses,
           fileProblems,
           ...countResults(results),
@@ -285,8 +288,10 @@ export class Reconciler {
     files: Map<string, Uint8Array>;
     fileProblems: Problem[];
     ignored: IgnoredFile[];
+    /** Files parsed now: none when the commit did not move, else those whose content changed. */
+    filesParsed: number;
   } {
-    this.filesParsed = 0;
+    let filesParsed = 0;
     if (this.parsed?.snapshot.commit.sha !== snapshot.commit.sha) {
       this.parsed = {
         snapshot,
@@ -296,13 +301,13 @@ export class Reconciler {
         }),
         files: new Map(snapshot.files.map((f) => [f.path, f.bytes ?? Buffer.from(f.content)])),
       };
-      this.filesParsed = this.fileReadings.parsed;
+      filesParsed = this.fileReadings.parsed;
     }
     const { loaded, files } = this.parsed;
     const fileProblems = [...snapshot.problems, ...loaded.fileProblems];
     for (const problem of fileProblems) this.log.warn('file problem', { problem });
     const ignored = [...(snapshot.ignored ?? []), ...loaded.ignored];
-    return { loaded, files, fileProblems, ignored };
+    return { loaded, files, fileProblems, ignored, filesParsed };
   }
 
   /** Marks the stored status stale, with why and since when (written once per distinct error). */
@@ -344,7 +349,7 @@ export class Reconciler {
     gate: SecretGate,
     state: StoredState,
     options: SyncOptions,
-  ): Promise<RenderedManifest[]> {
+  ): Promise<{ rendered: RenderedManifest[]; reused: number }> {
     const signal = options.signal;
     this.pullBudgets = openPullBudgets(state.pullBudgets);
     // The objects' prune guard, for what kinds delete outside the cluster (ImageSync's pushed tags).
@@ -369,9 +374,9 @@ export class Reconciler {
         }),
         cache: this.renderCache,
       });
-      this.rendersReused = this.renderCache.hits;
-      this.log.debug('rendered', { manifests: rendered.length, reused: this.rendersReused });
-      return rendered;
+      const reused = this.renderCache.hits;
+      this.log.debug('rendered', { manifests: rendered.length, reused });
+      return { rendered, reused };
     } finally {
       this.renderCache.settle();
     }

@@ -6,6 +6,7 @@
  * so a reuse gives what a new render would: a sync where one file changed stamps and hashes only that file's
  * objects. Observe still runs every sync (it is how a new tag or an unhealthy DaemonSet is seen).
  */
+import { CarriedOver } from '../core/carried-over.js';
 import { contentHash } from '../core/hash.js';
 import type { KubeObject } from '../core/kube-object.js';
 import { manifestFingerprint } from '../manifests/fingerprint.js';
@@ -52,31 +53,27 @@ export function renderKey(inputs: RenderInputs): string {
  * and only the manifests rendered this sync stay: one that left Git leaves the cache.
  */
 export class RenderCache {
-  private entries = new Map<string, { key: string; rendered: RenderedManifest }>();
-  private next = new Map<string, { key: string; rendered: RenderedManifest }>();
+  private readonly renders = new CarriedOver<{ key: string; rendered: RenderedManifest }>();
   hits = 0;
 
   get(manifestKey: string, key: string): RenderedManifest | undefined {
-    const entry = this.entries.get(manifestKey);
-    if (entry?.key !== key) return undefined;
-    this.hits++;
-    this.next.set(manifestKey, entry);
-    return entry.rendered;
+    const entry = this.renders.take(manifestKey, (e) => e.key === key);
+    if (entry) this.hits++;
+    return entry?.rendered;
   }
 
   set(manifestKey: string, key: string, rendered: RenderedManifest): void {
-    if (rendered.problems.length === 0) this.next.set(manifestKey, { key, rendered });
+    if (rendered.problems.length === 0) this.renders.keep(manifestKey, { key, rendered });
   }
 
   /** Forgets every render: the next sync renders everything afresh (a full pass). */
   clear(): void {
-    this.entries.clear();
+    this.renders.clear();
   }
 
   /** Called once a sync's renders are all in: what was not rendered this time is dropped. */
   settle(): void {
-    this.entries = this.next;
-    this.next = new Map();
+    this.renders.settle();
     this.hits = 0;
   }
 }

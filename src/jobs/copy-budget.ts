@@ -10,12 +10,11 @@ import type { Settings } from '../config/settings.js';
 import { DURATION_EXAMPLES, formatDuration, parseDuration } from '../core/duration.js';
 import { ImageGitopsError } from '../core/errors.js';
 import type { KubeObject } from '../core/kube-object.js';
-import { jobPhase } from '../health/job-status.js';
 import type { HttpResponse } from '../registry/http.js';
 import { budgetKey, type PullBudget, type PullBudgetBook } from '../registry/pull-budget.js';
 import { normaliseRegistryHost } from '../registry/references.js';
 import { type RegistriesField, resolveRegistry } from '../registry/registry-access.js';
-import { copiesOf, type PendingCopy } from './copy-jobs.js';
+import { liveCopies, type PendingCopy } from './copy-jobs.js';
 
 /** Platforms assumed in an index copied whole, when the budget does not say. */
 export const DEFAULT_PLATFORMS_PER_INDEX = 2;
@@ -96,21 +95,6 @@ export function copyPulls(
   const index = mediaType === undefined || INDEX_TYPES.has(mediaType);
   const image = !index ? 1 : options.platform ? 2 : 1 + options.platformsPerIndex;
   return image + (options.artifactTags ?? 0);
-}
-
-/** Copies made by live Jobs not yet complete (they were charged when created), and the active Jobs. */
-export function liveCopies(live: readonly KubeObject[]): { covered: Set<string>; active: number } {
-  const covered = new Set<string>();
-  let active = 0;
-  for (const job of live) {
-    if (job.kind !== 'Job') continue;
-    const copies = copiesOf(job);
-    if (!copies) continue;
-    const phase = jobPhase(job).phase;
-    if (phase === 'Active') active++;
-    if (phase !== 'Complete') for (const c of copies) covered.add(`${c.sourceRef}@${c.digest}`);
-  }
-  return { covered, active };
 }
 
 export interface BudgetPlanInput {

@@ -148,6 +148,23 @@ export function renderCopyJobFor(
   return renderSecureJob({ ...input, name });
 }
 
+/**
+ * The copies live copy Jobs make while not complete (a failed Job holds its copies until its TTL removes it:
+ * no hot retry), and how many of them are running.
+ */
+export function liveCopies(live: readonly KubeObject[]): { covered: Set<string>; active: number } {
+  const covered = new Set<string>();
+  let active = 0;
+  for (const job of live) {
+    const copies = job.kind === 'Job' ? copiesOf(job) : undefined;
+    if (!copies) continue;
+    const phase = jobPhase(job).phase;
+    if (phase === 'Active') active++;
+    if (phase !== 'Complete') for (const c of copies) covered.add(`${c.sourceRef}@${c.digest}`);
+  }
+  return { covered, active };
+}
+
 /** The copies a copy Job makes, from its annotation; undefined for another Job. */
 export function copiesOf(job: KubeObject): PendingCopy[] | undefined {
   const text = job.metadata.annotations?.[SYNC_COPIES_ANNOTATION];
@@ -184,19 +201,16 @@ export function planCopyJobs(
   pending: readonly PendingCopy[],
 ): { jobs: KubeObject[]; deferred: number } {
   const kept: KubeObject[] = [];
-  const covered = new Set<string>();
-  let active = 0;
+  const current: KubeObject[] = [];
   for (const job of live) {
-    if (job.kind !== 'Job') continue;
-    const copies = copiesOf(job);
+    const copies = job.kind === 'Job' ? copiesOf(job) : undefined;
     if (!copies) continue;
     const again = renderCopyJobFor(setup, settings, copies);
     if (again.metadata.name !== job.metadata.name) continue; // config changed: the old Job goes
     kept.push(again);
-    const phase = jobPhase(job).phase;
-    if (phase === 'Active') active++;
-    if (phase !== 'Complete') for (const c of copies) covered.add(`${c.sourceRef}@${c.digest}`);
+    current.push(job);
   }
+  const { covered, active } = liveCopies(current);
   const { maxJobsPerManifest, tagsPerJob } = settings.imageSync;
   const perJob = Math.max(1, tagsPerJob);
   const slots = Math.max(0, maxJobsPerManifest - active);

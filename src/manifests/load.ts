@@ -1,3 +1,4 @@
+import { CarriedOver } from '../core/carried-over.js';
 import type { Problem, SourceLocation } from '../core/errors.js';
 import { isManifestFile, type ParsedDocument, parseManifestFile } from './parse.js';
 import { SchemaValidator } from './schema-validator.js';
@@ -182,27 +183,26 @@ interface FileReading {
  * run over every file each time, so a load with the cache gives what one without it gives.
  */
 export class FileReadings {
-  private last = new Map<string, FileReading>();
-  private next = new Map<string, FileReading>();
+  private readonly readings = new CarriedOver<FileReading>();
   /** Files parsed and validated by the last load (the others were reused). */
   parsed = 0;
 
   reading(file: SourceFile, read: () => FileReading): FileReading {
-    const before = this.last.get(file.path);
-    const reading = before?.content === file.content ? before : read();
-    if (reading !== before) this.parsed++;
-    this.next.set(file.path, reading);
+    const before = this.readings.take(file.path, (r) => r.content === file.content);
+    if (before) return before;
+    this.parsed++;
+    const reading = read();
+    this.readings.keep(file.path, reading);
     return reading;
   }
 
   /** Once a load is done: what was not read this time (a file gone) is dropped. */
   settle(): void {
-    this.last = this.next;
-    this.next = new Map();
+    this.readings.settle();
   }
 
   clear(): void {
-    this.last.clear();
+    this.readings.clear();
   }
 }
 

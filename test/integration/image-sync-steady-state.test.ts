@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { StatusStore } from '../../src/status/store.js';
 import { type EngineHarness, startEngine } from '../support/engine-harness.js';
-import { pushTestImage } from '../support/oci-image.js';
+import { pushTestImage, skopeoSyncArgs } from '../support/oci-image.js';
 import { runCommand } from '../support/processes.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
 import {
@@ -64,18 +64,7 @@ describe('ImageSync steady state (stored digests, immutable tags, conditional re
     await addTags(source, 'bench/app', TAGS[0]!, TAGS.slice(1), { distinct: true });
     // Both destinations already hold every tag: the syncs below only check.
     for (const prefix of ['immutable', 'mutable']) {
-      await runCommand('skopeo', [
-        'sync',
-        '--all',
-        '--src',
-        'docker',
-        '--dest',
-        'docker',
-        '--src-tls-verify=false',
-        '--dest-tls-verify=false',
-        `${source.host}/bench/app`,
-        `${destination.host}/${prefix}`,
-      ]);
+      await runCommand('skopeo', skopeoSyncArgs(source, 'bench/app', destination, prefix));
     }
     h = await startEngine({
       'immutable.yaml': imageSync(

@@ -230,6 +230,30 @@ export function writeDockerDir(dir: string, options: WriteOciLayoutOptions): Oci
   return { dir, tag, digest, mediaType: DOCKER_MEDIA_TYPES.index };
 }
 
+/**
+ * `skopeo sync --all` of a whole repository of a test registry into `<destination>/<prefix>` (as `<prefix>/<name>`),
+ * both plain HTTP: the baseline the benchmarks compare ImageSync with, and how tests fill a destination.
+ */
+export function skopeoSyncArgs(
+  source: TestRegistry,
+  repository: string,
+  destination: TestRegistry,
+  prefix: string,
+): string[] {
+  return [
+    'sync',
+    '--all',
+    '--src',
+    'docker',
+    '--dest',
+    'docker',
+    '--src-tls-verify=false',
+    '--dest-tls-verify=false',
+    `${source.host}/${repository}`,
+    `${destination.host}/${prefix}`,
+  ];
+}
+
 /** skopeo flags to reach a test registry as source (`src`) or destination (`dest`). */
 export function skopeoRegistryFlags(registry: TestRegistry, side: 'src' | 'dest'): string[] {
   const flags = registry.certDir ? [`--${side}-cert-dir`, registry.certDir] : [`--${side}-tls-verify=false`];

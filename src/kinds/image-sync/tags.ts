@@ -16,28 +16,10 @@
  */
 import { RE2JS } from 're2js';
 import semver from 'semver';
+import type { NewestRule, TagSelector } from './spec.generated.js';
 
-export interface TagSelector {
-  pattern?: string;
-  /** `image-operator`: `pattern` means exactly what image-operator's regex means (see above). */
-  syntax?: 'image-operator';
-  semver?: string;
-  include?: string[];
-  exclude?: string[];
-  releaseCandidates?: boolean;
-  /** The N newest by version order; `{count, by: created}` by the images' creation time (created.ts). */
-  newest?: number | NewestRule;
-  /** Tags that never change once pushed (RE2, searched in the tag): not checked again once copied (memory.ts). */
-  immutable?: string;
-  /** At most this many tags of the source's list are read (tag-pages.ts: truncation is reported). */
-  maxTags?: number;
-}
-
-export interface NewestRule {
-  count: number;
-  /** `version` (the default): by tag; `created`: by the image config's `created`. */
-  by?: 'version' | 'created';
-}
+// The selector's shape is the schema's (spec.generated.ts); this module gives it meaning.
+export type { NewestRule, TagSelector } from './spec.generated.js';
 
 /** How many to keep and by what, whichever way `newest` is written. */
 export function newestRule(newest: TagSelector['newest']): NewestRule | undefined {
