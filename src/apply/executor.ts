@@ -73,8 +73,7 @@ export async function executePlan(
             outcome: { result: done('applied'), applied },
           };
         } catch (error) {
-          const message = maskSecretValuesIn(describe(error), change.object);
-          return { ...change, outcome: { result: 'failed', message, failure: failureOf(error) } };
+          return refused(change, error);
         }
       })),
     );
@@ -86,10 +85,7 @@ export async function executePlan(
           await withRetries(() => writer.delete(change.object), retry);
           return { ...change, outcome: { result: done('pruned') } };
         } catch (error) {
-          return {
-            ...change,
-            outcome: { result: 'failed', message: describe(error), failure: failureOf(error) },
-          };
+          return refused(change, error);
         }
       })),
     );
@@ -108,10 +104,7 @@ export async function executePlan(
         );
         return { ...change, ...(live ? { live } : {}), outcome: { result: done('applied'), applied } };
       } catch (error) {
-        return {
-          ...change,
-          outcome: { result: 'failed', message: describe(error), failure: failureOf(error) },
-        };
+        return refused(change, error);
       }
     })),
   );
@@ -143,6 +136,12 @@ async function applyOrReplace(
     }
     return { applied: await writer.apply(object), replaced: true };
   }
+}
+
+/** A change the server refused: why (any Secret value masked) and whether a retry can help. */
+function refused(change: Change, error: unknown): Change {
+  const message = maskSecretValuesIn(describe(error), change.object);
+  return { ...change, outcome: { result: 'failed', message, failure: failureOf(error) } };
 }
 
 /** Whether a retry can help, as the error was classified where it arose (the API server's status). */
