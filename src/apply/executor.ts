@@ -82,8 +82,11 @@ export async function executePlan(
     results.push(
       ...(await mapBounded(tier, concurrency, async (change): Promise<Change> => {
         try {
-          await withRetries(() => writer.delete(change.object), retry);
-          return { ...change, outcome: { result: done('pruned') } };
+          const deleted = await withRetries(() => writer.delete(change.object), retry);
+          return {
+            ...change,
+            outcome: { result: done('pruned'), ...(deleted && !writer.dryRun ? { deleted } : {}) },
+          };
         } catch (error) {
           return refused(change, error);
         }

@@ -14,7 +14,8 @@ export interface Writer {
    * change applies its partial object under its own field manager.
    */
   apply(object: KubeObject, options?: { fieldManager?: string }): Promise<KubeObject>;
-  delete(object: KubeObject): Promise<void>;
+  /** The answer is the object as deleted (its last version), when the server answered with it. */
+  delete(object: KubeObject): Promise<KubeObject | undefined>;
   /** Reads, which both writers make for real (waiting for a replaced Job to go). */
   readonly kube: KubeApi;
 }

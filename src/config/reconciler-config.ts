@@ -30,6 +30,8 @@ export interface ReconcilerConfig {
   applyConcurrency: number;
   /** How often a sync reuses nothing of the sync before (FULL_SYNC_INTERVAL); 0: every sync. */
   fullSyncIntervalMs: number;
+  /** Keep what this instance owns by watches (WATCH_OWNED); the daemon only: one-shot runs list. */
+  watchOwned: boolean;
   http: { host: string; port: number };
   webhookSecret?: string;
   leaderElection: { enabled: boolean; leaseName: string; leaseDurationSeconds: number; identity: string };
@@ -75,6 +77,7 @@ export function configFromEnv(env: Record<string, string | undefined>): Reconcil
     },
     applyConcurrency: setting(env, 'APPLY_CONCURRENCY'),
     fullSyncIntervalMs: fullSyncInterval(setting(env, 'FULL_SYNC_INTERVAL')),
+    watchOwned: setting(env, 'WATCH_OWNED'),
     http: parseListenAddress(setting(env, 'HTTP_ADDR')),
     webhookSecret: fromFileOrEnv(env, 'WEBHOOK_SECRET'),
     leaderElection: {

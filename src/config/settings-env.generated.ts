@@ -100,6 +100,12 @@ export interface SettingsEnvironment {
    */
   FULL_SYNC_INTERVAL: string;
   /**
+   * Keep what this instance owns by watches (one per owned type and namespace, by label) instead of listing it at every sync; a full pass (FULL_SYNC_INTERVAL) still lists it all. false: list at every sync
+   *
+   * @default true
+   */
+  WATCH_OWNED: boolean;
+  /**
    * The older name of SYNC_SCHEDULE, read when it is unset
    */
   SYNC_INTERVAL?: string;

@@ -40,3 +40,13 @@ export interface ObjectType {
   /** Cluster-scoped types are listed once, not per namespace. */
   clusterScoped?: boolean;
 }
+
+/**
+ * The object without managedFields, as lists and watches hand objects on: nothing here reads them, and they
+ * are often the larger part of an object (a cache of 20,000 objects would keep them all).
+ */
+export function withoutManagedFields<T extends KubeObject>(object: T): T {
+  if (!object.metadata.managedFields) return object;
+  const { managedFields: _, ...metadata } = object.metadata;
+  return { ...object, metadata };
+}

@@ -31,7 +31,7 @@ import {
 } from './guards.js';
 import { keptMemory, nextStoredState } from './next-state.js';
 import { clusterObserveContext } from './observe-context.js';
-import { listOwnedObjects } from './owned.js';
+import { OwnedObjects } from './owned.js';
 import { chargeCreatedJobs, openPullBudgets } from './pull-budgets.js';
 import { RenderCache } from './render-cache.js';
 import { type RenderedManifest, renderManifests } from './render-manifests.js';
@@ -46,6 +46,11 @@ export interface ReconcilerOptions {
   source?: ManifestSource;
   /** Told the stored statuses and this sync's, after each sync that wrote them (the webhook notifier). */
   onStatusChanges?: (previous: ManifestStatus[], next: ManifestStatus[]) => void;
+  /**
+   * Keep what this instance owns by watches rather than listing it at every sync (the daemon, with
+   * WATCH_OWNED); `close()` stops them. Off for one-shot runs (the CLI), which list.
+   */
+  watchOwned?: boolean;
 }
 
 export interface SyncOptions {
@@ -86,6 +91,10 @@ export class Reconciler {
   private readonly fileReadings = new FileReadings();
   /** When the last sync that reused nothing ran (0: none yet, so the first sync is one). */
   private lastFullPass = 0;
+  /** Whether this sync is a full pass (it lists what we own, whatever the watches hold). */
+  private fullPass = false;
+  /** What this instance owns, listed or watched (owned.ts). */
+  readonly owned: OwnedObjects;
   private state?: StoredState;
   /** This sync's pull budgets (pull-budgets.ts): read from the stored state, charged for the Jobs created. */
   private pullBudgets = openPullBudgets(undefined);
@@ -111,6 +120,19 @@ export class Reconciler {
       });
     this.store = new StatusStore(this.kube, this.config.namespace, this.config.settings.instance);
     this.onStatusChanges = options.onStatusChanges;
+    this.owned = new OwnedObjects(this.kube, this.config.settings.instance, {
+      watch: !!options.watchOwned,
+      onWatchError: (collection, error) =>
+        this.log.warn('watch of owned objects failed; listing them until it is back', {
+          collection,
+          error: String(error),
+        }),
+    });
+  }
+
+  /** Stops the watches of owned objects, if any. */
+  async close(): Promise<void> {
+    await this.owned.stop();
   }
 
   lastReport(): SyncReport | undefined {
@@ -151,7 +173,7 @@ export class Reconciler {
     steps.done('manifests');
     try {
       const state = await this.storedState();
-      const live = await this.listLive(loaded, state);
+      const { objects: live, listed: collectionsListed } = await this.listLive(loaded, state);
       steps.done('live');
       throwIfAborted(options.signal);
       const gate = new SecretGate(this.kube, this.config.settings.manifestSecrets);
@@ -177,6 +199,7 @@ export class Reconciler {
       throwIfAborted(options.signal);
       const writer = options.dryRun ? dryRunWriter(this.kube) : clusterWriter(this.kube);
       const results = await this.applyPlan(writer, plan, options.signal);
+      if (!options.dryRun) this.owned.recordWrites(results);
       const pullBudgets = options.dryRun ? undefined : chargeCreatedJobs(this.pullBudgets, results);
       steps.done('apply');
       const statuses = withChangedIn(
@@ -201,6 +224,7 @@ export class Reconciler {
           stepSeconds: steps.seconds(),
           rendersReused,
           filesParsed,
+          collectionsListed,
           manifests: statuses,
           fileProblems,
           ...countResults(results),
@@ -258,7 +282,8 @@ export class Reconciler {
    */
   private fullPassIfDue(): void {
     const now = Date.now();
-    if (now - this.lastFullPass < this.config.fullSyncIntervalMs) return;
+    this.fullPass = now - this.lastFullPass >= this.config.fullSyncIntervalMs;
+    if (!this.fullPass) return;
     this.renderCache.clear();
     this.fileReadings.clear();
     this.parsed = undefined;
@@ -330,11 +355,23 @@ export class Reconciler {
     return this.state;
   }
 
-  /** 3. Live: what we own, by label, in every namespace we have written to or will write to. */
-  private listLive(loaded: LoadedManifests, state: StoredState): Promise<KubeObject[]> {
+  /**
+   * 3. Live: what we own, by label, in every namespace we have written to or will write to: from the watches
+   * where they are synced, listed where not and on a full pass.
+   */
+  private async listLive(
+    loaded: LoadedManifests,
+    state: StoredState,
+  ): Promise<{ objects: KubeObject[]; listed: number }> {
     const namespaces = new Set([this.config.namespace, ...state.namespaces]);
     for (const m of loaded.manifests) if (m.namespace) namespaces.add(m.namespace);
-    return listOwnedObjects(this.kube, this.config.settings.instance, namespaces);
+    const owned = await this.owned.list(namespaces, { fresh: this.fullPass });
+    this.log.debug('owned objects', {
+      objects: owned.objects.length,
+      collections: owned.collections,
+      listed: owned.listed,
+    });
+    return owned;
   }
 
   /**

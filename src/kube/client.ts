@@ -1,10 +1,16 @@
 import http from 'node:http';
 import https from 'node:https';
-import { KubeConfig } from '@kubernetes/client-node';
-import type { KubeObject, ObjectType } from '../core/kube-object.js';
+import {
+  KubeConfig,
+  type KubernetesListObject,
+  type KubernetesObject,
+  ListWatch,
+  Watch,
+} from '@kubernetes/client-node';
+import { type KubeObject, type ObjectType, withoutManagedFields } from '../core/kube-object.js';
 import { MANAGER_NAME } from '../core/labels.js';
 import { KubeApiError } from './errors.js';
-import type { KubeApi } from './types.js';
+import type { CollectionInformer, DeletedObject, KubeApi } from './types.js';
 
 /**
  * The Kubernetes edge. @kubernetes/client-node loads the kubeconfig (files, in-cluster, exec plugins) and
@@ -61,7 +67,17 @@ export class KubeClient implements KubeApi {
   }
 
   async list(type: ObjectType, namespace: string | undefined, labelSelector?: string): Promise<KubeObject[]> {
+    return (await this.listVersioned(type, namespace, labelSelector)).items;
+  }
+
+  /** A list with the collection's resourceVersion (the first page's: a paged list is one snapshot). */
+  async listVersioned(
+    type: ObjectType,
+    namespace: string | undefined,
+    labelSelector?: string,
+  ): Promise<{ items: KubeObject[]; resourceVersion: string }> {
     const items: KubeObject[] = [];
+    let resourceVersion = '';
     let continueToken: string | undefined;
     do {
       const query = new URLSearchParams({ limit: '500' });
@@ -70,13 +86,63 @@ export class KubeClient implements KubeApi {
       const path = await this.collectionPath(type, namespace);
       const page = (await this.request('GET', `${path}?${query}`)) as {
         items: KubeObject[];
-        metadata?: { continue?: string };
+        metadata?: { continue?: string; resourceVersion?: string };
       };
-      // List items carry no apiVersion/kind: put them back so objects are self-describing.
-      for (const item of page.items) items.push({ ...item, apiVersion: type.apiVersion, kind: type.kind });
+      resourceVersion ||= page.metadata?.resourceVersion ?? '';
+      for (const item of page.items) items.push(listed(item, type));
       continueToken = page.metadata?.continue || undefined;
     } while (continueToken);
-    return items;
+    return { items, resourceVersion };
+  }
+
+  /**
+   * client-node's ListWatch over one collection, listing through `listVersioned` (raw JSON, as everywhere
+   * here) and watching with client-node's Watch (the kubeconfig's TLS and auth, token refresh included).
+   * Bookmarks keep a quiet collection's connection alive, so it is not dropped and re-opened for nothing.
+   */
+  informer(type: ObjectType, namespace: string | undefined, labelSelector: string): CollectionInformer {
+    const watch = new Watch(this.kc);
+    // Private in client-node's types, but the documented knob: the default 30 s would drop quiet watches.
+    (watch as unknown as { requestTimeoutMs: number }).requestTimeoutMs = WATCH_INACTIVITY_MS;
+    const bookmarked = {
+      watch: (
+        path: string,
+        query: Record<string, unknown>,
+        callback: (phase: string, object: KubeObject, event: unknown) => void,
+        done: (error: unknown) => void,
+      ) =>
+        watch.watch(
+          path,
+          { ...query, allowWatchBookmarks: true },
+          (phase, object, event) => callback(phase, phase === 'ERROR' ? object : listed(object, type), event),
+          done,
+        ),
+    } as unknown as Watch;
+    let path: string | undefined;
+    const listWatch = new ListWatch<KubernetesObject>(
+      '',
+      bookmarked,
+      async () => {
+        const { items, resourceVersion } = await this.listVersioned(type, namespace, labelSelector);
+        return { items, metadata: { resourceVersion } } as unknown as KubernetesListObject<KubernetesObject>;
+      },
+      false,
+      labelSelector,
+    );
+    // ListWatch takes its path at construction; ours needs discovery first, so it is set before the start.
+    const withPath = listWatch as unknown as { path: string };
+    return {
+      start: async () => {
+        path ??= await this.collectionPath(type, namespace);
+        withPath.path = path;
+        await listWatch.start();
+      },
+      stop: () => listWatch.stop(),
+      list: () => listWatch.list() as unknown as readonly KubeObject[],
+      latestResourceVersion: () => listWatch.latestResourceVersion(),
+      on: ((verb: 'add', callback: (object: KubeObject) => void) =>
+        listWatch.on(verb, callback as never)) as CollectionInformer['on'],
+    };
   }
 
   async get(type: ObjectType, namespace: string | undefined, name: string): Promise<KubeObject | undefined> {
@@ -116,7 +182,7 @@ export class KubeClient implements KubeApi {
     namespace: string | undefined,
     name: string,
     options: { propagationPolicy?: 'Background' | 'Foreground' | 'Orphan'; dryRun?: boolean } = {},
-  ): Promise<void> {
+  ): Promise<DeletedObject | undefined> {
     // With a body the API server reads the options from it and ignores the query string: a `?dryRun=All`
     // next to a body deletes for real. So dryRun goes in the body.
     const body = {
@@ -127,9 +193,13 @@ export class KubeClient implements KubeApi {
     };
     try {
       const path = await this.pathOf(type, namespace, name);
-      await this.request('DELETE', path, body);
+      const answer = (await this.request('DELETE', path, body)) as Partial<KubeObject> | undefined;
+      // Most types answer with the object (its last version); some with a Status, which says nothing of it.
+      return answer?.metadata?.resourceVersion && answer.kind !== 'Status'
+        ? selfDescribing(answer as KubeObject, type)
+        : undefined;
     } catch (error) {
-      if (error instanceof KubeApiError && error.status === 404) return; // already gone is what we wanted
+      if (error instanceof KubeApiError && error.status === 404) return undefined; // already gone is what we wanted
       throw error;
     }
   }
@@ -232,6 +302,21 @@ export class KubeClient implements KubeApi {
   close(): void {
     this.agent.destroy();
   }
+}
+
+/** How long a watch may stay silent (bookmarks included) before it is dropped and resumed. */
+const WATCH_INACTIVITY_MS = 5 * 60_000;
+
+/** An object as lists and watches hand it on: self-describing, and without managedFields (kube-object.ts). */
+function listed(object: KubeObject, type: ObjectType): KubeObject {
+  return withoutManagedFields({ ...object, apiVersion: type.apiVersion, kind: type.kind });
+}
+
+/** Items of a list and some answers carry no apiVersion/kind: put them back so objects are self-describing. */
+function selfDescribing(object: KubeObject, type: ObjectType): KubeObject {
+  return object.apiVersion && object.kind
+    ? object
+    : { ...object, apiVersion: type.apiVersion, kind: type.kind };
 }
 
 function safeJson(text: string): unknown {

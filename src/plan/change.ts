@@ -45,6 +45,8 @@ export interface ChangeOutcome {
   result: ObjectOutcome;
   /** The object as the server stored it (or, with a dry-run writer, would store it). */
   applied?: KubeObject;
+  /** A prune's answer: the object as the server deleted it (or marked it for deletion), when it said. */
+  deleted?: KubeObject;
   /** Why it failed (the API server's refusal, with any Secret value masked). */
   message?: string;
   /** What sort of failure, by the server's answer: whether the next sync's retry can help. */

@@ -296,6 +296,7 @@ export async function runDaemon(
     config,
     kube,
     logger,
+    watchOwned: config.watchOwned,
     ...(notifier ? { onStatusChanges: (previous, next) => notifier.statusChanged(previous, next) } : {}),
   });
   // Bounds, defaults and messages from schemas/settings.schema.json (an empty value is unset, as elsewhere).
@@ -319,12 +320,14 @@ export async function runDaemon(
     await daemon.start();
   } catch (error) {
     await daemon.shutdown('start-up failed');
+    await engine.close();
     kube.close();
     throw error;
   }
   const code = await exited;
   // What is queued may still go out, briefly: the next leader would not send it (its stored status moved on).
   await notifier?.idle(5000);
+  await engine.close();
   kube.close();
   return code;
 }

@@ -132,6 +132,11 @@ export interface SyncReport {
   rendersReused?: number;
   /** Files parsed and validated by this sync: none when the commit did not move, the changed ones when it did. */
   filesParsed?: number;
+  /**
+   * Collections of owned objects (type × namespace) listed by this sync; the others came from their watches
+   * (WATCH_OWNED). All of them on a full pass, on the first sync and without watches.
+   */
+  collectionsListed?: number;
   manifests: ManifestStatus[];
   fileProblems: Problem[];
   /** Files and documents skipped because they are not manifests (CI files, Helm values, submodules...). */

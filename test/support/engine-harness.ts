@@ -38,6 +38,8 @@ export interface StartEngineOptions {
   cluster?: ControlPlane;
   /** Address of the git server (default 127.0.0.1). */
   gitAddress?: string;
+  /** Reconcilers keep what they own by watches, as the daemon's does (default: they list, as the CLI's). */
+  watchOwned?: boolean;
 }
 
 export async function startEngine(
@@ -61,8 +63,11 @@ export async function startEngine(
   };
   const make = (overrides: Record<string, string> = {}) => {
     const config = configFromEnv({ ...baseEnv, ...overrides });
-    return { config, reconciler: new Reconciler({ config, kube }) };
+    const reconciler = new Reconciler({ config, kube, watchOwned: !!options.watchOwned });
+    made.push(reconciler);
+    return { config, reconciler };
   };
+  const made: Reconciler[] = [];
   const kube = KubeClient.fromKubeconfig(cp.kubeconfigPath, { userAgent: ENGINE_USER_AGENT });
   const { config, reconciler } = make();
   return {
@@ -83,6 +88,7 @@ export async function startEngine(
         .map((e) => ({ verb: e.verb, uri: e.requestURI }));
     },
     async close() {
+      await Promise.all(made.map((r) => r.close()));
       kube.close();
       await git.stop();
     },
