@@ -380,7 +380,8 @@ function syncNote(step: StepResult): string {
         .map(([name, s]) => `${name} ${s.toFixed(2)} s`)
         .join(', ')}`
     : '';
-  return `result ${step.details.result}; ${JSON.stringify(step.details.counts)}${reused === undefined ? '' : `; renders reused ${reused}`}${steps}`;
+  const listed = step.details.collectionsListed;
+  return `result ${step.details.result}; ${JSON.stringify(step.details.counts)}${reused === undefined ? '' : `; renders reused ${reused}`}${listed === undefined ? '' : `; owned collections listed ${listed} (the rest from watches)`}${steps}`;
 }
 
 /** The engine's syncs side by side with kubectl applying the same objects: first, no-ops, one change. */
