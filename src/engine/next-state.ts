@@ -73,18 +73,21 @@ export function nextStoredState(input: NextStateInput): StoredState {
 }
 
 /**
- * The kinds' memory to store: what this sync's observe steps returned, else (nothing returned, observe failed,
- * manifest invalid) what was stored before, for manifests still in Git; a manifest gone from Git takes its
- * memory with it.
+ * The kinds' memory to store: what this sync's observe (or finalize) steps returned, else (nothing returned,
+ * observe failed, manifest invalid) what was stored before, for manifests still in Git and those `held` (gone
+ * from Git, but their finalize not run: PRUNE=false or a refused prune); any other manifest gone from Git
+ * takes its memory with it.
  */
 export function keptMemory(
   previous: Record<string, unknown> | undefined,
   rendered: readonly RenderedManifest[],
   loaded: LoadedManifests,
+  held: Iterable<string> = [],
 ): Record<string, unknown> {
   const present = new Set<string>([
     ...loaded.manifests.map((m) => m.key),
     ...loaded.invalid.flatMap((i) => (i.key ? [i.key] : [])),
+    ...held,
   ]);
   const memory: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(previous ?? {})) if (present.has(key)) memory[key] = value;

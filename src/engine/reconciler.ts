@@ -7,6 +7,7 @@ import { type Problem, problemFromError } from '../core/errors.js';
 import { type KubeObject, objectRef } from '../core/kube-object.js';
 import { type Logger, silentLogger } from '../core/logger.js';
 import { loadManifests } from '../kinds/registry.js';
+import type { ObserveContext } from '../kinds/types.js';
 import type { KubeApi } from '../kube/types.js';
 import { FileReadings } from '../manifests/load.js';
 import { SchemaValidator } from '../manifests/schema-validator.js';
@@ -22,6 +23,7 @@ import { appendHistory, historyEntry, type SyncHistoryEntry } from '../status/hi
 import { buildManifestStatuses } from '../status/report.js';
 import { StatusStore, type StoredState } from '../status/store.js';
 import type { IgnoredFile, ManifestStatus, SyncReport, SyncStep } from '../status/types.js';
+import { departedManifests, finalizeDeparted, planWithDeparted } from './finalize.js';
 import { foreignChanges, leftBehindChanges } from './foreign-changes.js';
 import {
   locateProblems,
@@ -197,7 +199,28 @@ export class Reconciler {
         this.log,
       );
       steps.done('render');
-      const plan = this.planChanges(rendered, loaded, live, fileProblems, state, leftBehind, options);
+      // Manifests that left Git and still have something to undo (finalize.ts), once the plan allows it.
+      const { plan, finalizing, held } = await planWithDeparted({
+        rendered,
+        departed: departedManifests(state.memory, loaded),
+        pruneEnabled: this.config.prune.enabled,
+        plan: (all) => this.planChanges(all, loaded, live, fileProblems, state, leftBehind, options),
+        // Under the same guards as rendered manifests (an object another instance or someone else made).
+        finalize: async (departed) =>
+          this.guard(
+            await finalizeDeparted({
+              departed,
+              live,
+              namespace: this.config.namespace,
+              instance: this.config.settings.instance,
+              commit,
+              observeContext: this.observeContextFor(gate, options),
+            }),
+            live,
+            gate,
+          ),
+        log: this.log,
+      });
       steps.done('plan');
       throwIfAborted(options.signal);
       const writer = options.dryRun ? dryRunWriter(this.kube) : clusterWriter(this.kube);
@@ -207,7 +230,7 @@ export class Reconciler {
       steps.done('apply');
       const statuses = withChangedIn(
         buildManifestStatuses({
-          rendered,
+          rendered: [...rendered, ...finalizing],
           invalid: loaded.invalid,
           results,
           commit,
@@ -247,12 +270,15 @@ export class Reconciler {
             fileProblems,
             ignored,
             historyEntry(done()),
-            keptMemory(this.state?.memory, rendered, loaded),
+            keptMemory(this.state?.memory, [...rendered, ...finalizing], loaded, held),
             pullBudgets,
           );
       steps.done('status');
       const final = done(notSaved);
-      return this.finish({ report: final, plan, changes: results, rendered }, options);
+      return this.finish(
+        { report: final, plan, changes: results, rendered: [...rendered, ...finalizing] },
+        options,
+      );
     } catch (error) {
       const problem = problemFromError(error, 'KUBE_API');
       this.log.error('sync failed', { error: problem.message });
@@ -390,14 +416,7 @@ export class Reconciler {
     state: StoredState,
     options: SyncOptions,
   ): Promise<{ rendered: RenderedManifest[]; reused: number }> {
-    const signal = options.signal;
     this.pullBudgets = openPullBudgets(state.pullBudgets);
-    // The objects' prune guard, for what kinds delete outside the cluster (ImageSync's pushed tags).
-    const prune = {
-      enabled: this.config.prune.enabled,
-      maxShare: this.config.prune.maxShare,
-      allowMassPrune: !!options.allowMassPrune || this.config.prune.allowMassPrune,
-    };
     try {
       const rendered = await renderManifests({
         previous: (key) => state.memory?.[key],
@@ -407,11 +426,7 @@ export class Reconciler {
         namespace: this.config.namespace,
         settings: this.config.settings,
         files,
-        observeContext: (namespace, live) => ({
-          ...clusterObserveContext(this.kube, this.config.settings, namespace, live, signal, gate),
-          prune,
-          pullBudgets: this.pullBudgets,
-        }),
+        observeContext: this.observeContextFor(gate, options),
         cache: this.renderCache,
       });
       const reused = this.renderCache.hits;
@@ -420,6 +435,23 @@ export class Reconciler {
     } finally {
       this.renderCache.settle();
     }
+  }
+
+  /** What observe (and finalize) may read, with the objects' prune guard for what kinds delete outside. */
+  private observeContextFor(
+    gate: SecretGate,
+    options: SyncOptions,
+  ): (namespace: string, live: KubeObject[]) => ObserveContext {
+    const prune = {
+      enabled: this.config.prune.enabled,
+      maxShare: this.config.prune.maxShare,
+      allowMassPrune: !!options.allowMassPrune || this.config.prune.allowMassPrune,
+    };
+    return (namespace, live) => ({
+      ...clusterObserveContext(this.kube, this.config.settings, namespace, live, options.signal, gate),
+      prune,
+      pullBudgets: this.pullBudgets,
+    });
   }
 
   /**

@@ -66,7 +66,7 @@ export class ObserveDeadlineError extends Error {
  * that aborts at whichever comes first, and the result is not waited for past it even if the kind does not
  * listen (its late answer is dropped).
  */
-async function observeWithin<T>(
+export async function observeWithin<T>(
   observe: (signal: AbortSignal) => Promise<T>,
   deadlineMs: number,
   outer: AbortSignal | undefined,

@@ -1,5 +1,6 @@
 import type { Settings } from '../config/settings.js';
 import type { CommitInfo } from '../core/commit.js';
+import type { Problem } from '../core/errors.js';
 import type { ImagePlan } from '../core/image-plan.js';
 import type { KubeObject, ObjectType } from '../core/kube-object.js';
 
@@ -81,6 +82,42 @@ export interface ForeignPatches<Spec, Observed> {
   ): Promise<Array<ForeignPatch & { manifestKey: string }>>;
 }
 
+/** A manifest gone from Git, as the engine knows it then: its key and what its kind remembered of it. */
+export interface LeftManifest {
+  key: string;
+  /** The kind's stored memory (KindDefinition.remember): stored data, the kind checks its shape. */
+  memory: unknown;
+}
+
+/**
+ * What is left to undo outside the cluster of a manifest that left Git (ImageSync's pushed tags, with `prune`),
+ * from its memory alone, its spec being gone. The engine keeps the memory of a manifest that left while
+ * `pending` says so, runs `step` once per sync until it returns one without memory (or none), and keeps the
+ * step's objects meanwhile. Never run while PRUNE=false or the objects' prune is refused: nothing of a
+ * removed manifest is undone then, and its memory stays as it is.
+ */
+export interface Finalizer {
+  /** Pure: whether this stored memory of a manifest that left Git has anything left to undo. */
+  pending(memory: unknown): boolean;
+  /** I/O like observe; the context's `live` is that manifest's objects. */
+  step(left: LeftManifest, context: ObserveContext): Promise<Finalizing | undefined>;
+}
+
+/** One sync's step of a removed manifest's finalize (Finalizer.step). */
+export interface Finalizing {
+  /** Stands in for the manifest that left (its name, namespace and file as they were): stamps and status. */
+  manifest: Manifest;
+  /** The objects still needed (unstamped, e.g. a Job and the Secret it mounts); the others are pruned. */
+  objects: KubeObject[];
+  /** Kept for the next sync's finalize; absent when done: the memory goes and so do the objects. */
+  memory?: unknown;
+  /** Plain facts for the status details (only named fields are copied, status/details.ts) and `message`. */
+  observed: unknown;
+  imagePlan?: ImagePlan;
+  /** Why it cannot go on, or gave up: the status fails with it, the objects are kept this sync. */
+  problems?: Problem[];
+}
+
 /** A schema-checked manifest written in another tool's format, converted to ours by a pure function. */
 export interface KindAlias<Spec> {
   apiVersion: string;
@@ -118,6 +155,8 @@ export interface KindDefinition<Spec = unknown, Observed = unknown> {
    */
   rendersFromCommit?: true;
   foreign?: ForeignPatches<Spec, Observed>;
+  /** What is left to undo outside the cluster once a manifest has left Git (ImageSync's pushed tags). */
+  finalize?: Finalizer;
   /** What this manifest would do to images, from the same inputs as render and what render returned. */
   imagePlan?(manifest: Manifest<Spec>, context: RenderContext<Observed>, objects: KubeObject[]): ImagePlan;
 }

@@ -30,8 +30,10 @@ export function renderDeletionJobs(
 }
 
 /** The deletions `diff` lists, those done first. */
-export function plannedDeletions(spec: ImageSyncSpec, deletions: readonly TagDeletion[]): PlannedDeletion[] {
-  const destination = destinationRepository(spec);
+export function plannedDeletions(
+  destination: { registry: string; repository: string },
+  deletions: readonly TagDeletion[],
+): PlannedDeletion[] {
   const order = (d: TagDeletion) => (d.state === 'delete' ? 0 : d.state === 'refused' ? 1 : 2);
   return [...deletions]
     .sort((a, b) => order(a) - order(b))

@@ -48,7 +48,7 @@ export interface DeletionPlan {
   refused?: { wouldDelete: number; recorded: number; maxShare: number };
 }
 
-export function pruneEnabled(spec: ImageSyncSpec): boolean {
+export function pruneEnabled(spec: Pick<ImageSyncSpec, 'prune'>): boolean {
   return spec.prune?.enabled === true;
 }
 
@@ -56,7 +56,8 @@ export interface DeletionInput {
   record: PushedRecord;
   /** The destination tags the manifest selects now. */
   selected: ReadonlySet<string>;
-  spec: ImageSyncSpec;
+  /** Only its `prune` is read (a manifest that left Git has no other). */
+  spec: Pick<ImageSyncSpec, 'prune'>;
   policy: PrunePolicy;
   /** Why the selection is not known in full (the source's tag list was cut short), if it is not. */
   incomplete?: string;
@@ -96,9 +97,14 @@ export function planTagDeletions(input: DeletionInput): DeletionPlan {
   return { deletions: all('delete', 'pushed by this manifest, no longer selected') };
 }
 
-/** `2 tags to delete, 1 retained, 3 refused (...)`: the deletion part of the manifest's one-line summary. */
+/** `; pushed tags no longer selected: 2 to delete, ...`: the deletion part of the manifest's one-line summary. */
 export function describeDeletions(deletions: readonly TagDeletion[]): string {
   if (deletions.length === 0) return '';
+  return `; pushed tags no longer selected: ${countDeletions(deletions)}`;
+}
+
+/** `2 to delete, 1 retained, 3 REFUSED (why)`: each state's count, and why the first refused or held one is. */
+export function countDeletions(deletions: readonly TagDeletion[]): string {
   const counts = new Map<TagDeletionState, number>();
   for (const d of deletions) counts.set(d.state, (counts.get(d.state) ?? 0) + 1);
   const words: Record<TagDeletionState, string> = {
@@ -112,7 +118,7 @@ export function describeDeletions(deletions: readonly TagDeletion[]): string {
   };
   const parts = [...counts].map(([state, n]) => `${n} ${words[state]}`);
   const refused = deletions.find((d) => d.state === 'refused' || d.state === 'held');
-  return `; pushed tags no longer selected: ${parts.join(', ')}${refused ? ` (${refused.reason})` : ''}`;
+  return `${parts.join(', ')}${refused ? ` (${refused.reason})` : ''}`;
 }
 
 /** `prune` checks a schema cannot express (checkImageSync), each with its field. */

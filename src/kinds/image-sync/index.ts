@@ -7,8 +7,11 @@ import type { ImagePlan, KindDefinition, RenderContext } from '../types.js';
 import { convertImageOperatorImage } from './alias-image-operator.js';
 import { checkImageSync } from './check.js';
 import { plannedDeletions } from './deletion-job.js';
+import { finalizeImageSync } from './finalize.js';
+import { readLeaving } from './leaving.js';
 import { copyPairFor, effectiveMode } from './naming.js';
 import { type ImageSyncObserved, observeImageSync } from './observe.js';
+import { destinationRepository } from './observe-deletions.js';
 import { timedFrequency } from './recurrence.js';
 import { renderImageSync } from './render.js';
 import type { ImageSyncSpec } from './spec.js';
@@ -38,6 +41,7 @@ export const imageSyncKind: KindDefinition<ImageSyncSpec, ImageSyncObserved> = {
   observe: observeImageSync,
   remember: (observed) => observed.memory,
   render: renderImageSync,
+  finalize: { pending: (memory) => readLeaving(memory) !== undefined, step: finalizeImageSync },
   imagePlan: imageSyncPlan,
 };
 
@@ -49,7 +53,9 @@ function imageSyncPlan(
 ): ImagePlan {
   const plan = copyPlan(manifest, context, objects);
   const deletions = context.observed.deletions ?? [];
-  return deletions.length > 0 ? { ...plan, deletions: plannedDeletions(manifest.spec, deletions) } : plan;
+  return deletions.length > 0
+    ? { ...plan, deletions: plannedDeletions(destinationRepository(manifest.spec), deletions) }
+    : plan;
 }
 
 function copyPlan(

@@ -12,6 +12,7 @@
 import { createHash } from 'node:crypto';
 import { isDigest } from '../../registry/answers.js';
 import type { LastSeen } from '../../registry/compare-copies.js';
+import type { LeaveSpec } from './leaving.js';
 import type { StoredPushed } from './pushed.js';
 import type { ImageSyncSpec } from './spec.js';
 
@@ -28,6 +29,8 @@ export interface SyncMemory {
   created?: Record<string, string>;
   /** The destination tags this manifest pushed (pushed.ts): what `prune` may delete. Kept across scopes. */
   pushed?: StoredPushed;
+  /** With `prune.enabled`: what deleting those tags needs once the manifest has left Git (leaving.ts). */
+  leave?: LeaveSpec;
 }
 
 /** What the digests are of: a change of source, destination, tag template or platform voids them. */

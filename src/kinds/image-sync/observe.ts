@@ -19,6 +19,7 @@ import { describeTruncation, type Truncation } from '../../registry/tag-pages.js
 import type { ObserveContext } from '../types.js';
 import { type NewestByCreated, selectNewestByCreated } from './created.js';
 import { describeDeletions, type TagDeletion } from './deletions.js';
+import { leaveSpecOf, withLeave } from './leaving.js';
 import { lastSeen, memoryScope, readMemory, rememberSeen, type SyncMemory } from './memory.js';
 import { copyPairFor, effectiveMode, singleSourceReference, sourceRepository } from './naming.js';
 import { observeDeletions } from './observe-deletions.js';
@@ -70,8 +71,11 @@ export interface ImageSyncObserved {
   budget?: BudgetReport[];
   /** Pending copies deferred by the pull budget (not in `pending`): a timed run goes on. */
   budgetDeferred?: number;
-  /** The digests seen this sync, for the next (KindDefinition.remember); absent when nothing was compared. */
-  memory?: SyncMemory;
+  /**
+   * The digests seen this sync, for the next (KindDefinition.remember); when nothing was compared (a timed run
+   * not due), the stored memory with only its `leave` brought up to date; absent when there is none.
+   */
+  memory?: SyncMemory | Record<string, unknown>;
   message: string;
 }
 
@@ -117,6 +121,7 @@ export async function observeImageSyncAt(
   const spec = manifest.spec;
   const namespace = manifest.namespace ?? context.namespace;
   const sides = imageOperatorSides(manifest.origin.apiVersion, context.settings);
+  const leave = leaveSpecOf(manifest);
   const { access, files } = await observeRegistryAccess(spec, context, namespace, sides);
   const empty = { matched: 0, upToDate: 0, pending: [], missing: [], files };
   let run: TimedRun | undefined;
@@ -126,7 +131,13 @@ export async function observeImageSyncAt(
     run = decideRun(liveRecord(context.live, recordName(manifest)), spec, everyMs, now);
     if (!run.due) {
       const failures = await observeJobFailures(context.live, context, namespace);
-      return { ...empty, run, message: describeRun(run) + describeJobFailures(failures, 'copy Job') };
+      const kept = withLeave(context.previous, leave);
+      return {
+        ...empty,
+        run,
+        ...(kept ? { memory: kept } : {}),
+        message: describeRun(run) + describeJobFailures(failures, 'copy Job'),
+      };
     }
   }
 
@@ -281,7 +292,7 @@ export async function observeImageSyncAt(
     ...(unchecked ? { unchecked } : {}),
     ...(truncated ? { truncated } : {}),
     ...(deleting.deletions.length ? { deletions: deleting.deletions } : {}),
-    memory: { ...seen, ...(deleting.pushed ? { pushed: deleting.pushed } : {}) },
+    memory: { ...seen, ...(deleting.pushed ? { pushed: deleting.pushed } : {}), ...(leave ? { leave } : {}) },
     files,
     message,
   };

@@ -97,4 +97,30 @@ describe('the state a sync stores', () => {
     );
     assert.deepEqual(memory, { 'ImageSync/a': 'new', 'ImageSync/b': 'b', 'ImageSync/broken': 'kept' });
   });
+
+  it("keeps the memory of removed manifests held (finalize not run), and takes a removed one's finalize step", () => {
+    const m = (key: string) => ({ key }) as Manifest;
+    const loaded = {
+      manifests: [m('ImageSync/a')],
+      invalid: [],
+      fileProblems: [],
+      ignored: [],
+    } as LoadedManifests;
+    const before = {
+      'ImageSync/a': 'a',
+      'ImageSync/held': 'h',
+      'ImageSync/leaving': 'l0',
+      'ImageSync/done': 'd',
+    };
+    const finalizing = [
+      { manifest: m('ImageSync/leaving'), objects: [], problems: [], memory: { value: 'l1' } },
+      { manifest: m('ImageSync/done'), objects: [], problems: [] },
+    ] as unknown as RenderedManifest[];
+    assert.deepEqual(keptMemory(before, finalizing, loaded, ['ImageSync/held']), {
+      'ImageSync/a': 'a',
+      'ImageSync/held': 'h',
+      'ImageSync/leaving': 'l1',
+    });
+    assert.deepEqual(keptMemory(before, [], loaded), { 'ImageSync/a': 'a' }, 'nothing held: all gone');
+  });
 });
