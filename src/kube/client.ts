@@ -164,17 +164,17 @@ export class KubeClient implements KubeApi {
     });
     if (options.dryRun) query.set('dryRun', 'All');
     const path = await this.pathOf(object, object.metadata.namespace, object.metadata.name);
-    return (await this.request(
-      'PATCH',
-      `${path}?${query}`,
-      object,
-      'application/apply-patch+yaml',
-    )) as KubeObject;
+    // The answer without managedFields, as lists hand objects on: a sync keeps every answer until its end.
+    return withoutManagedFields(
+      (await this.request('PATCH', `${path}?${query}`, object, 'application/apply-patch+yaml')) as KubeObject,
+    );
   }
 
   async create(object: KubeObject): Promise<KubeObject> {
     const path = await this.collectionPath(object, object.metadata.namespace);
-    return (await this.request('POST', `${path}?fieldManager=${this.fieldManager}`, object)) as KubeObject;
+    return withoutManagedFields(
+      (await this.request('POST', `${path}?fieldManager=${this.fieldManager}`, object)) as KubeObject,
+    );
   }
 
   async delete(
