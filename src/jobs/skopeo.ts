@@ -64,7 +64,7 @@ export function skopeoCopyArgs(pair: CopyPair, options: SkopeoCopyOptions): stri
 }
 
 /**
- * The lines of one copy with the tags beside its image (cosign's `.sig`, `.att`, `.sbom`, a referrers index;
+ * The lines of one copy with the tags beside its image (cosign's `.sig`, `.att`, `.sbom`;
  * registry/cosign-signatures.ts): each of them first, to the same tag name in the destination repository,
  * bytes unchanged; then its OCI 1.1 referrers (registry/referrers.ts), each by digest to the same digest
  * (`--preserve-digests`: its bytes, so its `subject`, unchanged; a registry with the referrers API lists it

@@ -49,6 +49,16 @@ export function artifactTagsOf(digest: string): string[] {
 
 const ARTIFACT_TAG = /^(sha256-[a-f0-9]{64}|sha512-[a-f0-9]{128})(\.(sig|att|sbom))?$/;
 
+/**
+ * The tags beside an image that a copy brings under the same name: all but the referrers tag schema's index.
+ * skopeo (1.9) cannot write that index unchanged (it does not know its descriptors' `artifactType`, and would
+ * rewrite it: "Manifest list must be converted ... but we cannot modify it" with `--preserve-digests`), so
+ * the referrers it lists are copied one by one by digest instead (registry/referrers.ts).
+ */
+export function copiedArtifactTags(tags: readonly string[]): string[] {
+  return tags.filter((tag) => !/^(sha256-[a-f0-9]{64}|sha512-[a-f0-9]{128})$/.test(tag));
+}
+
 /** Whether a tag is one of the tags beside an image (not an image to select): they travel with theirs. */
 export function isArtifactTag(tag: string): boolean {
   return ARTIFACT_TAG.test(tag);

@@ -107,8 +107,10 @@ export function filterByArtifactType(
   return referrers.filter((r) => r.artifactType === artifactType);
 }
 
-/** The referrers to copy by digest: those the API listed (the tag schema's index brings its own, as a tag). */
+/**
+ * The referrers to copy by digest: those the API or the tag schema's index listed, once each (the index
+ * itself is not copied: cosign-signatures.ts copiedArtifactTags).
+ */
 export function referrersToCopy(list: ReferrersList | undefined): string[] {
-  if (list?.via !== 'api') return [];
-  return [...new Set(list.referrers.map((r) => r.digest))];
+  return [...new Set((list?.referrers ?? []).map((r) => r.digest))];
 }

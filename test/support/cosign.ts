@@ -134,16 +134,19 @@ export async function attestImage(
   );
 }
 
-/** `cosign verify --key` offline; resolves to its output, rejects when the image does not verify. */
+/**
+ * `cosign verify --key` offline; resolves to its output, rejects when the image does not verify. With
+ * `referrers`, the signature is looked for among the image's OCI 1.1 referrers (`--experimental-oci11`).
+ */
 export function verifyImage(
   publicKeyFile: string,
   image: string,
   auth?: CosignRegistryAuth,
+  options: { referrers?: boolean } = {},
 ): Promise<string> {
+  const mode = options.referrers ? ['--experimental-oci11'] : [];
   return cosign(
-    ['verify', '--key', publicKeyFile, '--insecure-ignore-tlog', '--offline', ...OFFLINE, image],
-    {
-      ...(auth ? { auth } : {}),
-    },
+    ['verify', '--key', publicKeyFile, '--insecure-ignore-tlog', '--offline', ...mode, ...OFFLINE, image],
+    { ...(auth ? { auth } : {}), experimental: !!options.referrers },
   );
 }

@@ -1,8 +1,8 @@
 /**
  * Signatures of ImageSync's copies (I/O, in the observe step): which tags beside each pending image travel
- * with it (cosign's `.sig`, `.att`, `.sbom` and the referrers tag schema's index: from the source's tag list
- * when it was read whole, else by HEAD), its OCI 1.1 referrers where the source serves the API (copied by
- * digest), and, with `spec.verify`, whether the source digest carries a cosign signature that verifies with
+ * with it (cosign's `.sig`, `.att`, `.sbom`: from the source's tag list when it was read whole, else by HEAD),
+ * its OCI 1.1 referrers (from the API where the source serves it, else from the tag schema's `sha256-<hex>`
+ * index: each copied by digest, the index itself not), and, with `spec.verify`, whether the source digest carries a cosign signature that verifies with
  * the public key of the manifest's Secret: the `.sig` tag's, else a signature referrer's (cosign
  * `--registry-referrers-mode=oci-1-1`, found by the API or the tag schema's index). Only verified copies stay
  * pending (get a Job); the others are reported, per tag, with the reason.
@@ -18,6 +18,7 @@ import type { PendingCopy } from '../../jobs/copy-jobs.js';
 import type { RegistryClient } from '../../registry/client.js';
 import {
   artifactTagsOf,
+  copiedArtifactTags,
   cosignTag,
   digestTagStem,
   judgeSignatures,
@@ -192,10 +193,11 @@ async function checkCopy(
     ? await verifyDigest(client, source, copy.digest, options.key, artifacts, referrers)
     : undefined;
   const byDigest = referrersToCopy(referrers);
+  const tags = copiedArtifactTags(artifacts);
   return {
     copy: {
       ...copy,
-      ...(artifacts.length ? { artifactTags: artifacts } : {}),
+      ...(tags.length ? { artifactTags: tags } : {}),
       ...(byDigest.length ? { referrers: byDigest } : {}),
     },
     ...(verdict ? { verdict } : {}),
@@ -215,7 +217,9 @@ export async function signCopies(
   // A bounded number per sync: each asks for its referrers (and, without a whole tag list, its tags).
   const first = pending.slice(0, Math.max(1, options.limit));
   const check = (copy: PendingCopy) => checkCopy(client, source, copy, options);
-  const checked = await mapBounded(first, CONCURRENCY, check);
+  // The first alone: a source without the referrers API says so once, and is not asked for the others.
+  const checked = first.length ? [await check(first[0]!)] : [];
+  checked.push(...(await mapBounded(first.slice(1), CONCURRENCY, check)));
   // From a whole tag list, without a key, at a source found without the referrers API nothing is asked:
   // the rest go at once (their tags from the list).
   const cheap = !options.key && !!options.listed && client.referrersApiUnsupported(source);

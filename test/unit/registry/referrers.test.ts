@@ -108,10 +108,10 @@ describe('OCI referrers answers', () => {
     assert.equal(filterByArtifactType(all, undefined, undefined).length, 2);
   });
 
-  it("copies by digest the API's referrers, once each; the tag schema's come with its tag", () => {
+  it('copies by digest the referrers the API or the tag schema index listed, once each', () => {
     const referrers = [{ digest: SIG }, { digest: SBOM }, { digest: SIG }];
     assert.deepEqual(referrersToCopy({ via: 'api', referrers }), [SIG, SBOM]);
-    assert.deepEqual(referrersToCopy({ via: 'tagSchema', referrers }), []);
+    assert.deepEqual(referrersToCopy({ via: 'tagSchema', referrers }), [SIG, SBOM]);
     assert.deepEqual(referrersToCopy({ via: 'none', referrers: [] }), []);
     assert.deepEqual(referrersToCopy(undefined), []);
   });
