@@ -8,6 +8,7 @@ export PATH="$PATH:/usr/local/go/bin"
 bash scripts/prepare.sh
 bash test/kube/build-helm.sh >/dev/null   # for the Helm chart test; cached like the control plane
 bash test/kube/build-cosign.sh >/dev/null # sigstore's cosign, for the signature tests: ~10 min once per machine
+bash test/kube/build-oci-registry.sh >/dev/null # a registry with the OCI referrers API, for the referrers tests
 
 npx tsc --noEmit -p tsconfig.json
 npx biome check src test bench scripts

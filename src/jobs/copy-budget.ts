@@ -90,11 +90,11 @@ const INDEX_TYPES = new Set([
  */
 export function copyPulls(
   mediaType: string | undefined,
-  options: { platform?: string; platformsPerIndex: number; artifactTags?: number },
+  options: { platform?: string; platformsPerIndex: number; artifactTags?: number; referrers?: number },
 ): number {
   const index = mediaType === undefined || INDEX_TYPES.has(mediaType);
   const image = !index ? 1 : options.platform ? 2 : 1 + options.platformsPerIndex;
-  return image + (options.artifactTags ?? 0);
+  return image + (options.artifactTags ?? 0) + (options.referrers ?? 0);
 }
 
 export interface BudgetPlanInput {
@@ -228,7 +228,12 @@ export function budgetAnswers(
     const source = hosts.get(normaliseRegistryHost(registry));
     if (!source) return;
     book.answer(source.key, answer);
-    if (answer.method === 'GET' && answer.status === 200 && /^\/v2\/.+\/manifests\//.test(answer.path))
+    // A referrers page is a manifest-like GET (an index of manifests): charged like one.
+    if (
+      answer.method === 'GET' &&
+      answer.status === 200 &&
+      /^\/v2\/.+\/(manifests|referrers)\//.test(answer.path)
+    )
       book.charge(source.key, 1);
   };
 }

@@ -34,6 +34,8 @@ export interface PendingCopy {
   digest: string;
   /** Tags beside the image copied before it, same names (cosign's `sha256-<hex>.sig`...; ImageSync's verify.ts). */
   artifactTags?: string[];
+  /** OCI 1.1 referrers of the digest, copied by digest after the artifact tags, before the image. */
+  referrers?: string[];
   /** The manifest GETs this copy makes at a source under a pull budget (charged when its Job is created). */
   pulls?: { budget: string; count: number };
 }
@@ -90,7 +92,8 @@ export function copyArgvsFor(
   copies: readonly (string | PendingCopy)[],
 ): string[][] {
   return copies.flatMap((copy) => {
-    const { sourceRef, digest, artifactTags } = typeof copy === 'string' ? { sourceRef: copy } : copy;
+    const { sourceRef, digest, artifactTags, referrers } =
+      typeof copy === 'string' ? { sourceRef: copy } : copy;
     const pair = setup.pairFor(sourceRef);
     const side = (host: string, defaults: ImageOperatorSide | undefined) => {
       const registry = resolveRegistry(host, setup.registries, settings, setup.namespace, defaults);
@@ -105,7 +108,9 @@ export function copyArgvsFor(
     };
     return skopeoCopyLines(pair, options, {
       ...(artifactTags ? { artifactTags } : {}),
-      ...(setup.byDigest && digest ? { digest } : {}),
+      ...(referrers?.length ? { referrers } : {}),
+      // Its referrers name the digest as their subject: the image goes by it, unchanged, then too.
+      ...((setup.byDigest || referrers?.length) && digest ? { digest } : {}),
     });
   });
 }
@@ -135,10 +140,11 @@ export function renderCopyJobFor(
 ): KubeObject {
   const annotations = {
     [SYNC_COPIES_ANNOTATION]: JSON.stringify(
-      batch.map(({ sourceRef, digest, artifactTags, pulls }) => ({
+      batch.map(({ sourceRef, digest, artifactTags, referrers, pulls }) => ({
         sourceRef,
         digest,
         ...(artifactTags?.length ? { artifactTags } : {}),
+        ...(referrers?.length ? { referrers } : {}),
         ...(pulls ? { pulls } : {}),
       })),
     ),

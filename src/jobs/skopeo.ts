@@ -64,15 +64,17 @@ export function skopeoCopyArgs(pair: CopyPair, options: SkopeoCopyOptions): stri
 }
 
 /**
- * The lines of one copy with the tags beside its image (cosign's `.sig`, `.att`, `.sbom`, a referrers index;
+ * The lines of one copy with the tags beside its image (cosign's `.sig`, `.att`, `.sbom`;
  * registry/cosign-signatures.ts): each of them first, to the same tag name in the destination repository,
- * bytes unchanged; the image last, so that its tag is written only once all of them are there. With
+ * bytes unchanged; then its OCI 1.1 referrers (registry/referrers.ts), each by digest to the same digest
+ * (`--preserve-digests`: its bytes, so its `subject`, unchanged; a registry with the referrers API lists it
+ * from that subject); the image last, so that its tag is written only once all of them are there. With
  * `digest`, the image is read by that digest (the one checked), not by its tag, and written unchanged.
  */
 export function skopeoCopyLines(
   pair: CopyPair,
   options: SkopeoCopyOptions,
-  beside: { artifactTags?: readonly string[]; digest?: string } = {},
+  beside: { artifactTags?: readonly string[]; referrers?: readonly string[]; digest?: string } = {},
 ): string[][] {
   const { platform: _platform, ...artifactOptions } = options;
   const artifacts = (beside.artifactTags ?? []).map((tag) =>
@@ -84,6 +86,14 @@ export function skopeoCopyLines(
       },
       { ...artifactOptions, preserveDigests: true },
     ),
+  );
+  const byDigest = (digest: string): CopyPair => ({
+    sourceRef: digest,
+    source: { registry: pair.source.registry, repository: pair.source.repository, digest },
+    destination: { registry: pair.destination.registry, repository: pair.destination.repository, digest },
+  });
+  const referrers = (beside.referrers ?? []).map((digest) =>
+    skopeoCopyArgs(byDigest(digest), { ...artifactOptions, preserveDigests: true }),
   );
   const image = beside.digest
     ? skopeoCopyArgs(
@@ -98,5 +108,5 @@ export function skopeoCopyLines(
         { ...options, preserveDigests: true },
       )
     : skopeoCopyArgs(pair, options);
-  return [...artifacts, image];
+  return [...artifacts, ...referrers, image];
 }

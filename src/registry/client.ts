@@ -37,6 +37,17 @@ import {
   normaliseRegistryHost,
   registryApiHost,
 } from './references.js';
+import {
+  filterByArtifactType,
+  MAX_REFERRER_PAGES,
+  MAX_REFERRERS,
+  OCI_INDEX_MEDIA_TYPE,
+  type Referrer,
+  type ReferrersList,
+  readReferrersAnswer,
+  referrersOfIndex,
+  referrersPath,
+} from './referrers.js';
 import { nextPageUrl, type Truncation } from './tag-pages.js';
 
 export const MANIFEST_MEDIA_TYPES = {
@@ -194,6 +205,8 @@ export class RegistryClient {
   private readonly policy: RegistryPolicy;
   /** The media type a manifest HEAD answered, by digest (an index or one image: what a copy will GET). */
   private readonly mediaTypes = new Map<string, string>();
+  /** `<registry>/<repository>` whose registry does not serve the referrers API (asked once per client). */
+  private readonly referrersUnsupported = new Set<string>();
 
   constructor(options: RegistryClientOptions = {}) {
     this.options = options;
@@ -329,6 +342,88 @@ export class RegistryClient {
     if (digest) return digest;
     // Some registries omit the header on HEAD: the GET body's sha256 is the digest.
     return (await this.getManifest(image, reference))?.digest;
+  }
+
+  /**
+   * The referrers of an image digest (referrers.ts): from the OCI 1.1 API where the registry serves it
+   * (following `Link` pages, at most MAX_REFERRERS), else from the tag schema's index under `sha256-<hex>`
+   * (read only with `tagSchema`: false when the tag list says there is none). A repository whose registry
+   * answered the API with 404 or not an index is not asked again by this client. With `artifactType` only
+   * referrers of that type, filtered by the registry (`OCI-Filters-Applied`) or here.
+   */
+  async listReferrers(
+    image: Pick<ImageReference, 'registry' | 'repository'>,
+    digest: string,
+    options: { artifactType?: string; tagSchema?: boolean } = {},
+  ): Promise<ReferrersList> {
+    const key = `${normaliseRegistryHost(image.registry)}/${image.repository}`;
+    if (!this.referrersUnsupported.has(key)) {
+      const fromApi = await this.readReferrersApi(image, digest, options.artifactType);
+      if (fromApi) return fromApi;
+      this.referrersUnsupported.add(key);
+    }
+    if (options.tagSchema === false) return { via: 'none', referrers: [] };
+    let index: ManifestInfo | undefined;
+    try {
+      index = await this.getManifest(image, digest.replace(':', '-'));
+    } catch (error) {
+      // A body under that tag that is no manifest lists no referrer (the tag itself is still copied as one).
+      const status = error instanceof RegistryError ? error.status : undefined;
+      if (status === undefined || status < 200 || status >= 300) throw error;
+    }
+    const listed = index ? referrersOfIndex(index.body, index.mediaType) : undefined;
+    if (!listed) return { via: 'none', referrers: [] };
+    const referrers = filterByArtifactType(listed, options.artifactType, undefined);
+    return {
+      via: 'tagSchema',
+      referrers: referrers.slice(0, MAX_REFERRERS),
+      ...(referrers.length > MAX_REFERRERS ? { truncated: true } : {}),
+    };
+  }
+
+  /** Whether this client found the registry of a repository without the referrers API. */
+  referrersApiUnsupported(image: Pick<ImageReference, 'registry' | 'repository'>): boolean {
+    return this.referrersUnsupported.has(`${normaliseRegistryHost(image.registry)}/${image.repository}`);
+  }
+
+  /** The API's pages; undefined when the registry does not serve it (404, or an answer that is no index). */
+  private async readReferrersApi(
+    image: Pick<ImageReference, 'registry' | 'repository'>,
+    digest: string,
+    artifactType: string | undefined,
+  ): Promise<ReferrersList | undefined> {
+    const registry = normaliseRegistryHost(image.registry);
+    const origin = new URL(`https://${registryApiHost(registry)}`);
+    const what = `GET referrers of ${image.registry}/${image.repository}@${digest}`;
+    const referrers: Referrer[] = [];
+    let page: URL | undefined = new URL(referrersPath(image.repository, digest, artifactType), origin);
+    const seen = new Set<string>();
+    for (let pages = 0; page; pages++) {
+      if (pages >= MAX_REFERRER_PAGES) return { via: 'api', referrers, truncated: true };
+      const path: string = `${page.pathname}${page.search}`;
+      if (seen.has(path)) throw new RegistryError(`${what}: endless referrers pagination`);
+      seen.add(path);
+      const res = await this.send(image, 'GET', path, { Accept: OCI_INDEX_MEDIA_TYPE });
+      const answer = readReferrersAnswer(res.status, headerText(res.headers['content-type']), res.body);
+      if (!answer) this.expectOk(res, what, image.registry);
+      if (!answer?.supported) {
+        // A later page that breaks off is an error; a first one says the API is not there.
+        if (pages === 0) return undefined;
+        throw new RegistryError(`${what}: page ${pages + 1} ${answer?.why ?? 'failed'}`, res.status);
+      }
+      for (const r of filterByArtifactType(
+        answer.referrers,
+        artifactType,
+        res.headers['oci-filters-applied'],
+      )) {
+        if (referrers.length === MAX_REFERRERS) return { via: 'api', referrers, truncated: true };
+        referrers.push(r);
+      }
+      page = nextPageUrl(res.headers.link, page);
+      if (page && page.host !== origin.host && normaliseRegistryHost(page.host) !== registry)
+        throw new RegistryError(`${what}: the next page is on another host (${page.host}): refused`);
+    }
+    return { via: 'api', referrers };
   }
 
   /** The media type a HEAD of this client answered for the digest; undefined when none did (a 304). */

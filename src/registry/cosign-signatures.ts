@@ -3,8 +3,9 @@
  *
  * cosign stores what it attaches to an image `<repo>@sha256:<hex>` as tags of the same repository:
  * `sha256-<hex>.sig` (signatures), `.att` (attestations) and `.sbom` (SBOMs); registries without the OCI 1.1
- * referrers API get the referrers index under the tag `sha256-<hex>` (the spec's tag schema fallback). A copy
- * of the image that brings these tags along under the same names keeps them findable at the destination.
+ * referrers API get the referrers index under the tag `sha256-<hex>` (the spec's tag schema fallback, whose
+ * referrers are copied by digest: referrers.ts). A copy of the image that brings cosign's tags along under the
+ * same names keeps them findable at the destination.
  *
  * A signature (`.sig`) manifest has one layer per signature: a simple-signing payload (JSON naming the
  * signed manifest digest in `critical.image.docker-manifest-digest`) whose signature, base64, is the layer's
@@ -40,14 +41,25 @@ export function cosignTag(digest: string, suffix: CosignTagSuffix): string {
 }
 
 /**
- * The tags that may sit beside an image of this digest, in copy order: cosign's `.sig`, `.att` and `.sbom`,
- * then the referrers tag schema's `sha256-<hex>` index.
+ * The tags that may sit beside an image of this digest: cosign's `.sig`, `.att` and `.sbom` (in copy order),
+ * then the referrers tag schema's `sha256-<hex>` index (read for its referrers, not copied as a tag:
+ * copiedArtifactTags).
  */
 export function artifactTagsOf(digest: string): string[] {
   return [...COSIGN_TAG_SUFFIXES.map((suffix) => cosignTag(digest, suffix)), digestTagStem(digest)];
 }
 
 const ARTIFACT_TAG = /^(sha256-[a-f0-9]{64}|sha512-[a-f0-9]{128})(\.(sig|att|sbom))?$/;
+
+/**
+ * The tags beside an image that a copy brings under the same name: all but the referrers tag schema's index.
+ * skopeo (1.9) cannot write that index unchanged (it does not know its descriptors' `artifactType`, and would
+ * rewrite it: "Manifest list must be converted ... but we cannot modify it" with `--preserve-digests`), so
+ * the referrers it lists are copied one by one by digest instead (registry/referrers.ts).
+ */
+export function copiedArtifactTags(tags: readonly string[]): string[] {
+  return tags.filter((tag) => !/^(sha256-[a-f0-9]{64}|sha512-[a-f0-9]{128})$/.test(tag));
+}
 
 /** Whether a tag is one of the tags beside an image (not an image to select): they travel with theirs. */
 export function isArtifactTag(tag: string): boolean {

@@ -51,8 +51,9 @@ export function imageDetails(observed: unknown): Record<string, unknown> | undef
   const lists: Array<[string, readonly string[]]> = [
     ['pending', ['sourceRef', 'digest']],
     ['missing', ['ref']],
-    // ImageSync with verify: each copy's signature verdict (Verified, NotSigned, BadSignature) and why.
-    ['verification', ['sourceRef', 'digest', 'state', 'message']],
+    // ImageSync with verify: each copy's signature verdict (Verified, NotSigned, BadSignature), where the signature
+    // that verified was (`via`: its `.sig` tag or a referrer) and why.
+    ['verification', ['sourceRef', 'digest', 'state', 'via', 'message']],
     ['images', ['sourceRef', 'backup', 'state', 'digest', 'message']],
     ['builds', ['job', 'phase', 'image', 'digest', 'durationSeconds', 'message']],
     // ImageSync `prune`: pushed tags no longer selected, deleted or why not (kinds/image-sync/deletions.ts).

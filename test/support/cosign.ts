@@ -43,7 +43,7 @@ export interface CosignRegistryAuth {
  */
 export async function cosign(
   args: readonly string[],
-  options: { password?: string; cwd?: string; auth?: CosignRegistryAuth } = {},
+  options: { password?: string; cwd?: string; auth?: CosignRegistryAuth; experimental?: boolean } = {},
 ): Promise<string> {
   const home = makeTempDir('cosign-home');
   if (options.auth) {
@@ -60,6 +60,8 @@ export async function cosign(
       TUF_ROOT: join(home, 'tuf'),
       TUF_MIRROR: 'http://127.0.0.1:9',
       COSIGN_PASSWORD: options.password ?? '',
+      // `--registry-referrers-mode=oci-1-1` is refused without it.
+      ...(options.experimental ? { COSIGN_EXPERIMENTAL: '1' } : {}),
     },
   });
   return stdout;
@@ -81,13 +83,28 @@ export async function generateKeyPair(): Promise<CosignKeyPair> {
 /** Flags for a plain-HTTP loopback registry, no transparency log (offline). */
 const OFFLINE = ['--allow-insecure-registry', '--allow-http-registry'];
 
-/** `cosign sign --key`: the signature of `image@digest` pushed beside it as `sha256-<hex>.sig`. */
-export async function signImage(keys: CosignKeyPair, imageAtDigest: string): Promise<void> {
+/**
+ * `cosign sign --key`: the signature of `image@digest` pushed beside it as `sha256-<hex>.sig`, or, with
+ * `referrers`, as an OCI 1.1 referrer of it (`--registry-referrers-mode=oci-1-1`, experimental in cosign v2).
+ */
+export async function signImage(
+  keys: CosignKeyPair,
+  imageAtDigest: string,
+  options: { referrers?: boolean } = {},
+): Promise<void> {
+  const mode = options.referrers ? ['--registry-referrers-mode=oci-1-1'] : [];
   await cosign(
-    ['sign', '--key', keys.privateKeyFile, '--tlog-upload=false', '--yes', ...OFFLINE, imageAtDigest],
-    {
-      password: keys.password,
-    },
+    [
+      'sign',
+      '--key',
+      keys.privateKeyFile,
+      '--tlog-upload=false',
+      '--yes',
+      ...mode,
+      ...OFFLINE,
+      imageAtDigest,
+    ],
+    { password: keys.password, experimental: !!options.referrers },
   );
 }
 
@@ -117,16 +134,19 @@ export async function attestImage(
   );
 }
 
-/** `cosign verify --key` offline; resolves to its output, rejects when the image does not verify. */
+/**
+ * `cosign verify --key` offline; resolves to its output, rejects when the image does not verify. With
+ * `referrers`, the signature is looked for among the image's OCI 1.1 referrers (`--experimental-oci11`).
+ */
 export function verifyImage(
   publicKeyFile: string,
   image: string,
   auth?: CosignRegistryAuth,
+  options: { referrers?: boolean } = {},
 ): Promise<string> {
+  const mode = options.referrers ? ['--experimental-oci11'] : [];
   return cosign(
-    ['verify', '--key', publicKeyFile, '--insecure-ignore-tlog', '--offline', ...OFFLINE, image],
-    {
-      ...(auth ? { auth } : {}),
-    },
+    ['verify', '--key', publicKeyFile, '--insecure-ignore-tlog', '--offline', ...mode, ...OFFLINE, image],
+    { ...(auth ? { auth } : {}), experimental: !!options.referrers },
   );
 }

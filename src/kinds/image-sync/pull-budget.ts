@@ -61,6 +61,7 @@ export function budgetSyncCopies(
         ...(platform ? { platform } : {}),
         platformsPerIndex: b.platformsPerIndex,
         artifactTags: copy.artifactTags?.length ?? 0,
+        referrers: copy.referrers?.length ?? 0,
       }),
   });
   return {

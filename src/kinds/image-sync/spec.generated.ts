@@ -116,7 +116,7 @@ export interface TagPrune {
   retain?: string;
 }
 /**
- * Copy only images whose source digest carries a cosign signature that verifies with this public key (checked by the reconciler before any Job is made; the copy then goes by that digest and its tag is pushed last). Offline: no transparency log, no keyless signatures
+ * Copy only images whose source digest carries a cosign signature that verifies with this public key, as its sha256-<hex>.sig tag or as an OCI 1.1 referrer (checked by the reconciler before any Job is made; the copy then goes by that digest and its tag is pushed last). Offline: no transparency log, no keyless signatures
  */
 export interface VerifyRule {
   publicKey: PublicKeySource;

@@ -1,12 +1,15 @@
 /**
  * Signatures of ImageSync's copies (I/O, in the observe step): which tags beside each pending image travel
- * with it (cosign's `.sig`, `.att`, `.sbom` and the referrers tag schema's index: from the source's tag list
- * when it was read whole, else by HEAD), and, with `spec.verify`, whether the source digest carries a cosign
- * signature that verifies with the public key of the manifest's Secret. Only verified copies stay pending
- * (get a Job); the others are reported, per tag, with the reason.
+ * with it (cosign's `.sig`, `.att`, `.sbom`: from the source's tag list when it was read whole, else by HEAD),
+ * its OCI 1.1 referrers (from the API where the source serves it, else from the tag schema's `sha256-<hex>`
+ * index: each copied by digest, the index itself not), and, with `spec.verify`, whether the source digest carries a cosign signature that verifies with
+ * the public key of the manifest's Secret: the `.sig` tag's, else a signature referrer's (cosign
+ * `--registry-referrers-mode=oci-1-1`, found by the API or the tag schema's index). Only verified copies stay
+ * pending (get a Job); the others are reported, per tag, with the reason.
  *
  * Bounded: at most `limit` copies (what the Jobs of one sync can take) are looked at per sync; the rest wait
- * for the next syncs, as copies past the Job bound do.
+ * for the next syncs, as copies past the Job bound do. Without `verify`, from a whole tag list, at a source
+ * found without the referrers API nothing more is asked: the rest go at once.
  */
 import type { KeyObject } from 'node:crypto';
 import { mapBounded } from '../../core/concurrency.js';
@@ -15,7 +18,9 @@ import type { PendingCopy } from '../../jobs/copy-jobs.js';
 import type { RegistryClient } from '../../registry/client.js';
 import {
   artifactTagsOf,
+  copiedArtifactTags,
   cosignTag,
+  digestTagStem,
   judgeSignatures,
   listedArtifactTags,
   MAX_PAYLOAD_BYTES,
@@ -25,11 +30,22 @@ import {
   signatureLayers,
 } from '../../registry/cosign-signatures.js';
 import type { ImageReference } from '../../registry/references.js';
+import {
+  COSIGN_SIGNATURE_ARTIFACT_TYPE,
+  filterByArtifactType,
+  type ReferrersList,
+  referrersToCopy,
+} from '../../registry/referrers.js';
 import type { ObserveContext } from '../types.js';
 import type { ImageSyncSpec } from './spec.js';
 
 const CONCURRENCY = 4;
 export const DEFAULT_PUBLIC_KEY = 'cosign.pub';
+/** Signature referrers read per image at most. */
+export const MAX_SIGNATURE_REFERRERS = 8;
+
+/** Where the verified signature was: cosign's `.sig` tag, or a referrer (by its digest). */
+export type SignatureFound = 'tag' | 'referrer';
 
 type Repository = Pick<ImageReference, 'registry' | 'repository'>;
 
@@ -38,7 +54,11 @@ export interface SignatureCheck {
   digest: string;
   state: SignatureState;
   message: string;
+  /** Verified: where the signature that verified was. */
+  via?: SignatureFound;
 }
+
+export type VerifyVerdict = SignatureVerdict & { via?: SignatureFound };
 
 export interface SignedCopies {
   /** The copies to make now, each with the tags beside it to copy first. */
@@ -86,29 +106,102 @@ async function artifactTags(
   return present.filter((tag): tag is string => tag !== undefined);
 }
 
-/** The verdict on one source digest: its `.sig` manifest, each signature's payload, checked with the key. */
-export async function verifyDigest(
+/** The signatures of one signature manifest (a `.sig` tag or a referrer), each payload fetched, judged. */
+async function judgeManifest(
   client: RegistryClient,
   source: Repository,
   digest: string,
   key: KeyObject,
-  artifacts: readonly string[],
+  reference: string,
+  manifest: { body: unknown },
 ): Promise<SignatureVerdict> {
-  const sigTag = cosignTag(digest, 'sig');
-  const manifest = artifacts.includes(sigTag) ? await client.getManifest(source, sigTag) : undefined;
-  if (!manifest) return { state: 'NotSigned', message: `no ${sigTag} at the source` };
   let layers: ReturnType<typeof signatureLayers>;
   try {
     layers = signatureLayers(manifest.body);
   } catch (error) {
-    return { state: 'BadSignature', message: `${sigTag}: ${(error as Error).message}` };
+    return { state: 'BadSignature', message: `${reference}: ${(error as Error).message}` };
   }
   const signatures = await mapBounded(layers, CONCURRENCY, async (layer) => {
     if (layer.size > MAX_PAYLOAD_BYTES) return layer;
     const payload = await client.getBlob(source, layer.digest, MAX_PAYLOAD_BYTES);
     return payload ? { ...layer, payload } : layer;
   });
-  return judgeSignatures(digest, key, signatures);
+  const verdict = judgeSignatures(digest, key, signatures);
+  return { ...verdict, message: `${reference}: ${verdict.message}` };
+}
+
+/**
+ * The verdict on one source digest: its `.sig` manifest's signatures, then those of its cosign signature
+ * referrers (at most MAX_SIGNATURE_REFERRERS), checked with the key; Verified says where (`via`).
+ */
+export async function verifyDigest(
+  client: RegistryClient,
+  source: Repository,
+  digest: string,
+  key: KeyObject,
+  artifacts: readonly string[],
+  referrers: ReferrersList = { via: 'none', referrers: [] },
+): Promise<VerifyVerdict> {
+  const sigTag = cosignTag(digest, 'sig');
+  const problems: string[] = [];
+  const manifest = artifacts.includes(sigTag) ? await client.getManifest(source, sigTag) : undefined;
+  if (manifest) {
+    const verdict = await judgeManifest(client, source, digest, key, sigTag, manifest);
+    if (verdict.state === 'Verified') return { ...verdict, via: 'tag' };
+    problems.push(verdict.message);
+  }
+  const signatureReferrers = filterByArtifactType(
+    referrers.referrers,
+    COSIGN_SIGNATURE_ARTIFACT_TYPE,
+    undefined,
+  ).slice(0, MAX_SIGNATURE_REFERRERS);
+  const where = referrers.via === 'api' ? 'referrer' : 'referrer (tag schema)';
+  for (const referrer of signatureReferrers) {
+    const found = await client.getManifest(source, referrer.digest);
+    const reference = `${where} ${referrer.digest}`;
+    if (!found) {
+      problems.push(`${reference}: not found`);
+      continue;
+    }
+    const verdict = await judgeManifest(client, source, digest, key, reference, found);
+    if (verdict.state === 'Verified') return { ...verdict, via: 'referrer' };
+    problems.push(verdict.message);
+  }
+  if (problems.length === 0)
+    return {
+      state: 'NotSigned',
+      message: `no ${sigTag} at the source, and no cosign signature among its referrers`,
+    };
+  // A signature manifest that holds none (NotSigned) is no bad signature; any that failed to verify is.
+  const bad = problems.some((p) => !p.endsWith('holds no cosign signature'));
+  return { state: bad ? 'BadSignature' : 'NotSigned', message: problems.join('; ') };
+}
+
+/** One copy with the tags and referrers that travel with it, and its verdict with a key. */
+async function checkCopy(
+  client: RegistryClient,
+  source: Repository,
+  copy: PendingCopy,
+  options: { key?: KeyObject; listed?: ReadonlySet<string> },
+): Promise<{ copy: PendingCopy; verdict?: VerifyVerdict }> {
+  const artifacts = await artifactTags(client, source, copy.digest, options.listed);
+  // The tag schema's index is read only where the tags say it is there.
+  const referrers = await client.listReferrers(source, copy.digest, {
+    tagSchema: artifacts.includes(digestTagStem(copy.digest)),
+  });
+  const verdict = options.key
+    ? await verifyDigest(client, source, copy.digest, options.key, artifacts, referrers)
+    : undefined;
+  const byDigest = referrersToCopy(referrers);
+  const tags = copiedArtifactTags(artifacts);
+  return {
+    copy: {
+      ...copy,
+      ...(tags.length ? { artifactTags: tags } : {}),
+      ...(byDigest.length ? { referrers: byDigest } : {}),
+    },
+    ...(verdict ? { verdict } : {}),
+  };
 }
 
 /**
@@ -121,16 +214,17 @@ export async function signCopies(
   pending: readonly PendingCopy[],
   options: { key?: KeyObject; listed?: ReadonlySet<string>; limit: number },
 ): Promise<SignedCopies> {
-  // With the whole tag list nothing is asked: every copy goes at once. Otherwise a bounded number per sync.
-  const costsRequests = !!options.key || !options.listed;
-  const looked = costsRequests ? pending.slice(0, Math.max(1, options.limit)) : pending;
-  const checked = await mapBounded(looked, CONCURRENCY, async (copy) => {
-    const artifacts = await artifactTags(client, source, copy.digest, options.listed);
-    const verdict = options.key
-      ? await verifyDigest(client, source, copy.digest, options.key, artifacts)
-      : undefined;
-    return { copy: { ...copy, ...(artifacts.length ? { artifactTags: artifacts } : {}) }, verdict };
-  });
+  // A bounded number per sync: each asks for its referrers (and, without a whole tag list, its tags).
+  const first = pending.slice(0, Math.max(1, options.limit));
+  const check = (copy: PendingCopy) => checkCopy(client, source, copy, options);
+  // The first alone: a source without the referrers API says so once, and is not asked for the others.
+  const checked = first.length ? [await check(first[0]!)] : [];
+  checked.push(...(await mapBounded(first.slice(1), CONCURRENCY, check)));
+  // From a whole tag list, without a key, at a source found without the referrers API nothing is asked:
+  // the rest go at once (their tags from the list).
+  const cheap = !options.key && !!options.listed && client.referrersApiUnsupported(source);
+  const looked = cheap ? pending : first;
+  if (cheap) checked.push(...(await mapBounded(pending.slice(first.length), CONCURRENCY, check)));
   const result: SignedCopies = {
     pending: checked.filter((c) => !c.verdict || c.verdict.state === 'Verified').map((c) => c.copy),
     waiting: pending.length - looked.length,
@@ -141,6 +235,7 @@ export async function signCopies(
       digest: copy.digest,
       state: verdict!.state,
       message: verdict!.message,
+      ...(verdict!.via ? { via: verdict!.via } : {}),
     }));
     result.verification = [
       ...checks.filter((c) => c.state !== 'Verified'),

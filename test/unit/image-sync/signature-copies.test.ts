@@ -11,7 +11,7 @@ import { timedFrequency } from '../../../src/kinds/image-sync/recurrence.js';
 import { renderImageSync } from '../../../src/kinds/image-sync/render.js';
 import type { ImageSyncSpec } from '../../../src/kinds/image-sync/spec.js';
 import { describeSigned } from '../../../src/kinds/image-sync/verify.js';
-import { artifactTagsOf } from '../../../src/registry/cosign-signatures.js';
+import { artifactTagsOf, copiedArtifactTags } from '../../../src/registry/cosign-signatures.js';
 import { imageDetails } from '../../../src/status/details.js';
 import { context, observed, syncManifest } from './fixtures.js';
 
@@ -77,12 +77,60 @@ describe('ImageSync copies with the tags beside the image', () => {
     assert.deepEqual(linesOf(again[0]!), linesOf(job!));
   });
 
-  it('copies the referrers tag schema index with the cosign tags when listed', () => {
-    const copy = { sourceRef: 'v1.0.0', digest: DIGEST, artifactTags: artifactTagsOf(DIGEST) };
+  it('copies OCI referrers by digest to the same digest after the tags, then the image by its digest', () => {
+    const sig = `sha256:${'01'.repeat(32)}`;
+    const sbom = `sha256:${'02'.repeat(32)}`;
+    const copy = { ...COPY, referrers: [sig, sbom] };
+    const [job] = jobsOf(renderImageSync(syncManifest(SPEC), context(observed([copy]))));
+    assert.deepEqual(linesOf(job!).slice(2), [
+      `skopeo copy --all --retry-times 3 --preserve-digests docker://quay.io/team/app@${sig} docker://registry.example.com/mirror/app@${sig}`,
+      `skopeo copy --all --retry-times 3 --preserve-digests docker://quay.io/team/app@${sbom} docker://registry.example.com/mirror/app@${sbom}`,
+      // The referrers name this digest as their subject: the image goes by it, bytes unchanged, its tag last.
+      `skopeo copy --all --retry-times 3 --preserve-digests docker://quay.io/team/app@${DIGEST} docker://registry.example.com/mirror/app:v1.0.0`,
+    ]);
+    // The Job's annotation names them: a live Job is found again, not doubled.
+    const again = jobsOf(renderImageSync(syncManifest(SPEC), context(observed([copy]), { live: [job!] })));
+    assert.deepEqual(
+      again.map((j) => j.metadata.name),
+      [job!.metadata.name],
+    );
+    assert.notEqual(
+      job!.metadata.name,
+      jobsOf(renderImageSync(syncManifest(SPEC), context(observed([COPY]))))[0]!.metadata.name,
+    );
+  });
+
+  it('copies a one-platform image with its referrers: those whole, without the platform flags', () => {
+    const sig = `sha256:${'01'.repeat(32)}`;
+    const spec = { ...SPEC, platforms: ['linux/arm64'] };
+    const [job] = jobsOf(
+      renderImageSync(
+        syncManifest(spec),
+        context(observed([{ sourceRef: 'v1.0.0', digest: DIGEST, referrers: [sig] }])),
+      ),
+    );
+    const lines = linesOf(job!);
+    assert.equal(lines.length, 2);
+    assert.ok(lines[0]!.startsWith('skopeo copy --all '), lines[0]);
+    assert.ok(lines[1]!.startsWith('skopeo --override-os linux --override-arch arm64 copy '), lines[1]);
+  });
+
+  it('shows where the verified signature was in the status details', () => {
+    const verification = [
+      { sourceRef: 'v1', digest: DIGEST, state: 'Verified', via: 'referrer', message: 'referrer x: ok' },
+    ];
+    const details = imageDetails({ message: 'm', verification }) ?? {};
+    assert.deepEqual(details.verification, verification);
+  });
+
+  it('copies the cosign tags but not the referrers tag schema index (its referrers go by digest)', () => {
+    const tags = copiedArtifactTags(artifactTagsOf(DIGEST));
+    assert.deepEqual(tags, [`${STEM}.sig`, `${STEM}.att`, `${STEM}.sbom`]);
+    const copy = { sourceRef: 'v1.0.0', digest: DIGEST, artifactTags: tags };
     const [job] = jobsOf(renderImageSync(syncManifest(SPEC), context(observed([copy]))));
     const lines = linesOf(job!);
-    assert.equal(lines.length, 5);
-    assert.match(lines[3]!, new RegExp(`app:${STEM} docker://registry.example.com/mirror/app:${STEM}$`));
+    assert.equal(lines.length, 4);
+    assert.ok(!lines.some((l) => l.includes(`app:${STEM} `)), lines.join('\n'));
   });
 });
 

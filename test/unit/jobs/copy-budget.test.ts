@@ -45,6 +45,11 @@ describe('copies within pull budgets', () => {
     assert.equal(copyPulls(OCI_INDEX, { platform: 'linux/arm64', platformsPerIndex: 2 }), 2);
     assert.equal(copyPulls(undefined, { platformsPerIndex: 2 }), 3, 'unknown (a 304): an index, never under');
     assert.equal(copyPulls(OCI_IMAGE, { platformsPerIndex: 2, artifactTags: 2 }), 3, 'its cosign tags');
+    assert.equal(
+      copyPulls(OCI_IMAGE, { platformsPerIndex: 2, artifactTags: 1, referrers: 2 }),
+      4,
+      'its OCI referrers, one manifest GET each',
+    );
   });
 
   it('plans the newest first within what is left, and defers every older copy once one does not fit', () => {
@@ -196,6 +201,16 @@ describe('copies within pull budgets', () => {
     answer('docker.io', 'GET', '/v2/library/nginx/manifests/gone', 404);
     answer('quay.io', 'GET', '/v2/x/manifests/1');
     assert.deepEqual(book.ledger()[HUB.key]?.charges, [[now / 1000 + 6 * 3600, 1]], 'one manifest GET');
+    answer('docker.io', 'GET', `/v2/library/nginx/referrers/sha256:${'a'.repeat(64)}`);
+    answer('docker.io', 'GET', `/v2/library/nginx/referrers/sha256:${'b'.repeat(64)}`, 404);
+    assert.deepEqual(
+      book.ledger()[HUB.key]?.charges,
+      [
+        [now / 1000 + 6 * 3600, 1],
+        [now / 1000 + 6 * 3600, 1],
+      ],
+      'a referrers page answered is charged like a manifest GET; a 404 is not',
+    );
     answer('docker.io', 'HEAD', '/v2/library/nginx/manifests/1.26', 200, { 'ratelimit-remaining': '0;w=60' });
     assert.equal(book.remaining(HUB.key, HUB.budget), 0);
   });
