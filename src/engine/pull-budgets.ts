@@ -6,6 +6,7 @@
  */
 import type { KubeObject } from '../core/kube-object.js';
 import { copiesOf } from '../jobs/copy-jobs.js';
+import { readRunPulls } from '../jobs/cron-runs.js';
 import type { Change } from '../plan/change.js';
 import { PullBudgetBook, type PullLedger, readLedger } from '../registry/pull-budget.js';
 
@@ -18,12 +19,15 @@ export function openPullBudgets(stored: unknown, now: number = Date.now()): Pull
   return new PullBudgetBook(readLedger(stored), () => now);
 }
 
-/** The pulls each created copy Job will make, by budget. */
+/** The pulls each created copy or build Job will make, by budget. */
 export function pullsOfCreatedJobs(changes: readonly Change[]): Map<string, number> {
   const pulls = new Map<string, number>();
   for (const change of changes) {
     if (change.action !== 'create' && change.action !== 'replace') continue;
     if (change.outcome?.result !== 'applied' || change.foreign || change.object.kind !== 'Job') continue;
+    // A build Job's base pulls (ImageBuild): charged like a copy's.
+    for (const run of readRunPulls(change.object.metadata.annotations))
+      pulls.set(run.budget, (pulls.get(run.budget) ?? 0) + run.count);
     for (const copy of copiesOf(change.object as KubeObject) ?? []) {
       const count = copy.pulls?.count;
       if (typeof copy.pulls?.budget !== 'string' || typeof count !== 'number' || !(count > 0)) continue;

@@ -426,7 +426,7 @@ export class Reconciler {
         namespace: this.config.namespace,
         settings: this.config.settings,
         files,
-        observeContext: this.observeContextFor(gate, options),
+        observeContext: this.observeContextFor(gate, options, files),
         cache: this.renderCache,
       });
       const reused = this.renderCache.hits;
@@ -441,6 +441,7 @@ export class Reconciler {
   private observeContextFor(
     gate: SecretGate,
     options: SyncOptions,
+    files?: ReadonlyMap<string, Uint8Array>,
   ): (namespace: string, live: KubeObject[]) => ObserveContext {
     const prune = {
       enabled: this.config.prune.enabled,
@@ -451,6 +452,7 @@ export class Reconciler {
       ...clusterObserveContext(this.kube, this.config.settings, namespace, live, options.signal, gate),
       prune,
       pullBudgets: this.pullBudgets,
+      ...(files ? { files } : {}),
     });
   }
 

@@ -73,6 +73,8 @@ export interface SecureJobInput {
 export interface SecureCronJobInput extends SecureJobInput {
   schedule: string;
   timeZone?: string;
+  /** On the job template, so on each Job the CronJob creates (the pulls of one run, jobs/cron-runs.ts). */
+  templateAnnotations?: Record<string, string>;
 }
 
 const SAFE_ARG = /^[A-Za-z0-9_@%+=:,./-]+$/;
@@ -187,7 +189,15 @@ export function renderSecureCronJob(input: SecureCronJobInput): KubeObject {
       concurrencyPolicy: 'Forbid',
       successfulJobsHistoryLimit: 1,
       failedJobsHistoryLimit: 1,
-      jobTemplate: { metadata: input.labels ? { labels: input.labels } : {}, spec: secureJobSpec(input) },
+      jobTemplate: {
+        metadata: {
+          ...(input.labels ? { labels: input.labels } : {}),
+          ...(input.templateAnnotations && Object.keys(input.templateAnnotations).length > 0
+            ? { annotations: input.templateAnnotations }
+            : {}),
+        },
+        spec: secureJobSpec(input),
+      },
     },
   };
 }

@@ -53,6 +53,8 @@ export interface ObserveContext {
   prune?: { enabled: boolean; maxShare: number; allowMassPrune: boolean };
   /** The reconciler's pull-budget ledger as this sync sees it (registry/pull-budget.ts); none: no budgets. */
   pullBudgets?: PullBudgetBook;
+  /** The repo's files at the synced commit, read only (ImageBuild prices its Dockerfile's base pulls). */
+  files?: ReadonlyMap<string, Uint8Array>;
 }
 
 /**

@@ -259,6 +259,17 @@ export class PullBudgetBook {
       this.entries[key] = chargePulls(this.entries[key], pulls, this.now(), this.perSeconds(key));
   }
 
+  /**
+   * Pulls made at `atMs` (epoch ms) without the reconciler (a CronJob's run), seen now: counted until `per`
+   * after they were made; nothing once that has passed.
+   */
+  chargeAt(key: string, pulls: number, atMs: number): void {
+    const at = Math.min(this.now(), Math.floor(atMs / 1000));
+    const per = this.perSeconds(key);
+    if (pulls > 0 && at + per > this.now())
+      this.entries[key] = chargePulls(this.entries[key], pulls, at, per);
+  }
+
   /** What to store. */
   ledger(): PullLedger {
     return pruneLedger(this.entries, this.now());

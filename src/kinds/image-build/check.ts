@@ -1,6 +1,7 @@
 /** Checks of an ImageBuild spec that its schema cannot express. Pure. */
 import { ImageGitopsError } from '../../core/errors.js';
 import { scheduleProblem, scheduleToCron } from '../../core/schedule.js';
+import { budgetProblems } from '../../jobs/copy-budget.js';
 import { normaliseRegistryHost, parseImageReference } from '../../registry/references.js';
 import type { ImageBuildSpec } from './types.js';
 
@@ -41,5 +42,7 @@ export function checkImageBuild(spec: ImageBuildSpec): Array<{ field: string; me
     if (hosts.indexOf(host) !== i)
       problems.push({ field: `/spec/registries/${i}/host`, message: `${host} is listed twice` });
   });
+  // A budget's window the schema cannot check: a second or more.
+  problems.push(...budgetProblems(spec));
   return problems;
 }

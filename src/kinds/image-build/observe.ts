@@ -2,6 +2,9 @@
  * ImageBuild's observe step (I/O): read the credentials Secrets of the push registry and of the registries
  * listed in the spec (base images), merged into one authfile that render ships as a Secret.
  */
+
+import type { BudgetReport } from '../../jobs/copy-budget.js';
+import type { RunPulls } from '../../jobs/cron-runs.js';
 import type { Manifest } from '../../manifests/types.js';
 import {
   type AuthFile,
@@ -10,8 +13,9 @@ import {
   readCredentialSecret,
 } from '../../registry/credentials.js';
 import { ecrRegistryCredential } from '../../registry/ecr.js';
-import { parseImageReference } from '../../registry/references.js';
+import { normaliseRegistryHost, parseImageReference } from '../../registry/references.js';
 import type { ObserveContext } from '../types.js';
+import { observeBuildBudget } from './pull-budget.js';
 import { resolveBuildRegistry } from './registries.js';
 import { type BuildSummary, summarizeBuildJob } from './summarize.js';
 import type { ImageBuildSpec } from './types.js';
@@ -23,6 +27,12 @@ export interface ImageBuildObserved {
   builds?: BuildSummary[];
   /** One line for the manifest's status. */
   message?: string;
+  /** A new build Job's base pulls under budgets, for its annotation (pull-budget.ts). */
+  basePulls?: RunPulls[];
+  /** The pull budgets its base images meet: what is left, and until when a new build waits. */
+  budget?: BudgetReport[];
+  /** 1 while a new build waits for its pull budgets (render leaves its Job out). */
+  budgetDeferred?: number;
 }
 
 /** Outcome, duration and pushed digest of the live build Jobs, read from their pods' termination messages. */
@@ -81,10 +91,16 @@ export async function observeImageBuild(
     );
   }
   const builds = await observeBuilds(context, namespace);
-  const message = describeBuilds(builds);
+  const authFile = credentials.size > 0 ? buildAuthFile(credentials) : undefined;
+  const usernames = new Map([...credentials].map(([host, c]) => [normaliseRegistryHost(host), c.username]));
+  const budgeted = observeBuildBudget(manifest, context, namespace, usernames, authFile);
+  const message = [describeBuilds(builds), budgeted?.message].filter(Boolean).join('; ');
   return {
-    ...(credentials.size > 0 ? { authFile: buildAuthFile(credentials) } : {}),
+    ...(authFile ? { authFile } : {}),
     ...(builds.length > 0 ? { builds } : {}),
     ...(message ? { message } : {}),
+    ...(budgeted?.basePulls ? { basePulls: budgeted.basePulls } : {}),
+    ...(budgeted?.budget ? { budget: budgeted.budget } : {}),
+    ...(budgeted?.budgetDeferred ? { budgetDeferred: budgeted.budgetDeferred } : {}),
   };
 }

@@ -13,6 +13,7 @@ import { contentHash } from '../../core/hash.js';
 import type { KubeObject } from '../../core/kube-object.js';
 import { nameWithHash, toDnsName } from '../../core/labels.js';
 import { scheduleToCron } from '../../core/schedule.js';
+import { readRunPulls, runPullsAnnotation } from '../../jobs/cron-runs.js';
 import {
   JOB_PATHS,
   renderSecureCronJob,
@@ -204,32 +205,64 @@ function packOrThrow(
   return result.context;
 }
 
+/** What naming the build Job reads: the observe step names it too, to know whether a build is new. */
+export type BuildNaming = Pick<RenderContext<ImageBuildObserved>, 'settings' | 'files' | 'namespace'> & {
+  observed?: Pick<ImageBuildObserved, 'authFile'>;
+};
+
+function buildParts(manifest: Manifest<ImageBuildSpec>, context: BuildNaming): BuildParts {
+  const namespace = manifest.namespace ?? context.namespace;
+  const packed = packOrThrow(manifest, context as RenderContext<ImageBuildObserved>, namespace);
+  const configMapName = nameWithHash(`${manifest.name}-context`, packed.digest.slice(0, 10));
+  const parts: BuildParts = {
+    manifest,
+    context: context as RenderContext<ImageBuildObserved>,
+    namespace,
+    packed,
+    configMapName,
+  };
+  if (context.observed?.authFile) parts.authSecretName = toDnsName(`${manifest.name}-build-auth`);
+  return parts;
+}
+
+/** The name hashes the Job as it would run, with the commit left out. */
+function jobNameOf(parts: BuildParts): string {
+  const probe = renderSecureJob(jobInput(parts, 'probe', COMMIT_PLACEHOLDER));
+  buildJobSpec(parts, probe.spec);
+  return nameWithHash(`${parts.manifest.name}-build`, contentHash(probe.spec));
+}
+
+/** The build Job's name for this content (what render names it). */
+export function buildJobName(manifest: Manifest<ImageBuildSpec>, context: BuildNaming): string {
+  return jobNameOf(buildParts(manifest, context));
+}
+
 export function renderImageBuild(
   manifest: Manifest<ImageBuildSpec>,
   context: RenderContext<ImageBuildObserved>,
 ): KubeObject[] {
-  const namespace = manifest.namespace ?? context.namespace;
-  const packed = packOrThrow(manifest, context, namespace);
-  const configMapName = nameWithHash(`${manifest.name}-context`, packed.digest.slice(0, 10));
-  const parts: BuildParts = { manifest, context, namespace, packed, configMapName };
+  const parts = buildParts(manifest, context);
+  const { namespace, configMapName } = parts;
   const objects: KubeObject[] = [renderContextConfigMap(parts, configMapName)];
-  if (context.observed?.authFile) {
-    parts.authSecretName = toDnsName(`${manifest.name}-build-auth`);
+  if (context.observed?.authFile && parts.authSecretName) {
     objects.push(
       renderAuthFileSecret({ name: parts.authSecretName, namespace, authFile: context.observed.authFile }),
     );
   }
 
-  // The name hashes the Job as it would run, with the commit left out.
-  const probe = renderSecureJob(jobInput(parts, 'probe', COMMIT_PLACEHOLDER));
-  buildJobSpec(parts, probe.spec);
-  const jobName = nameWithHash(`${manifest.name}-build`, contentHash(probe.spec));
+  const jobName = jobNameOf(parts);
   const commit = liveBuildCommit(context.live, jobName) ?? context.commit.sha;
   const job = renderSecureJob(jobInput(parts, jobName, commit));
   buildJobSpec(parts, job.spec);
   // Kept once finished: its presence is what stops a rebuild of the same content.
   delete (job.spec as Record<string, unknown>).ttlSecondsAfterFinished;
-  objects.push(job);
+  // Its base pulls, charged to their budgets when it is created (engine/pull-budgets.ts); a live Job keeps
+  // what it was charged, so that a later sync rewrites nothing.
+  const live = context.live.find((o) => o.kind === 'Job' && o.metadata.name === jobName);
+  const pulls = live ? readRunPulls(live.metadata.annotations) : (context.observed?.basePulls ?? []);
+  job.metadata.annotations = { ...job.metadata.annotations, ...runPullsAnnotation(pulls) };
+  // A new build its base pulls do not fit waits for a later sync (pull-budget.ts); a live one stays.
+  if (live || !context.observed?.budgetDeferred) objects.push(job);
 
   if (manifest.spec.schedule) {
     const schedule = scheduleToCron(manifest.spec.schedule);

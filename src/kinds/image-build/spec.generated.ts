@@ -92,6 +92,20 @@ export interface BuildRegistrySettings {
    * Amazon ECR: credentials are an ECR authorization token obtained with the reconciler's AWS identity (IRSA), as ImageSync's registries[].awsEcr. Not with credentialsSecret.
    */
   awsEcr?: boolean;
+  budget?: BuildPullBudget;
+}
+/**
+ * The pull budget of this registry and the credential used, shared with ImageSync's (same key): a new build Job is charged the manifest GETs of its base images (each FROM, per architecture) from this registry, and waits for a later sync when they are not left (status says until when)
+ */
+export interface BuildPullBudget {
+  /**
+   * Manifest GETs allowed per window, e.g. 180 of Docker Hub's 200 for an account
+   */
+  pulls: number;
+  /**
+   * The window, a duration: 6h, 1h30m, 1d
+   */
+  per: string;
 }
 /**
  * Requests and limits of the build container (quantities as strings or numbers).

@@ -2,6 +2,7 @@
 import { ImageGitopsError } from '../../core/errors.js';
 import { scheduleProblem } from '../../core/schedule.js';
 import { budgetProblems } from '../../jobs/copy-budget.js';
+import { cronBudgetProblems } from './cron-budget.js';
 import { pruneProblems } from './deletions.js';
 import { copyPairFor, effectiveMode, singleSourceReference } from './naming.js';
 import { recurrenceOfSpec } from './recurrence.js';
@@ -39,7 +40,7 @@ export function checkImageSync(spec: ImageSyncSpec): Array<{ field: string; mess
         'Recurrent with a tag selector takes a frequency (15m, 1h30m, 1d), not a cron expression: the reconciler times it',
     });
   }
-  problems.push(...pruneProblems(spec), ...budgetProblems(spec));
+  problems.push(...pruneProblems(spec), ...budgetProblems(spec), ...cronBudgetProblems(spec));
   for (const p of selectorProblems(spec.tags ?? {}))
     problems.push({ field: `/spec/tags/${p.field}`, message: p.message });
   try {

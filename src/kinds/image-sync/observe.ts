@@ -8,6 +8,7 @@ import type { ImageOperatorSide } from '../../config/settings.js';
 import { ImageGitopsError } from '../../core/errors.js';
 import { type BudgetReport, budgetAnswers, describeBudgets } from '../../jobs/copy-budget.js';
 import type { PendingCopy } from '../../jobs/copy-jobs.js';
+import type { RunPulls } from '../../jobs/cron-runs.js';
 import { describeJobFailures, observeJobFailures } from '../../jobs/job-failures.js';
 import type { Manifest } from '../../manifests/types.js';
 import { type Platform, type RegistryAccess, RegistryClient } from '../../registry/client.js';
@@ -18,6 +19,7 @@ import { type CopyFiles, observeAccessForHosts } from '../../registry/registry-a
 import { describeTruncation, type Truncation } from '../../registry/tag-pages.js';
 import type { ObserveContext } from '../types.js';
 import { type NewestByCreated, selectNewestByCreated } from './created.js';
+import { observeCronRuns } from './cron-budget.js';
 import { describeDeletions, type TagDeletion } from './deletions.js';
 import { leaveSpecOf, withLeave } from './leaving.js';
 import { lastSeen, memoryScope, readMemory, rememberSeen, type SyncMemory } from './memory.js';
@@ -69,6 +71,8 @@ export interface ImageSyncObserved {
   deletions?: TagDeletion[];
   /** The source's pull budget, when copies met it: what is left, how many copies it defers and until when. */
   budget?: BudgetReport[];
+  /** Run by a CronJob under a pull budget: what one run pulls, for its job template (cron-budget.ts). */
+  runPulls?: RunPulls[];
   /** Pending copies deferred by the pull budget (not in `pending`): a timed run goes on. */
   budgetDeferred?: number;
   /**
@@ -127,7 +131,7 @@ export async function observeImageSyncAt(
   let run: TimedRun | undefined;
   if (effectiveMode(spec) === 'Recurrent') {
     const everyMs = timedFrequency(spec);
-    if (everyMs === undefined) return { ...empty, message: describeCronJob(spec) };
+    if (everyMs === undefined) return observeCronJobSync(spec, context, namespace, access, empty);
     run = decideRun(liveRecord(context.live, recordName(manifest)), spec, everyMs, now);
     if (!run.due) {
       const failures = await observeJobFailures(context.live, context, namespace);
@@ -295,6 +299,38 @@ export async function observeImageSyncAt(
     memory: { ...seen, ...(deleting.pushed ? { pushed: deleting.pushed } : {}), ...(leave ? { leave } : {}) },
     files,
     message,
+  };
+}
+
+/**
+ * A sync run by its CronJob: nothing to compare (its runs copy at their own times), but under a pull budget
+ * its runs not charged yet are charged, and the status says what the budget covers of the next ones.
+ */
+async function observeCronJobSync(
+  spec: ImageSyncSpec,
+  context: ObserveContext,
+  namespace: string,
+  access: Map<string, RegistryAccess>,
+  empty: Pick<ImageSyncObserved, 'matched' | 'upToDate' | 'pending' | 'missing' | 'files'>,
+): Promise<ImageSyncObserved> {
+  const runs = await observeCronRuns(
+    spec,
+    context,
+    namespace,
+    sourceBudget(spec, context, namespace, access),
+  );
+  if (!runs) return { ...empty, message: describeCronJob(spec) };
+  const previous =
+    context.previous && typeof context.previous === 'object'
+      ? (context.previous as Record<string, unknown>)
+      : {};
+  return {
+    ...empty,
+    runPulls: runs.runPulls,
+    budget: runs.budget,
+    // Undefined keeps the stored memory as it is; a new mark is kept beside what it holds.
+    ...(runs.mark ? { memory: { ...previous, cronRuns: runs.mark } } : {}),
+    message: describeCronJob(spec) + runs.message,
   };
 }
 

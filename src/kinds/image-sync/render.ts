@@ -14,6 +14,7 @@ import {
   planCopyJobs,
   renderCopyFilesSecret,
 } from '../../jobs/copy-jobs.js';
+import { runPullsAnnotation } from '../../jobs/cron-runs.js';
 import { renderSecureCronJob } from '../../jobs/job-template.js';
 import type { Manifest } from '../../manifests/types.js';
 import type { RenderContext } from '../types.js';
@@ -93,6 +94,8 @@ export function renderCronJob(
     ...input,
     name: nameWithHash(`${manifest.name}-sync`, contentHash(manifest.key, 6), 52),
     schedule,
+    // Each run's Job says what it pulls: charged when a sync sees the run (cron-budget.ts).
+    templateAnnotations: runPullsAnnotation(context.observed.runPulls ?? []),
   });
 }
 
