@@ -3,20 +3,23 @@
 // identity is refused what lies outside its role.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { configFromEnv } from '../../src/config/reconciler-config.js';
 import type { KubeObject } from '../../src/core/kube-object.js';
 import { Reconciler } from '../../src/engine/reconciler.js';
+import { jobCommand } from '../../src/jobs/job-template.js';
 import { KubeClient } from '../../src/kube/client.js';
 import { KubeApiError } from '../../src/kube/errors.js';
 import { statusConfigMapName } from '../../src/status/store.js';
 import type { ManifestStatus, SyncReport } from '../../src/status/types.js';
 import { type ControlPlane, controlPlane } from '../support/control-plane.js';
+import { generateKeyPair, signImage } from '../support/cosign.js';
 import { installServiceMonitorCrd } from '../support/crds.js';
 import { startGitServer, type TestGitServer } from '../support/git-server.js';
 import { pushTestImage } from '../support/oci-image.js';
-import { startRegistry, type TestRegistry } from '../support/registry.js';
+import { listTags, startRegistry, type TestRegistry } from '../support/registry.js';
 import { applySampleSecrets, sampleRepoFiles } from '../support/sample-repo.js';
 import { makeTempDir } from '../support/tmp.js';
 
@@ -36,6 +39,9 @@ const ASKS_REGISTRIES = [
   'image-sync/one-shot.yaml',
   'image-sync/image-operator-image.yaml',
 ];
+// An ImageSync with `verify`: it asks registries too, and reads the signature at the source.
+const SIGNED = 'image-sync/signed.yaml';
+const SIGNED_KEY = 'ImageSync/platform-api-1-4-2';
 function onLoopback(
   files: Record<string, string>,
   upstream: TestRegistry,
@@ -52,6 +58,14 @@ function onLoopback(
       .replace('name: tchoupinax/', `name: ${destination.host}/tchoupinax/`);
     assert.doesNotMatch(out[path]!, /quay\.io|registry\.example\.com|image: nginx |name: tchoupinax/, path);
   }
+  // The signed sample copies from the organisation's own registry, `upstream` here (where the test pushes and
+  // signs its image), to its production registry, `destination`.
+  const signed = out[SIGNED];
+  assert.ok(signed, `sample-repo/${SIGNED}`);
+  out[SIGNED] = signed
+    .replaceAll('registry.prod.example.com', destination.host)
+    .replaceAll('registry.example.com', upstream.host);
+  assert.doesNotMatch(out[SIGNED]!, /example\.com/, SIGNED);
   return out;
 }
 
@@ -75,6 +89,8 @@ describe('a full sync of sample-repo/ as the ServiceAccount of deploy/base', fun
   let report: SyncReport;
   let auditMark: number;
   let otherNamespace: string;
+  // The digest of the signed sample's source image, as pushed to `upstream`.
+  let signedDigest: string;
 
   const byKind = (kind: string): ManifestStatus[] => report.manifests.filter((m) => m.kind === kind);
   const saEventsSinceMark = () =>
@@ -101,7 +117,11 @@ describe('a full sync of sample-repo/ as the ServiceAccount of deploy/base', fun
       ],
       { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
     );
-    await applySampleSecrets(cp.kubeApi, NAMESPACE);
+    // The key pair the signed sample's image is signed with, made now: its public key in the sample's Secret.
+    const keys = await generateKeyPair();
+    await applySampleSecrets(cp.kubeApi, NAMESPACE, {
+      cosignPublicKey: readFileSync(keys.publicKeyFile, 'utf8'),
+    });
     // A workload in another namespace: ImageBackup reads the workloads of the whole cluster.
     otherNamespace = await cp.newNamespace('team-workloads');
     await cp.kubeApi.apply({
@@ -125,6 +145,8 @@ describe('a full sync of sample-repo/ as the ServiceAccount of deploy/base', fun
       format: 'docker',
       architectures: ['amd64', 'arm64'],
     });
+    signedDigest = await pushTestImage(upstream, 'platform/api', '1.4.2', { marker: 'platform/api 1.4.2' });
+    await signImage(keys, `${upstream.host}/platform/api@${signedDigest}`);
     git = await startGitServer();
     const url = await git.createRepo('sample-repo', onLoopback(sampleRepoFiles(), upstream, destination));
     asServiceAccount = KubeClient.fromKubeconfig(cp.kubeconfigFor(SA_USER, SA_GROUPS), {
@@ -176,7 +198,8 @@ describe('a full sync of sample-repo/ as the ServiceAccount of deploy/base', fun
   // OneShot and OnceByTag ImageSyncs ask the source registry (digest, tag list) at sync time: here the
   // loopback registries. Every other manifest needs only the API server.
   const asksRegistries = (m: ManifestStatus) =>
-    m.kind === 'ImageSync' && ['argocd-2-13', 'argocd-2-13-rc', 'nginx-1-27'].includes(m.name);
+    m.kind === 'ImageSync' &&
+    ['argocd-2-13', 'argocd-2-13-rc', 'nginx-1-27', 'platform-api-1-4-2'].includes(m.name);
 
   it('applies every manifest', () => {
     assert.deepEqual([...new Set(report.manifests.map((m) => m.kind))].sort(), [
@@ -216,7 +239,7 @@ describe('a full sync of sample-repo/ as the ServiceAccount of deploy/base', fun
 
   it('asks the registries at sync time and renders copy Jobs for what the destination lacks', () => {
     const asking = report.manifests.filter(asksRegistries);
-    assert.equal(asking.length, 3);
+    assert.equal(asking.length, 4);
     for (const manifest of asking) {
       assert.deepEqual(manifest.problems, [], manifest.key);
       assert.ok(
@@ -227,7 +250,40 @@ describe('a full sync of sample-repo/ as the ServiceAccount of deploy/base', fun
     const jobs = saEventsSinceMark().filter(
       (e) => e.objectRef?.resource === 'jobs' && e.verb === 'patch' && e.responseStatus?.code !== 403,
     );
-    assert.ok(jobs.length >= 3, `${jobs.length} copy Jobs applied as the ServiceAccount`);
+    assert.ok(jobs.length >= 4, `${jobs.length} copy Jobs applied as the ServiceAccount`);
+  });
+
+  it("verifies the signed sample's source digest with its Secret's public key, then copies that digest", async () => {
+    const stem = signedDigest.replace(':', '-');
+    assert.ok((await listTags(upstream, 'platform/api')).includes(`${stem}.sig`), 'signed by cosign');
+    const signed = report.manifests.find((m) => m.key === SIGNED_KEY);
+    assert.ok(signed, SIGNED_KEY);
+    // Absent were verification skipped; NotSigned or BadSignature had the wrong key or digest been checked.
+    assert.deepEqual(signed.details?.verification, [
+      {
+        sourceRef: '1.4.2',
+        digest: signedDigest,
+        state: 'Verified',
+        via: 'tag',
+        message: `${stem}.sig: signature 1 of 1 verifies`,
+      },
+    ]);
+    assert.match(String(signed.details?.observed), /, 1 to copy, 1 verified \(/);
+    const [name, ...more] = signed.objects.filter((o) => o.kind === 'Job').map((o) => o.name);
+    assert.ok(name && more.length === 0, `${SIGNED_KEY}: one copy Job`);
+    const job = await cp.kubeApi.get({ apiVersion: 'batch/v1', kind: 'Job' }, NAMESPACE, name);
+    assert.ok(job, name);
+    // The signature first, then the image by the digest verified, its tag last.
+    const lines = (jobCommand(job)?.[2] ?? '').trim().split('\n');
+    assert.equal(lines.length, 2, lines.join('\n'));
+    assert.match(
+      lines[0]!,
+      new RegExp(`platform/api:${stem}\\.sig docker://${destination.host}/platform/api:${stem}\\.sig$`),
+    );
+    assert.match(
+      lines[1]!,
+      new RegExp(`platform/api@${signedDigest} docker://${destination.host}/platform/api:1\\.4\\.2$`),
+    );
   });
 
   it('writes its status ConfigMap and Events in its namespace', async () => {

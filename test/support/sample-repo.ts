@@ -27,6 +27,7 @@ export function sampleRepoFiles(): Record<string, string> {
 export const SAMPLE_CREDENTIAL_SECRETS = [
   'quay-robot',
   'registry-example-push',
+  'registry-prod-push',
   'backup-registry-push',
   'quay-docker-config',
   'docker-hub-pull',
@@ -38,8 +39,18 @@ export const SAMPLE_CREDENTIAL_SECRETS = [
   'quay-mirror-tls',
 ];
 
-/** Creates (server-side applies) the Secrets sample-repo/ refers to, in its target namespace. */
-export async function applySampleSecrets(kube: KubeApi, namespace: string): Promise<void> {
+/** The Secret holding the cosign public key the samples' `verify` names (image-sync/signed.yaml). */
+export const SAMPLE_COSIGN_PUBLIC_KEY_SECRET = 'cosign-public-key';
+
+/**
+ * Creates (server-side applies) the Secrets sample-repo/ refers to, in its target namespace; the public key
+ * image-sync/signed.yaml verifies with is the caller's (a key pair made at test time, never committed).
+ */
+export async function applySampleSecrets(
+  kube: KubeApi,
+  namespace: string,
+  keys: { cosignPublicKey: string },
+): Promise<void> {
   for (const name of SAMPLE_CREDENTIAL_SECRETS) {
     await kube.apply({
       apiVersion: 'v1',
@@ -58,5 +69,15 @@ export async function applySampleSecrets(kube: KubeApi, namespace: string): Prom
       labels: { 'image-gitops.io/usable-by-manifests': 'true' },
     },
     stringData: { 'ca.crt': selfSignedCa(makeTempDir('registry-ca'), 'registry.example.com CA', 1) },
+  });
+  await kube.apply({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: {
+      name: SAMPLE_COSIGN_PUBLIC_KEY_SECRET,
+      namespace,
+      labels: { 'image-gitops.io/usable-by-manifests': 'true' },
+    },
+    stringData: { 'cosign.pub': keys.cosignPublicKey },
   });
 }

@@ -216,4 +216,10 @@ describe('the verify example in sample-repo', () => {
     assert.deepEqual(checkImageSync(doc.spec), []);
     assert.ok(!validate({ ...doc, spec: { ...doc.spec, verify: { publicKey: { key: 'cosign.pub' } } } }));
   });
+
+  it('is live in signed.yaml, to which the comment points, with the same key', () => {
+    assert.match(readFileSync('sample-repo/image-sync/one-shot.yaml', 'utf8'), /\bsigned\.yaml\b/);
+    const live = parse(readFileSync('sample-repo/image-sync/signed.yaml', 'utf8')) as { spec: ImageSyncSpec };
+    assert.deepEqual(live.spec.verify, { publicKey: { secret: 'cosign-public-key', key: 'cosign.pub' } });
+  });
 });
