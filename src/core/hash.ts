@@ -39,6 +39,39 @@ function sortedCopy(input: unknown, key: string): unknown {
   return copy;
 }
 
+/** A value `canonicalJson` leaves out of an object (and writes as null in an array). */
+function leftOut(value: unknown): boolean {
+  return value === undefined || typeof value === 'function' || typeof value === 'symbol';
+}
+
+/**
+ * Whether two values have the same canonical JSON, told without making it: a walk that allocates nothing, for
+ * reusing the text of a value that did not change. True only when `canonicalJson(a) === canonicalJson(b)`;
+ * it may say false of equal texts where telling would need the text (NaN, a `toJSON`).
+ */
+export function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
+  if (typeof (a as Json).toJSON === 'function' || typeof (b as Json).toJSON === 'function') return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a)) {
+    const other = b as unknown[];
+    if (a.length !== other.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameJson(a[i], other[i])) return false;
+    return true;
+  }
+  let kept = 0;
+  for (const k in a) {
+    if (!Object.hasOwn(a, k)) continue;
+    const v = (a as Json)[k];
+    if (leftOut(v)) continue;
+    if (!Object.hasOwn(b, k) || !sameJson(v, (b as Json)[k])) return false;
+    kept++;
+  }
+  for (const k in b) if (Object.hasOwn(b, k) && !leftOut((b as Json)[k])) kept--;
+  return kept === 0;
+}
+
 export function sha256Hex(data: string | Uint8Array): string {
   // crypto.hash: the one-shot form, without a Hash object per call (thousands per render).
   return typeof data === 'string'
