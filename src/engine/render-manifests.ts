@@ -16,7 +16,7 @@ import {
 } from '../registry/limits.js';
 import { manifestId, stampObject } from '../render/stamp.js';
 import { imageDetails } from '../status/details.js';
-import { type RenderCache, renderKey, settingsKey } from './render-cache.js';
+import { type RenderCache, type RenderInputs, settingsKey } from './render-cache.js';
 
 export interface RenderedManifest {
   manifest: Manifest;
@@ -73,7 +73,12 @@ async function observeWithin<T>(
 ): Promise<T> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(new ObserveDeadlineError(deadlineMs)), deadlineMs);
-  const signal = outer ? AbortSignal.any([outer, controller.signal]) : controller.signal;
+  // The sync's abort passed on by a listener, not AbortSignal.any: that one's weak references to each of
+  // 10,000 signals per sync are left to the garbage collector (a listener is removed below).
+  const onOuterAbort = () => controller.abort(outer!.reason);
+  if (outer?.aborted) onOuterAbort();
+  else outer?.addEventListener('abort', onOuterAbort, { once: true });
+  const signal = controller.signal;
   let onAbort: (() => void) | undefined;
   const aborted = new Promise<never>((_, reject) => {
     onAbort = () => reject(abortReason(signal, 'observe aborted'));
@@ -87,6 +92,7 @@ async function observeWithin<T>(
     return await Promise.race([work, aborted]);
   } finally {
     clearTimeout(timer);
+    outer?.removeEventListener('abort', onOuterAbort);
     if (onAbort) signal.removeEventListener('abort', onAbort);
   }
 }
@@ -144,17 +150,15 @@ export async function renderManifests(input: RenderInput): Promise<RenderedManif
     }
     const memory =
       definition.remember && definition.observe ? { memory: { value: definition.remember(observed) } } : {};
-    const key = input.cache
-      ? renderKey({
-          manifest,
-          namespace,
-          settingsKey: settings,
-          live,
-          observed,
-          ...(definition.rendersFromCommit ? { commit: input.commit.sha } : {}),
-        })
-      : '';
-    const cached = input.cache?.get(manifest.key, key);
+    const inputs: RenderInputs = {
+      manifest,
+      namespace,
+      settingsKey: settings,
+      live,
+      observed,
+      ...(definition.rendersFromCommit ? { commit: input.commit.sha } : {}),
+    };
+    const cached = input.cache?.get(manifest.key, inputs);
     if (cached) return cached;
     try {
       const renderContext = {
@@ -178,7 +182,7 @@ export async function renderManifests(input: RenderInput): Promise<RenderedManif
         ...(foreign.length > 0 ? { foreign } : {}),
         ...memory,
       };
-      input.cache?.set(manifest.key, key, rendered);
+      input.cache?.set(manifest.key, inputs, rendered);
       return rendered;
     } catch (error) {
       return {
