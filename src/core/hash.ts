@@ -39,6 +39,30 @@ function sortedCopy(input: unknown, key: string): unknown {
   return copy;
 }
 
+/** A key a JS object lists first, in numeric order: an array index. */
+function arrayIndex(key: string): boolean {
+  return /^(?:0|[1-9]\d{0,9})$/.test(key) && Number(key) < 2 ** 32 - 1;
+}
+
+/**
+ * `canonicalJson` of the record of `keys` (sorted, no duplicates) to their strings in `values`, written out
+ * without the sorted copy of a record of thousands of keys (the applied versions of a status shard).
+ */
+export function sortedRecordJson(keys: readonly string[], values: Readonly<Record<string, string>>): string {
+  const record: Record<string, string> = {};
+  const parts: string[] = [];
+  for (const key of keys) {
+    const value = values[key];
+    // An index key, or one that is not a plain string entry: the general way gives the exact text.
+    if (typeof value !== 'string' || arrayIndex(key) || key === '__proto__') {
+      for (const k of keys) record[k] = values[k]!;
+      return canonicalJson(record);
+    }
+    parts.push(`${JSON.stringify(key)}:${JSON.stringify(value)}`);
+  }
+  return `{${parts.join(',')}}`;
+}
+
 /** A value `canonicalJson` leaves out of an object (and writes as null in an array). */
 function leftOut(value: unknown): boolean {
   return value === undefined || typeof value === 'function' || typeof value === 'symbol';

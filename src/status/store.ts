@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { Problem } from '../core/errors.js';
-import { canonicalJson, sameJson } from '../core/hash.js';
+import { canonicalJson, sameJson, sortedRecordJson } from '../core/hash.js';
 import type { KubeObject } from '../core/kube-object.js';
 import { LABELS, MANAGER_NAME } from '../core/labels.js';
 import { sortedBy } from '../core/sorted.js';
@@ -140,10 +140,10 @@ interface StatusText {
   text: string;
 }
 
-/** A shard in the making: its manifests' texts (in key order), applied versions and memory. */
+/** A shard in the making: its manifests' texts (in key order), its uids (sorted) and memory. */
 interface ShardParts {
   manifests: string[];
-  appliedVersions: Record<string, string>;
+  uids: string[];
   memory?: Record<string, unknown>;
 }
 
@@ -328,19 +328,16 @@ export class StatusStore {
   }
 
   /** Each key's bucket hash, made once per key and kept for the keys still in the state. */
-  private hashesOf(state: StoredState): (key: string) => number {
+  private hashesOf(state: StoredState): Map<string, number> {
     const next = new Map<string, number>();
-    const hashOf = (key: string) => {
-      let hash = next.get(key) ?? this.keyHashes.get(key);
-      if (hash === undefined) hash = keyHash(key);
-      next.set(key, hash);
-      return hash;
+    const add = (key: string) => {
+      if (!next.has(key)) next.set(key, this.keyHashes.get(key) ?? keyHash(key));
     };
-    for (const m of state.manifests) hashOf(m.key);
-    for (const uid of Object.keys(state.appliedVersions)) hashOf(uid);
-    for (const key of Object.keys(state.memory ?? {})) hashOf(key);
+    for (const m of state.manifests) add(m.key);
+    for (const uid of Object.keys(state.appliedVersions)) add(uid);
+    for (const key of Object.keys(state.memory ?? {})) add(key);
     this.keyHashes = next;
-    return hashOf;
+    return next;
   }
 
   /** How many shards, and each one's text: doubled while one is over the budget, halved when all are small. */
@@ -349,16 +346,15 @@ export class StatusStore {
     statusCommit: StatusCommit | undefined,
   ): { shards: number; texts: Array<{ text: string; size: number; gzipped?: Buffer }> } {
     const statuses = this.statusTextsOf(state, statusCommit);
-    const hashOf = this.hashesOf(state);
+    const hashes = this.hashesOf(state);
     const uids = Object.keys(state.appliedVersions).sort();
     const memoryKeys = Object.keys(state.memory ?? {}).sort();
     const split = (n: number): ShardParts[] => {
-      const buckets: ShardParts[] = Array.from({ length: n }, () => ({ manifests: [], appliedVersions: {} }));
-      for (const { key, text } of statuses) buckets[bucketOf(hashOf(key), n)]!.manifests.push(text);
-      for (const uid of uids)
-        buckets[bucketOf(hashOf(uid), n)]!.appliedVersions[uid] = state.appliedVersions[uid]!;
+      const buckets: ShardParts[] = Array.from({ length: n }, () => ({ manifests: [], uids: [] }));
+      for (const { key, text } of statuses) buckets[bucketOf(hashes.get(key)!, n)]!.manifests.push(text);
+      for (const uid of uids) buckets[bucketOf(hashes.get(uid)!, n)]!.uids.push(uid);
       for (const key of memoryKeys) {
-        const bucket = buckets[bucketOf(hashOf(key), n)]!;
+        const bucket = buckets[bucketOf(hashes.get(key)!, n)]!;
         bucket.memory ??= {};
         bucket.memory[key] = state.memory![key];
       }
@@ -368,7 +364,7 @@ export class StatusStore {
     const texts = (n: number) =>
       split(n).map((parts, i) => {
         const text = shardText(
-          canonicalJson(parts.appliedVersions),
+          sortedRecordJson(parts.uids, state.appliedVersions),
           parts.manifests,
           parts.memory ? canonicalJson(parts.memory) : undefined,
         );
