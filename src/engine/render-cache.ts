@@ -28,12 +28,24 @@ export function settingsKey(settings: unknown): string {
   return contentHash(settings, 16);
 }
 
-/** The live objects as the render key reads them: each one's uid and resourceVersion, in order. */
-function liveVersions(live: readonly KubeObject[]): string {
-  return live
-    .map((o) => `${o.metadata.uid ?? ''}@${o.metadata.resourceVersion ?? ''}`)
-    .sort()
-    .join(',');
+/** Each live object's uid and resourceVersion, in the order given: [uid, rv, uid, rv...]. */
+function versionsOf(live: readonly KubeObject[]): string[] {
+  const versions: string[] = [];
+  for (const o of live) versions.push(o.metadata.uid ?? '', o.metadata.resourceVersion ?? '');
+  return versions;
+}
+
+/** The live objects as the render key reads them: each one's uid@resourceVersion, sorted. */
+function liveText(versions: readonly string[]): string {
+  const parts: string[] = [];
+  for (let i = 0; i < versions.length; i += 2) parts.push(`${versions[i]}@${versions[i + 1]}`);
+  return parts.sort().join(',');
+}
+
+/** The same live objects as the key reads them: the same versions in the same order, else by the key's text. */
+function sameLive(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length === b.length && a.every((v, i) => v === b[i])) return true;
+  return liveText(a) === liveText(b);
 }
 
 /** One string that changes whenever an input of the render does. */
@@ -47,7 +59,7 @@ interface Compared {
   manifestKey: string;
   namespace: string;
   settingsKey: string;
-  live: string;
+  live: readonly string[];
   observed: unknown;
   commit: string;
 }
@@ -58,7 +70,7 @@ function compared(inputs: RenderInputs): Compared {
     manifestKey: inputs.manifest.key,
     namespace: inputs.namespace,
     settingsKey: inputs.settingsKey,
-    live: liveVersions(inputs.live),
+    live: versionsOf(inputs.live),
     observed: inputs.observed ?? null,
     commit: inputs.commit ?? '',
   };
@@ -66,7 +78,7 @@ function compared(inputs: RenderInputs): Compared {
 
 function keyOf(c: Compared): string {
   return contentHash(
-    [c.fingerprint, c.manifestKey, c.namespace, c.settingsKey, c.live, c.observed, c.commit],
+    [c.fingerprint, c.manifestKey, c.namespace, c.settingsKey, liveText(c.live), c.observed, c.commit],
     24,
   );
 }
@@ -75,14 +87,14 @@ function keyOf(c: Compared): string {
  * Inputs that give the same key, told without hashing them: the strings equal and the observed state the
  * same JSON. False may still be the same key (sameJson cannot always tell): the key decides then.
  */
-export function sameInputs(a: Compared, b: Compared): boolean {
+function sameInputs(a: Compared, b: Compared): boolean {
   return (
     a.fingerprint === b.fingerprint &&
     a.manifestKey === b.manifestKey &&
     a.namespace === b.namespace &&
     a.settingsKey === b.settingsKey &&
-    a.live === b.live &&
     a.commit === b.commit &&
+    sameLive(a.live, b.live) &&
     sameJson(a.observed, b.observed)
   );
 }

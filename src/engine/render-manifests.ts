@@ -108,7 +108,9 @@ export async function renderManifests(input: RenderInput): Promise<RenderedManif
   const liveByManifest = new Map<string, KubeObject[]>();
   for (const object of input.live) {
     const id = object.metadata.labels?.[LABELS.manifestId] ?? '';
-    liveByManifest.set(id, [...(liveByManifest.get(id) ?? []), object]);
+    const list = liveByManifest.get(id);
+    if (list) list.push(object);
+    else liveByManifest.set(id, [object]);
   }
   const limits = input.limits ?? registryLimitsFromEnv(process.env);
   const settings = input.cache ? settingsKey(input.settings) : '';

@@ -29,7 +29,13 @@ function variant(next: () => number): RenderInputs {
     manifest: pick([manifest, { ...manifest }, { ...manifest, spec: { images: [] } }]),
     namespace: pick(['ns', 'other']),
     settingsKey: pick(['s1', 's2']),
-    live: pick([[live('u1', '5')], [live('u1', '6')], [], [live('u2', '1'), live('u1', '5')]]),
+    live: pick([
+      [live('u2', '1'), live('u1', '5')],
+      [live('u1', '5'), live('u2', '1')],
+      [live('u1', '5')],
+      [live('u1', '6')],
+      [],
+    ]),
     observed: pick([
       { message: 'x' },
       undefined,
