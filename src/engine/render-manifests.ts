@@ -61,31 +61,47 @@ export class ObserveDeadlineError extends Error {
   }
 }
 
+/** The error an abort reason stands for, as abortReason (registry/limits.ts) makes it of a signal's. */
+function abortError(reason: unknown): Error {
+  if (reason instanceof Error) return reason;
+  return new Error(typeof reason === 'string' ? reason : 'observe aborted');
+}
+
 /**
  * Runs one manifest's observe under its own deadline, on top of the sync's signal: the kind gets a signal
  * that aborts at whichever comes first, and the result is not waited for past it even if the kind does not
- * listen (its late answer is dropped).
+ * listen (its late answer is dropped). The kind's signal is made when the kind first reads it: most observe
+ * steps never do, and one AbortSignal per manifest per sync was a tenth of the render step at 10,000.
  */
 async function observeWithin<T>(
-  observe: (signal: AbortSignal) => Promise<T>,
+  observe: (signal: () => AbortSignal) => Promise<T>,
   deadlineMs: number,
   outer: AbortSignal | undefined,
 ): Promise<T> {
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(new ObserveDeadlineError(deadlineMs)), deadlineMs);
-  // The sync's abort passed on by a listener, not AbortSignal.any: that one's weak references to each of
-  // 10,000 signals per sync are left to the garbage collector (a listener is removed below).
-  const onOuterAbort = () => controller.abort(outer!.reason);
-  if (outer?.aborted) onOuterAbort();
-  else outer?.addEventListener('abort', onOuterAbort, { once: true });
-  const signal = controller.signal;
-  let onAbort: (() => void) | undefined;
-  const aborted = new Promise<never>((_, reject) => {
-    onAbort = () => reject(abortReason(signal, 'observe aborted'));
-    if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
+  let ended: { reason: unknown } | undefined;
+  let controller: AbortController | undefined;
+  let reject: (error: Error) => void = () => {};
+  const aborted = new Promise<never>((_, fail) => {
+    reject = fail;
   });
   aborted.catch(() => {});
+  const end = (reason: unknown) => {
+    if (ended) return;
+    ended = { reason };
+    controller?.abort(reason);
+    reject(abortError(reason));
+  };
+  const timer = setTimeout(() => end(new ObserveDeadlineError(deadlineMs)), deadlineMs);
+  const onOuterAbort = () => end(outer?.reason);
+  if (outer?.aborted) onOuterAbort();
+  else outer?.addEventListener('abort', onOuterAbort, { once: true });
+  const signal = () => {
+    if (!controller) {
+      controller = new AbortController();
+      if (ended) controller.abort(ended.reason);
+    }
+    return controller.signal;
+  };
   try {
     const work = observe(signal);
     work.catch(() => {});
@@ -93,8 +109,18 @@ async function observeWithin<T>(
   } finally {
     clearTimeout(timer);
     outer?.removeEventListener('abort', onOuterAbort);
-    if (onAbort) signal.removeEventListener('abort', onAbort);
   }
+}
+
+/** The context with its `signal` made on first read (observeWithin's). */
+function withSignal<C extends object>(context: C, signal: () => AbortSignal): C & { signal: AbortSignal } {
+  return Object.defineProperty(context, 'signal', {
+    get: signal,
+    enumerable: true,
+    configurable: true,
+  }) as C & {
+    signal: AbortSignal;
+  };
 }
 
 /** The summary and the image facts of the observed state, never its credentials (status/details.ts). */
@@ -137,12 +163,13 @@ export async function renderManifests(input: RenderInput): Promise<RenderedManif
       observed = observe
         ? await observeWithin(
             (signal) =>
-              observe(manifest, {
-                ...context,
-                signal,
-                registry: policy,
-                ...(previous !== undefined ? { previous } : {}),
-              }),
+              observe(
+                manifest,
+                withSignal(
+                  { ...context, registry: policy, ...(previous !== undefined ? { previous } : {}) },
+                  signal,
+                ),
+              ),
             limits.observeTimeoutMs,
             context.signal,
           )
