@@ -284,16 +284,13 @@ export class StatusStore {
     const headText = canonicalJson(headOf(state, shards, statusCommit));
     if (this.saved.get(headName)?.text !== headText)
       writes.push({ name: headName, text: headText, key: KEY, size: 0 });
-    // Shards first, the head last: the head names how many shards to read.
-    for (const write of writes) {
-      try {
-        if (!this.saved.has(write.name)) await this.refuseAnotherInstances(write.name);
-        await this.kube.apply(this.configMap(write.name, write.key, write.gzipped ?? gzipSync(write.text)));
-      } catch (error) {
-        throw new StatusNotSavedError(write.name, error);
-      }
-      this.saved.set(write.name, { text: write.text, size: write.size });
-    }
+    // The shards at once (each its own ConfigMap), the head last: the head names how many shards to read.
+    const shardWrites = await Promise.allSettled(
+      writes.filter((w) => w.key === SHARD_KEY).map((w) => this.write(w)),
+    );
+    const refused = shardWrites.find((w) => w.status === 'rejected');
+    if (refused) throw refused.reason;
+    for (const write of writes.filter((w) => w.key === KEY)) await this.write(write);
     for (let i = shards; i < this.shards; i++) {
       const name = statusShardName(this.instance, i);
       await this.kube.delete(CONFIGMAP, this.namespace, name).catch(() => undefined);
@@ -301,6 +298,17 @@ export class StatusStore {
     }
     this.shards = shards;
     return writes.length;
+  }
+
+  /** One ConfigMap written (after checking that a new name is not another instance's). */
+  private async write(write: { name: string; text: string; key: string; size: number; gzipped?: Buffer }) {
+    try {
+      if (!this.saved.has(write.name)) await this.refuseAnotherInstances(write.name);
+      await this.kube.apply(this.configMap(write.name, write.key, write.gzipped ?? gzipSync(write.text)));
+    } catch (error) {
+      throw new StatusNotSavedError(write.name, error);
+    }
+    this.saved.set(write.name, { text: write.text, size: write.size });
   }
 
   /**

@@ -8,6 +8,7 @@ import type { KubeApi } from '../../../src/kube/types.js';
 import { withConditions } from '../../../src/status/conditions.js';
 import {
   restoredForm,
+  StatusNotSavedError,
   StatusStore,
   type StoredState,
   shardText,
@@ -154,5 +155,20 @@ describe('status store: writes', () => {
     assert.match(kube.writes[0]!, /^image-gitops-status-unit-\d+$/);
     const loaded = await new StatusStore(kube, 'ns', 'unit', 1024).load();
     assert.equal(loaded?.manifests[7]?.objects[0]?.health, 'Degraded');
+  });
+
+  it('writes the shards at once and the head only once they are all written', async () => {
+    const kube = memoryKube();
+    const apply = kube.apply;
+    kube.apply = async (object) => {
+      if (object.metadata.name === 'image-gitops-status-unit-1') throw new Error('etcd is full');
+      return apply(object);
+    };
+    await assert.rejects(
+      new StatusStore(kube, 'ns', 'unit', 1024).save(state(300)),
+      (error: Error) => error instanceof StatusNotSavedError && /unit-1 was refused/.test(error.message),
+    );
+    assert.ok(kube.writes.length > 1, 'the other shards are written');
+    assert.equal(kube.writes.includes('image-gitops-status-unit'), false, 'the head is not');
   });
 });
