@@ -335,17 +335,26 @@ export class StatusStore {
     return texts;
   }
 
-  /** Each key's bucket hash, made once per key and kept for the keys still in the state. */
-  private hashesOf(state: StoredState): Map<string, number> {
-    const next = new Map<string, number>();
-    const add = (key: string) => {
-      if (!next.has(key)) next.set(key, this.keyHashes.get(key) ?? keyHash(key));
-    };
-    for (const m of state.manifests) add(m.key);
-    for (const uid of Object.keys(state.appliedVersions)) add(uid);
-    for (const key of Object.keys(state.memory ?? {})) add(key);
-    this.keyHashes = next;
-    return next;
+  /**
+   * The bucket hash of each key, in the order given: made once per key and kept, the keys no longer in the
+   * state dropped once they are as many as those in it.
+   */
+  private hashesOf(keys: readonly string[]): number[] {
+    return keys.map((key) => {
+      let hash = this.keyHashes.get(key);
+      if (hash === undefined) {
+        hash = keyHash(key);
+        this.keyHashes.set(key, hash);
+      }
+      return hash;
+    });
+  }
+
+  /** Forgets the hashes of keys gone, when they have come to outnumber those still there. */
+  private pruneHashes(...keyLists: ReadonlyArray<readonly string[]>): void {
+    if (this.keyHashes.size <= 2 * keyLists.reduce((n, keys) => n + keys.length, 0)) return;
+    const kept = new Set(keyLists.flat());
+    for (const key of this.keyHashes.keys()) if (!kept.has(key)) this.keyHashes.delete(key);
   }
 
   /** How many shards, and each one's text: doubled while one is over the budget, halved when all are small. */
@@ -354,17 +363,22 @@ export class StatusStore {
     statusCommit: StatusCommit | undefined,
   ): { shards: number; texts: Array<{ text: string; size: number; gzipped?: Buffer }> } {
     const statuses = this.statusTextsOf(state, statusCommit);
-    const hashes = this.hashesOf(state);
     const uids = Object.keys(state.appliedVersions).sort();
     const memoryKeys = Object.keys(state.memory ?? {}).sort();
+    const keys = statuses.map((s) => s.key);
+    const statusHashes = this.hashesOf(keys);
+    const uidHashes = this.hashesOf(uids);
+    const memoryHashes = this.hashesOf(memoryKeys);
+    this.pruneHashes(keys, uids, memoryKeys);
     const split = (n: number): ShardParts[] => {
       const buckets: ShardParts[] = Array.from({ length: n }, () => ({ manifests: [], uids: [] }));
-      for (const { key, text } of statuses) buckets[bucketOf(hashes.get(key)!, n)]!.manifests.push(text);
-      for (const uid of uids) buckets[bucketOf(hashes.get(uid)!, n)]!.uids.push(uid);
-      for (const key of memoryKeys) {
-        const bucket = buckets[bucketOf(hashes.get(key)!, n)]!;
+      for (let i = 0; i < statuses.length; i++)
+        buckets[bucketOf(statusHashes[i]!, n)]!.manifests.push(statuses[i]!.text);
+      for (let i = 0; i < uids.length; i++) buckets[bucketOf(uidHashes[i]!, n)]!.uids.push(uids[i]!);
+      for (let i = 0; i < memoryKeys.length; i++) {
+        const bucket = buckets[bucketOf(memoryHashes[i]!, n)]!;
         bucket.memory ??= {};
-        bucket.memory[key] = state.memory![key];
+        bucket.memory[memoryKeys[i]!] = state.memory![memoryKeys[i]!];
       }
       return buckets;
     };
