@@ -335,10 +335,7 @@ export class StatusStore {
     return texts;
   }
 
-  /**
-   * The bucket hash of each key, in the order given: made once per key and kept, the keys no longer in the
-   * state dropped once they are as many as those in it.
-   */
+  /** The bucket hash of each key, in the order given: made once per key and kept (pruneHashes). */
   private hashesOf(keys: readonly string[]): number[] {
     return keys.map((key) => {
       let hash = this.keyHashes.get(key);
