@@ -140,6 +140,10 @@ interface StatusText {
   text: string;
 }
 
+function sameStrings(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
 /** A shard in the making: its manifests' texts (in key order), its uids (sorted) and memory. */
 interface ShardParts {
   manifests: string[];
@@ -193,6 +197,8 @@ export class StatusStore {
   private shards = 1;
   /** Each status's stored text as last saved or loaded, by manifest key: reused while its stored form holds. */
   private statusTexts = new Map<string, StatusText>();
+  /** Each shard's applied versions as last written out, by shard count and index (versionsText). */
+  private versionTexts = new Map<string, { uids: string[]; values: string[]; text: string }>();
   /** The hash each manifest key and object uid is bucketed by, as last saved. */
   private keyHashes = new Map<string, number>();
 
@@ -318,21 +324,39 @@ export class StatusStore {
   private statusTextsOf(
     state: StoredState,
     statusCommit: StatusCommit | undefined,
-  ): Array<{ key: string; text: string }> {
-    const next = new Map<string, StatusText>();
-    const texts = sortedBy(state.manifests, (a, b) => a.key.localeCompare(b.key)).map((status) => {
+  ): { keys: string[]; texts: string[] } {
+    const keys: string[] = [];
+    const texts: string[] = [];
+    for (const status of sortedBy(state.manifests, (a, b) => a.key.localeCompare(b.key))) {
       const stored = storedForm(status, statusCommit);
       const known = this.statusTexts.get(status.key);
-      if (known && sameJson(known.stored, stored)) {
-        next.set(status.key, known);
-        return { key: status.key, text: known.text };
+      let text = known?.text;
+      if (!known || !sameJson(known.stored, stored)) {
+        text = canonicalJson(stored);
+        this.statusTexts.set(status.key, { stored: JSON.parse(text), text });
       }
-      const text = canonicalJson(stored);
-      next.set(status.key, { stored: JSON.parse(text), text });
-      return { key: status.key, text };
-    });
-    this.statusTexts = next;
-    return texts;
+      keys.push(status.key);
+      texts.push(text!);
+    }
+    // Manifests gone take their texts with them.
+    if (this.statusTexts.size > keys.length) {
+      const present = new Set(keys);
+      for (const key of this.statusTexts.keys()) if (!present.has(key)) this.statusTexts.delete(key);
+    }
+    return { keys, texts };
+  }
+
+  /**
+   * The text of a shard's applied versions: last save's while its uids and their versions are the same (one
+   * object applied changes one shard's), else made now. Kept by slot (shard count and index).
+   */
+  private versionsText(slot: string, uids: string[], versions: Readonly<Record<string, string>>): string {
+    const values = uids.map((uid) => versions[uid]!);
+    const known = this.versionTexts.get(slot);
+    if (known && sameStrings(known.uids, uids) && sameStrings(known.values, values)) return known.text;
+    const text = sortedRecordJson(uids, versions);
+    this.versionTexts.set(slot, { uids, values, text });
+    return text;
   }
 
   /** The bucket hash of each key, in the order given: made once per key and kept (pruneHashes). */
@@ -359,18 +383,17 @@ export class StatusStore {
     state: StoredState,
     statusCommit: StatusCommit | undefined,
   ): { shards: number; texts: Array<{ text: string; size: number; gzipped?: Buffer }> } {
-    const statuses = this.statusTextsOf(state, statusCommit);
+    const { keys, texts: statusTexts } = this.statusTextsOf(state, statusCommit);
     const uids = Object.keys(state.appliedVersions).sort();
     const memoryKeys = Object.keys(state.memory ?? {}).sort();
-    const keys = statuses.map((s) => s.key);
     const statusHashes = this.hashesOf(keys);
     const uidHashes = this.hashesOf(uids);
     const memoryHashes = this.hashesOf(memoryKeys);
     this.pruneHashes(keys, uids, memoryKeys);
     const split = (n: number): ShardParts[] => {
       const buckets: ShardParts[] = Array.from({ length: n }, () => ({ manifests: [], uids: [] }));
-      for (let i = 0; i < statuses.length; i++)
-        buckets[bucketOf(statusHashes[i]!, n)]!.manifests.push(statuses[i]!.text);
+      for (let i = 0; i < keys.length; i++)
+        buckets[bucketOf(statusHashes[i]!, n)]!.manifests.push(statusTexts[i]!);
       for (let i = 0; i < uids.length; i++) buckets[bucketOf(uidHashes[i]!, n)]!.uids.push(uids[i]!);
       for (let i = 0; i < memoryKeys.length; i++) {
         const bucket = buckets[bucketOf(memoryHashes[i]!, n)]!;
@@ -383,7 +406,7 @@ export class StatusStore {
     const texts = (n: number) =>
       split(n).map((parts, i) => {
         const text = shardText(
-          sortedRecordJson(parts.uids, state.appliedVersions),
+          this.versionsText(`${n}/${i}`, parts.uids, state.appliedVersions),
           parts.manifests,
           parts.memory ? canonicalJson(parts.memory) : undefined,
         );
@@ -411,6 +434,8 @@ export class StatusStore {
         current = half;
       }
     }
+    for (const slot of this.versionTexts.keys())
+      if (!slot.startsWith(`${shards}/`)) this.versionTexts.delete(slot);
     return { shards, texts: current };
   }
 
