@@ -162,12 +162,17 @@ export async function refuseForeignObjects(
   instance: string,
 ): Promise<RenderedManifest[]> {
   const owned = new Set(live.map(objectKey));
-  const toCreate = (r: RenderedManifest) =>
-    r.problems.length > 0 ? [] : r.objects.filter((o) => !owned.has(objectKey(o)));
-  const existingOf = await lookUpMany(rendered.flatMap(toCreate), kube);
+  // Each manifest's objects to create, found once (none for most in a steady state).
+  const toCreate = new Map<RenderedManifest, KubeObject[]>();
+  for (const r of rendered) {
+    if (r.problems.length > 0) continue;
+    const created = r.objects.filter((o) => !owned.has(objectKey(o)));
+    if (created.length > 0) toCreate.set(r, created);
+  }
+  const existingOf = await lookUpMany([...toCreate.values()].flat(), kube);
   return checkSome(
     rendered,
-    (r) => toCreate(r).length > 0,
+    (r) => toCreate.has(r),
     async (r) => {
       for (const object of r.objects) {
         if (owned.has(objectKey(object))) continue;
