@@ -39,6 +39,63 @@ function sortedCopy(input: unknown, key: string): unknown {
   return copy;
 }
 
+/** A key a JS object lists first, in numeric order: an array index. */
+function arrayIndex(key: string): boolean {
+  return /^(?:0|[1-9]\d{0,9})$/.test(key) && Number(key) < 2 ** 32 - 1;
+}
+
+/**
+ * `canonicalJson` of the record of `keys` (sorted, no duplicates) to their strings in `values`, written out
+ * without the sorted copy of a record of thousands of keys (the applied versions of a status shard).
+ */
+export function sortedRecordJson(keys: readonly string[], values: Readonly<Record<string, string>>): string {
+  const record: Record<string, string> = {};
+  const parts: string[] = [];
+  for (const key of keys) {
+    const value = values[key];
+    // An index key, or one that is not a plain string entry: the general way gives the exact text.
+    if (typeof value !== 'string' || arrayIndex(key) || key === '__proto__') {
+      for (const k of keys) record[k] = values[k]!;
+      return canonicalJson(record);
+    }
+    parts.push(`${JSON.stringify(key)}:${JSON.stringify(value)}`);
+  }
+  return `{${parts.join(',')}}`;
+}
+
+/** A value `canonicalJson` leaves out of an object (and writes as null in an array). */
+function leftOut(value: unknown): boolean {
+  return value === undefined || typeof value === 'function' || typeof value === 'symbol';
+}
+
+/**
+ * Whether two values have the same canonical JSON, told without making it: a walk that allocates nothing, for
+ * reusing the text of a value that did not change. True only when `canonicalJson(a) === canonicalJson(b)`;
+ * it may say false of equal texts where telling would need the text (NaN, a `toJSON`).
+ */
+export function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
+  if (typeof (a as Json).toJSON === 'function' || typeof (b as Json).toJSON === 'function') return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a)) {
+    const other = b as unknown[];
+    if (a.length !== other.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameJson(a[i], other[i])) return false;
+    return true;
+  }
+  let kept = 0;
+  for (const k in a) {
+    if (!Object.hasOwn(a, k)) continue;
+    const v = (a as Json)[k];
+    if (leftOut(v)) continue;
+    if (!Object.hasOwn(b, k) || !sameJson(v, (b as Json)[k])) return false;
+    kept++;
+  }
+  for (const k in b) if (Object.hasOwn(b, k) && !leftOut((b as Json)[k])) kept--;
+  return kept === 0;
+}
+
 export function sha256Hex(data: string | Uint8Array): string {
   // crypto.hash: the one-shot form, without a Hash object per call (thousands per render).
   return typeof data === 'string'

@@ -27,10 +27,22 @@ export function objectRef(object: Pick<KubeObject, 'apiVersion' | 'kind' | 'meta
   return `${object.apiVersion} ${object.kind} ${ns}${object.metadata.name}`;
 }
 
+/**
+ * Keys by object: an object is not renamed in place (a change makes a new one), and the same rendered or
+ * listed object is keyed many times per sync (guards, plan), and again next sync when its render is reused.
+ */
+const keys = new WeakMap<object, string>();
+
 /** Identity of an object regardless of its content: group/kind/namespace/name. */
 export function objectKey(object: Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'>): string {
-  const group = object.apiVersion.includes('/') ? object.apiVersion.split('/')[0] : '';
-  return `${group}/${object.kind}/${object.metadata.namespace ?? ''}/${object.metadata.name}`;
+  let key = keys.get(object);
+  if (key === undefined) {
+    const slash = object.apiVersion.indexOf('/');
+    const group = slash < 0 ? '' : object.apiVersion.slice(0, slash);
+    key = `${group}/${object.kind}/${object.metadata.namespace ?? ''}/${object.metadata.name}`;
+    keys.set(object, key);
+  }
+  return key;
 }
 
 /** A type of Kubernetes object (what a kind renders, what the engine lists). */

@@ -80,7 +80,7 @@ export async function finalizeDeparted(input: FinalizeInput): Promise<RenderedMa
             ...context,
             registry: policy,
             // The kind's own I/O stops at the deadline; the grace lets it report (and count) the try.
-            signal: AbortSignal.any([signal, AbortSignal.timeout(deadline)]),
+            signal: AbortSignal.any([signal(), AbortSignal.timeout(deadline)]),
           }),
         deadline + FINALIZE_GRACE_MS,
         context.signal,

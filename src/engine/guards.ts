@@ -10,6 +10,7 @@ import { mapBounded } from '../core/concurrency.js';
 import { type Problem, problemFromError } from '../core/errors.js';
 import { type KubeObject, objectKey } from '../core/kube-object.js';
 import { LABELS, MANAGER_NAME } from '../core/labels.js';
+import { sortedBy } from '../core/sorted.js';
 import type { KubeApi } from '../kube/types.js';
 import { locateValueIn, manifestLocation } from '../manifests/load.js';
 import { ADOPT_ANNOTATION } from '../plan/plan.js';
@@ -49,7 +50,8 @@ export function refuseDuplicateObjects(
   rendered: RenderedManifest[],
   defaultNamespace: string,
 ): RenderedManifest[] {
-  const order = [...rendered].sort(
+  const order = sortedBy(
+    rendered,
     (a, b) =>
       a.manifest.origin.file.localeCompare(b.manifest.origin.file) ||
       a.manifest.origin.line - b.manifest.origin.line,
@@ -85,24 +87,60 @@ export async function refuseForbiddenSecretRefs(
   rendered: RenderedManifest[],
   gate: SecretGate,
 ): Promise<RenderedManifest[]> {
-  return mapBounded(rendered, 8, async (r) => {
-    if (r.problems.length > 0) return r;
-    for (const ref of externalSecretRefs(r.objects)) {
-      try {
-        const decision = await gate.decide(ref.namespace, ref.name);
-        if (!decision.ok) {
-          return fail(r, {
-            code: 'SECRET_REFUSED',
-            message: decision.reason,
-            location: locateValueIn(r.manifest, ref.name),
-          });
+  const refsOf = (r: RenderedManifest) => (r.problems.length > 0 ? [] : secretRefsOf(r.objects));
+  return checkSome(
+    rendered,
+    (r) => refsOf(r).length > 0,
+    async (r) => {
+      for (const ref of refsOf(r)) {
+        try {
+          const decision = await gate.decide(ref.namespace, ref.name);
+          if (!decision.ok) {
+            return fail(r, {
+              code: 'SECRET_REFUSED',
+              message: decision.reason,
+              location: locateValueIn(r.manifest, ref.name),
+            });
+          }
+        } catch (error) {
+          return fail(r, problemFromError(error, 'KUBE_API', manifestLocation(r.manifest)));
         }
-      } catch (error) {
-        return fail(r, problemFromError(error, 'KUBE_API', manifestLocation(r.manifest)));
       }
-    }
-    return r;
+      return r;
+    },
+  );
+}
+
+/**
+ * The secret references of a manifest's objects, kept by its objects' list: a reused render is the same list
+ * from one sync to the next, and is not walked again.
+ */
+const secretRefs = new WeakMap<readonly KubeObject[], Array<{ namespace: string; name: string }>>();
+function secretRefsOf(objects: readonly KubeObject[]): Array<{ namespace: string; name: string }> {
+  let refs = secretRefs.get(objects);
+  if (!refs) {
+    refs = externalSecretRefs(objects);
+    secretRefs.set(objects, refs);
+  }
+  return refs;
+}
+
+/**
+ * Each rendered manifest through `check` where `needs` says so (8 at a time), the others as they are: in a
+ * steady state almost none need a check, and 10,000 of them need not each wait a turn of the event loop.
+ */
+async function checkSome(
+  rendered: RenderedManifest[],
+  needs: (r: RenderedManifest) => boolean,
+  check: (r: RenderedManifest) => Promise<RenderedManifest>,
+): Promise<RenderedManifest[]> {
+  const indexes = rendered.flatMap((r, i) => (needs(r) ? [i] : []));
+  const checked = await mapBounded(indexes, 8, (i) => check(rendered[i]!));
+  const out = [...rendered];
+  indexes.forEach((i, j) => {
+    out[i] = checked[j]!;
   });
+  return out;
 }
 
 /** Ours: our managed-by label and our instance. */
@@ -124,30 +162,37 @@ export async function refuseForeignObjects(
   instance: string,
 ): Promise<RenderedManifest[]> {
   const owned = new Set(live.map(objectKey));
-  const existingOf = await lookUpMany(
-    rendered.flatMap((r) => (r.problems.length > 0 ? [] : r.objects.filter((o) => !owned.has(objectKey(o))))),
-    kube,
-  );
-  return mapBounded(rendered, 8, async (r) => {
-    if (r.problems.length > 0) return r;
-    for (const object of r.objects) {
-      if (owned.has(objectKey(object))) continue;
-      let existing: KubeObject | undefined;
-      try {
-        existing = await existingOf(object);
-      } catch (error) {
-        return fail(r, problemFromError(error, 'KUBE_API', manifestLocation(r.manifest)));
+  // Each manifest's objects to create, found once (none for most in a steady state).
+  const toCreate = new Map<RenderedManifest, KubeObject[]>();
+  for (const r of rendered) {
+    if (r.problems.length > 0) continue;
+    const created = r.objects.filter((o) => !owned.has(objectKey(o)));
+    if (created.length > 0) toCreate.set(r, created);
+  }
+  const existingOf = await lookUpMany([...toCreate.values()].flat(), kube);
+  return checkSome(
+    rendered,
+    (r) => toCreate.has(r),
+    async (r) => {
+      for (const object of r.objects) {
+        if (owned.has(objectKey(object))) continue;
+        let existing: KubeObject | undefined;
+        try {
+          existing = await existingOf(object);
+        } catch (error) {
+          return fail(r, problemFromError(error, 'KUBE_API', manifestLocation(r.manifest)));
+        }
+        if (!existing || createdByUs(existing, instance)) continue;
+        if (existing.metadata.annotations?.[ADOPT_ANNOTATION] === 'true') continue;
+        return fail(r, {
+          code: 'OBJECT_CONFLICT',
+          message: conflictMessage(object, existing, instance),
+          location: manifestLocation(r.manifest, ['metadata', 'name']),
+        });
       }
-      if (!existing || createdByUs(existing, instance)) continue;
-      if (existing.metadata.annotations?.[ADOPT_ANNOTATION] === 'true') continue;
-      return fail(r, {
-        code: 'OBJECT_CONFLICT',
-        message: conflictMessage(object, existing, instance),
-        location: manifestLocation(r.manifest, ['metadata', 'name']),
-      });
-    }
-    return r;
-  });
+      return r;
+    },
+  );
 }
 
 /** Someone else's object, or another instance's: what to do differs (two instances on one cluster, scale-out). */

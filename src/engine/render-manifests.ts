@@ -16,7 +16,7 @@ import {
 } from '../registry/limits.js';
 import { manifestId, stampObject } from '../render/stamp.js';
 import { imageDetails } from '../status/details.js';
-import { type RenderCache, renderKey, settingsKey } from './render-cache.js';
+import { type RenderCache, type RenderInputs, settingsKey } from './render-cache.js';
 
 export interface RenderedManifest {
   manifest: Manifest;
@@ -61,34 +61,66 @@ export class ObserveDeadlineError extends Error {
   }
 }
 
+/** The error an abort reason stands for, as abortReason (registry/limits.ts) makes it of a signal's. */
+function abortError(reason: unknown): Error {
+  if (reason instanceof Error) return reason;
+  return new Error(typeof reason === 'string' ? reason : 'observe aborted');
+}
+
 /**
  * Runs one manifest's observe under its own deadline, on top of the sync's signal: the kind gets a signal
  * that aborts at whichever comes first, and the result is not waited for past it even if the kind does not
- * listen (its late answer is dropped).
+ * listen (its late answer is dropped). The kind's signal is made when the kind first reads it: most observe
+ * steps never do, and one AbortSignal per manifest per sync was a tenth of the render step at 10,000.
  */
 export async function observeWithin<T>(
-  observe: (signal: AbortSignal) => Promise<T>,
+  observe: (signal: () => AbortSignal) => Promise<T>,
   deadlineMs: number,
   outer: AbortSignal | undefined,
 ): Promise<T> {
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(new ObserveDeadlineError(deadlineMs)), deadlineMs);
-  const signal = outer ? AbortSignal.any([outer, controller.signal]) : controller.signal;
-  let onAbort: (() => void) | undefined;
-  const aborted = new Promise<never>((_, reject) => {
-    onAbort = () => reject(abortReason(signal, 'observe aborted'));
-    if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
+  let ended: { reason: unknown } | undefined;
+  let controller: AbortController | undefined;
+  let reject: (error: Error) => void = () => {};
+  const aborted = new Promise<never>((_, fail) => {
+    reject = fail;
   });
   aborted.catch(() => {});
+  const end = (reason: unknown) => {
+    if (ended) return;
+    ended = { reason };
+    controller?.abort(reason);
+    reject(abortError(reason));
+  };
+  const timer = setTimeout(() => end(new ObserveDeadlineError(deadlineMs)), deadlineMs);
+  const onOuterAbort = () => end(outer?.reason);
+  if (outer?.aborted) onOuterAbort();
+  else outer?.addEventListener('abort', onOuterAbort, { once: true });
+  const signal = () => {
+    if (!controller) {
+      controller = new AbortController();
+      if (ended) controller.abort(ended.reason);
+    }
+    return controller.signal;
+  };
   try {
     const work = observe(signal);
     work.catch(() => {});
     return await Promise.race([work, aborted]);
   } finally {
     clearTimeout(timer);
-    if (onAbort) signal.removeEventListener('abort', onAbort);
+    outer?.removeEventListener('abort', onOuterAbort);
   }
+}
+
+/** The context with its `signal` made on first read (observeWithin's). */
+function withSignal<C extends object>(context: C, signal: () => AbortSignal): C & { signal: AbortSignal } {
+  return Object.defineProperty(context, 'signal', {
+    get: signal,
+    enumerable: true,
+    configurable: true,
+  }) as C & {
+    signal: AbortSignal;
+  };
 }
 
 /** The summary and the image facts of the observed state, never its credentials (status/details.ts). */
@@ -102,7 +134,9 @@ export async function renderManifests(input: RenderInput): Promise<RenderedManif
   const liveByManifest = new Map<string, KubeObject[]>();
   for (const object of input.live) {
     const id = object.metadata.labels?.[LABELS.manifestId] ?? '';
-    liveByManifest.set(id, [...(liveByManifest.get(id) ?? []), object]);
+    const list = liveByManifest.get(id);
+    if (list) list.push(object);
+    else liveByManifest.set(id, [object]);
   }
   const limits = input.limits ?? registryLimitsFromEnv(process.env);
   const settings = input.cache ? settingsKey(input.settings) : '';
@@ -129,12 +163,13 @@ export async function renderManifests(input: RenderInput): Promise<RenderedManif
       observed = observe
         ? await observeWithin(
             (signal) =>
-              observe(manifest, {
-                ...context,
-                signal,
-                registry: policy,
-                ...(previous !== undefined ? { previous } : {}),
-              }),
+              observe(
+                manifest,
+                withSignal(
+                  { ...context, registry: policy, ...(previous !== undefined ? { previous } : {}) },
+                  signal,
+                ),
+              ),
             limits.observeTimeoutMs,
             context.signal,
           )
@@ -144,17 +179,15 @@ export async function renderManifests(input: RenderInput): Promise<RenderedManif
     }
     const memory =
       definition.remember && definition.observe ? { memory: { value: definition.remember(observed) } } : {};
-    const key = input.cache
-      ? renderKey({
-          manifest,
-          namespace,
-          settingsKey: settings,
-          live,
-          observed,
-          ...(definition.rendersFromCommit ? { commit: input.commit.sha } : {}),
-        })
-      : '';
-    const cached = input.cache?.get(manifest.key, key);
+    const inputs: RenderInputs = {
+      manifest,
+      namespace,
+      settingsKey: settings,
+      live,
+      observed,
+      ...(definition.rendersFromCommit ? { commit: input.commit.sha } : {}),
+    };
+    const cached = input.cache?.get(manifest.key, inputs);
     if (cached) return cached;
     try {
       const renderContext = {
@@ -178,7 +211,7 @@ export async function renderManifests(input: RenderInput): Promise<RenderedManif
         ...(foreign.length > 0 ? { foreign } : {}),
         ...memory,
       };
-      input.cache?.set(manifest.key, key, rendered);
+      input.cache?.set(manifest.key, inputs, rendered);
       return rendered;
     } catch (error) {
       return {

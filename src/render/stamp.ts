@@ -4,9 +4,19 @@ import type { KubeObject } from '../core/kube-object.js';
 import { ANNOTATIONS, LABELS, MANAGER_NAME } from '../core/labels.js';
 import type { Manifest } from '../manifests/types.js';
 
+/** Ids by manifest key: each is asked for every sync (render), and a hash each time cost 10,000 hashes. */
+const ids = new Map<string, string>();
+const IDS_MAX = 100_000;
+
 /** The label value that ties an object to its manifest: a hash, since keys can exceed 63 characters. */
 export function manifestId(manifestKey: string): string {
-  return sha256Hex(manifestKey).slice(0, 16);
+  let id = ids.get(manifestKey);
+  if (id === undefined) {
+    if (ids.size >= IDS_MAX) ids.clear(); // bounded: keys come and go over a process's life
+    id = sha256Hex(manifestKey).slice(0, 16);
+    ids.set(manifestKey, id);
+  }
+  return id;
 }
 
 /** Selects every object one reconciler instance owns. */

@@ -47,6 +47,12 @@ export class GitSource implements ManifestSource {
    * it lives for one snapshot (fetch and read), not for the process, which would hold every pack ever fetched.
    */
   private cache = {};
+  /**
+   * The blobs of the last snapshot read, by object id: a blob's content is that of its id, so a commit that
+   * changes one file of 10,000 inflates and decodes one blob, not all of them. Only the last snapshot's are
+   * kept (the reconciler holds those bytes anyway).
+   */
+  private blobs = new Map<string, Blob>();
 
   constructor(options: GitSourceOptions) {
     // Credentials written into GIT_URL go through onAuth like the others, never into the cache's .git/config.
@@ -224,10 +230,21 @@ export class GitSource implements ManifestSource {
         { cause: error },
       );
     }
-    const packs = await PackReader.open(this.gitdir);
-    const readBlob = async (oid: string): Promise<Uint8Array> =>
-      packedBlob(packs, oid) ??
-      (await git.readBlob({ fs, gitdir: this.gitdir, oid, cache: this.cache })).blob;
+    // Opened only when a blob is not among the last snapshot's.
+    let packs: Promise<PackReader> | undefined;
+    const readBlob = async (oid: string): Promise<Uint8Array> => {
+      packs ??= PackReader.open(this.gitdir);
+      return (
+        packedBlob(await packs, oid) ??
+        (await git.readBlob({ fs, gitdir: this.gitdir, oid, cache: this.cache })).blob
+      );
+    };
+    const blobs = new Map<string, Blob>();
+    const blobOf = async (oid: string): Promise<Blob> => {
+      const blob = blobs.get(oid) ?? this.blobs.get(oid) ?? { bytes: await readBlob(oid) };
+      blobs.set(oid, blob);
+      return blob;
+    };
     const files: SourceFile[] = [];
     const problems: Problem[] = [];
     let total = 0;
@@ -239,7 +256,7 @@ export class GitSource implements ManifestSource {
       let target = full;
       let oid = entry.oid;
       if (entry.mode === SYMLINK_MODE) {
-        const link = Buffer.from(await readBlob(oid)).toString('utf8');
+        const link = textOf(await blobOf(oid));
         target = posix.normalize(posix.join(posix.dirname(full), link));
         // An absolute link names the host's file system, never the repo: refused under any path.
         const inside =
@@ -255,24 +272,26 @@ export class GitSource implements ManifestSource {
         }
         oid = resolved.oid;
       }
-      const blob = await readBlob(oid);
-      if (blob.byteLength > maxFile) {
+      const blob = await blobOf(oid);
+      const size = blob.bytes.byteLength;
+      if (size > maxFile) {
         problems.push({
           code: 'FILE_TOO_LARGE',
-          message: `file is ${blob.byteLength} bytes, over the ${maxFile}-byte bound; it is ignored`,
+          message: `file is ${size} bytes, over the ${maxFile}-byte bound; it is ignored`,
           location: { file: relative(full) },
         });
         continue;
       }
-      total += blob.byteLength;
+      total += size;
       if (total > maxTotal) {
         throw new ImageGitopsError(
           'FILE_TOO_LARGE',
           `the manifests folder holds over ${maxTotal} bytes; raise the bound or narrow the path`,
         );
       }
-      files.push({ path: relative(full), content: Buffer.from(blob).toString('utf8'), bytes: blob });
+      files.push({ path: relative(full), content: textOf(blob), bytes: blob.bytes });
     }
+    this.blobs = blobs;
     return { files, problems, ignored };
   }
 
@@ -300,6 +319,17 @@ export class GitSource implements ManifestSource {
       clearTimeout(timer);
     }
   }
+}
+
+/** A blob's bytes, and their UTF-8 reading once made. */
+interface Blob {
+  bytes: Uint8Array;
+  text?: string;
+}
+
+function textOf(blob: Blob): string {
+  blob.text ??= Buffer.from(blob.bytes).toString('utf8');
+  return blob.text;
 }
 
 /**

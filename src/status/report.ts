@@ -53,8 +53,9 @@ export function buildManifestStatuses(input: {
 }): ManifestStatus[] {
   const byManifest = new Map<string, Change[]>();
   for (const result of input.results) {
-    const key = result.manifestKey;
-    byManifest.set(key, [...(byManifest.get(key) ?? []), result]);
+    const list = byManifest.get(result.manifestKey);
+    if (list) list.push(result);
+    else byManifest.set(result.manifestKey, [result]);
   }
   const statuses: ManifestStatus[] = [];
   for (const r of input.rendered) {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { canonicalJson, contentHash } from '../../../src/core/hash.js';
+import { canonicalJson, contentHash, sameJson, sortedRecordJson } from '../../../src/core/hash.js';
 import { seededRandom } from '../../support/random.js';
 
 /** What canonicalJson was first written as: the text every applied hash in a cluster was computed from. */
@@ -112,5 +112,71 @@ describe('canonicalJson', () => {
     cyclic.self = [cyclic];
     assert.throws(() => canonicalJson(cyclic));
     assert.throws(() => canonicalJson({ n: 1n }), TypeError);
+  });
+});
+
+describe('sameJson', () => {
+  it('says true only of values with the same canonical JSON, for any JSON-like value', () => {
+    const next = seededRandom(61);
+    let same = 0;
+    for (let i = 0; i < 20000; i++) {
+      const a = randomValue(next, 3);
+      const b = next() < 0.5 ? randomValue(next, 3) : structuredCloneOrSelf(a);
+      if (sameJson(a, b)) {
+        same++;
+        assert.equal(canonicalJson(a), canonicalJson(b), `pair #${i}`);
+      }
+    }
+    assert.ok(same > 1000, `${same} pairs found the same`);
+  });
+
+  it('finds a copy the same, whatever its key order, and any one change different', () => {
+    const status = {
+      key: 'K/a',
+      objects: [{ kind: 'DaemonSet', health: 'Healthy' }],
+      line: 3,
+      gone: undefined,
+    };
+    const copy = { line: 3, objects: [{ health: 'Healthy', kind: 'DaemonSet' }], key: 'K/a' };
+    assert.equal(sameJson(status, copy), true);
+    assert.equal(sameJson(copy, status), true);
+    assert.equal(sameJson(status, { ...copy, line: 4 }), false);
+    assert.equal(sameJson(status, { ...copy, extra: null }), false);
+    assert.equal(sameJson(status, { ...copy, objects: [...copy.objects, {}] }), false);
+    assert.equal(sameJson(status, { ...copy, objects: [{ kind: 'DaemonSet', health: 'Degraded' }] }), false);
+    assert.equal(sameJson([1, 2], { 0: 1, 1: 2 }), false);
+  });
+});
+
+/** A deep copy where one can be made (functions and symbols cannot be cloned: then the value itself). */
+function structuredCloneOrSelf(value: unknown): unknown {
+  try {
+    return structuredClone(value);
+  } catch {
+    return value;
+  }
+}
+
+describe('sortedRecordJson', () => {
+  it('gives the canonical JSON of the record its sorted keys make, for any keys and strings', () => {
+    const next = seededRandom(5);
+    const values = ['g1', 'rv12', '', 'quote " \\', '\ud800', 'é'];
+    for (let i = 0; i < 3000; i++) {
+      const record: Record<string, string> = {};
+      for (let n = Math.floor(next() * 6); n > 0; n--) {
+        const key = next() < 0.5 ? KEYS[Math.floor(next() * KEYS.length)]! : `uid-${Math.floor(next() * 9)}`;
+        Object.defineProperty(record, key, {
+          value: values[Math.floor(next() * values.length)],
+          enumerable: true,
+          configurable: true,
+          writable: true,
+        });
+      }
+      const keys = Object.keys(record).sort();
+      // As the store built a shard's applied versions: each key set in sorted order.
+      const built: Record<string, string> = {};
+      for (const key of keys) built[key] = record[key]!;
+      assert.equal(sortedRecordJson(keys, record), canonicalJson(built), `record #${i}`);
+    }
   });
 });
