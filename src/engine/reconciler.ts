@@ -514,7 +514,9 @@ export class Reconciler {
       protectedManifests,
       protectedFiles,
       presentManifests: new Set(desired.keys()),
-      appliedVersions: new Map(Object.entries(state.appliedVersions)),
+      appliedVersions: {
+        get: (uid) => (Object.hasOwn(state.appliedVersions, uid) ? state.appliedVersions[uid] : undefined),
+      },
       maxPruneShare: this.config.prune.maxShare,
       allowPrune: options.allowMassPrune || this.config.prune.allowMassPrune,
       pruneEnabled: this.config.prune.enabled,

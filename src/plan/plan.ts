@@ -28,8 +28,11 @@ export interface PlanInput {
   protectedFiles: ReadonlySet<string>;
   /** Manifests present and valid in Git. */
   presentManifests: ReadonlySet<string>;
-  /** uid → version marker recorded after our last apply (see versionMarker). */
-  appliedVersions: ReadonlyMap<string, string>;
+  /**
+   * uid → version marker recorded after our last apply (see versionMarker): a Map, or a lookup over the
+   * stored record (no copy of its 20,000 entries each sync).
+   */
+  appliedVersions: Pick<ReadonlyMap<string, string>, 'get'>;
   /** Refuse to prune more than this share of owned objects (0..1) unless allowPrune. */
   maxPruneShare: number;
   allowPrune: boolean;
