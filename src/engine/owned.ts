@@ -15,6 +15,9 @@ export function ownedTypes(): ObjectType[] {
   return [...seen.values()];
 }
 
+/** How long a sync waits for a new watch's first LIST before it lists the collection itself. */
+const FIRST_SYNC_WAIT_MS = 30_000;
+
 /**
  * What this instance owns, by our label, per collection (owned type × namespace): from a watch where one is
  * kept and synced (`watch`: the daemon), else listed. A full pass lists everything afresh: the safety net
@@ -40,10 +43,20 @@ export class OwnedObjects {
     const collections: Promise<readonly KubeObject[]>[] = [];
     let listed = 0;
     const one = (type: ObjectType, namespace: string | undefined) => {
-      // Asked even on a full pass, so that the watch starts (and is synced by the next sync).
-      const watched = this.watched?.objects(type, namespace);
-      if (watched && !options.fresh) return collections.push(Promise.resolve(watched));
+      const watched = this.watched;
       listed++;
+      if (watched && !watched.watching(type, namespace)) {
+        // A new watch lists first: that LIST, fresh by construction, serves this sync (a restart lists once).
+        const first = watched.firstSync(type, namespace, FIRST_SYNC_WAIT_MS);
+        return collections.push(
+          first.then((objects) => objects ?? this.kube.list(type, namespace, selector)),
+        );
+      }
+      const cached = options.fresh ? undefined : watched?.objects(type, namespace);
+      if (cached) {
+        listed--;
+        return collections.push(Promise.resolve(cached));
+      }
       collections.push(this.kube.list(type, namespace, selector));
     };
     const nsList = [...new Set(namespaces)];

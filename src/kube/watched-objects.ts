@@ -20,14 +20,34 @@ export class WatchedObjects {
     private readonly onError: (collection: string, error: unknown) => void = () => {},
   ) {}
 
+  /** Whether the collection has an informer already (synced or not). */
+  watching(type: ObjectType, namespace: string | undefined): boolean {
+    return this.collections.has(collectionId(type, namespace));
+  }
+
+  /**
+   * The collection's objects once its informer has started (its first LIST, fresh by construction), or
+   * undefined when that start failed or took longer than `timeoutMs` (the caller lists).
+   */
+  async firstSync(
+    type: ObjectType,
+    namespace: string | undefined,
+    timeoutMs: number,
+  ): Promise<KubeObject[] | undefined> {
+    const collection = this.collectionOf(type, namespace);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+    });
+    await Promise.race([collection.started, late]);
+    clearTimeout(timer);
+    return this.objects(type, namespace);
+  }
+
   /** The collection's objects, or undefined while its informer is not synced (it is started on first ask). */
   objects(type: ObjectType, namespace: string | undefined): KubeObject[] | undefined {
     const id = collectionId(type, namespace);
-    let collection = this.collections.get(id);
-    if (!collection) {
-      collection = this.open(id, type, namespace);
-      this.collections.set(id, collection);
-    }
+    const collection = this.collectionOf(type, namespace);
     if (!collection.synced) return undefined;
     const latest = collection.informer.latestResourceVersion();
     const byKey = new Map<string, KubeObject>();
@@ -111,9 +131,25 @@ export class WatchedObjects {
     this.pending.set(objectKey(about), write);
   }
 
+  private collectionOf(type: ObjectType, namespace: string | undefined): Collection {
+    const id = collectionId(type, namespace);
+    let collection = this.collections.get(id);
+    if (!collection) {
+      collection = this.open(id, type, namespace);
+      this.collections.set(id, collection);
+    }
+    return collection;
+  }
+
   private open(id: string, type: ObjectType, namespace: string | undefined): Collection {
     const informer = this.kube.informer(type, namespace, this.labelSelector);
-    const collection: Collection = { informer, synced: false, errors: 0, backoffMs: 0 };
+    const collection: Collection = {
+      informer,
+      synced: false,
+      errors: 0,
+      backoffMs: 0,
+      started: Promise.resolve(),
+    };
     // A write is forgotten as soon as the watch shows it (not at the next ask): a first sync's 20,000 applies
     // would otherwise be kept twice until the sync after. ListWatch moves its version after the callbacks.
     const settle = (object: KubeObject, current: KubeObject | undefined) => {
@@ -143,7 +179,7 @@ export class WatchedObjects {
   private start(collection: Collection): void {
     if (this.stopped) return;
     const errorsBefore = collection.errors;
-    collection.informer.start().then(
+    collection.started = collection.informer.start().then(
       () => {
         if (this.stopped || collection.errors !== errorsBefore) return;
         collection.synced = true;
@@ -156,6 +192,8 @@ export class WatchedObjects {
 
 interface Collection {
   informer: CollectionInformer;
+  /** Settles when the informer's last start ended (synced or not). */
+  started: Promise<void>;
   synced: boolean;
   errors: number;
   backoffMs: number;

@@ -9,7 +9,12 @@ import { ANNOTATIONS } from '../../../src/core/labels.js';
 import type { RenderedManifest } from '../../../src/engine/render-manifests.js';
 import { RECREATED_AT_ANNOTATION } from '../../../src/kinds/image-prepull/recreate.js';
 import { writes } from '../../../src/plan/change.js';
-import { type EngineHarness, prepullManifest, startEngine } from '../../support/engine-harness.js';
+import {
+  ENGINE_USER_AGENT,
+  type EngineHarness,
+  prepullManifest,
+  startEngine,
+} from '../../support/engine-harness.js';
 import { seededRandom } from '../../support/random.js';
 
 const mirror = (name: string, upstream: string) =>
@@ -197,5 +202,34 @@ describe('incremental sync: the full pass that is its safety net', () => {
     await always.sync('manual');
     await always.sync('manual');
     assert.equal((await always.sync('manual')).rendersReused, 0, 'every sync a full pass');
+  });
+
+  it('with watches, a restart lists each owned collection once: a new watch’s first LIST serves the sync', async () => {
+    h = await startEngine(
+      {
+        'a.yaml': prepullManifest('a', { tool: 'registry.example/tool:1' }),
+        'b.yaml': prepullManifest('b', { tool: 'registry.example/tool:2' }),
+      },
+      {},
+      { watchOwned: true },
+    );
+    const owned = (from: number) =>
+      h.cp
+        .auditEvents()
+        .slice(from)
+        .filter((e) => e.userAgent === ENGINE_USER_AGENT && e.verb === 'list')
+        .map((e) => decodeURIComponent(e.requestURI))
+        .filter((uri) => uri.includes(`image-gitops.io/instance=${h.namespace}`))
+        .map((uri) => uri.split('?')[0]!);
+    let mark = h.auditMark();
+    const first = await h.reconciler.sync('manual');
+    const lists = owned(mark);
+    assert.ok(lists.length >= 5, `owned collections listed: ${lists.join(', ')}`);
+    assert.deepEqual(lists, [...new Set(lists)], 'no collection listed twice');
+    assert.equal(first.collectionsListed, lists.length);
+    mark = h.auditMark();
+    const next = await h.reconciler.sync('manual');
+    assert.equal(next.collectionsListed, 0);
+    assert.deepEqual(owned(mark), [], 'the next sync lists nothing: the watches serve it');
   });
 });
