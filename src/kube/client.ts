@@ -102,7 +102,7 @@ export class KubeClient implements KubeApi {
    */
   informer(type: ObjectType, namespace: string | undefined, labelSelector: string): CollectionInformer {
     const watch = new Watch(this.kc);
-    // Private in client-node's types, but the documented knob: the default 30 s would drop quiet watches.
+    // Private in client-node's types, but the field its inactivity timer reads: 30 s would drop quiet watches.
     (watch as unknown as { requestTimeoutMs: number }).requestTimeoutMs = WATCH_INACTIVITY_MS;
     const bookmarked = {
       watch: (
