@@ -67,8 +67,7 @@ try {
   started = Date.now();
   print('second sync', started, await running.sync('manual'));
   // A daemon's watches are synced long before its next sync; the wait is not timed.
-  for (let i = 0; i < 3000 && running.watchOwned && !running.owned.synced(); i++)
-    await new Promise((resolve) => setTimeout(resolve, 20));
+  await running.owned.untilSynced(60_000);
   started = Date.now();
   print('no-op', started, await running.sync('manual'));
   const changed = files.find((f) => f.path.includes('prepull'));

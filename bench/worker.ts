@@ -107,15 +107,6 @@ async function askParent(what: string): Promise<string> {
   throw new Error(`stdin closed while waiting for: ${what}`);
 }
 
-/**
- * Until the reconciler's watches of what it owns are synced (WATCH_OWNED, as the daemon runs): a running
- * daemon's are, long before its next sync; the wait is not part of any step's time.
- */
-async function untilWatched(reconciler: Reconciler): Promise<void> {
-  for (let i = 0; i < 3000 && reconciler.watchOwned && !reconciler.owned.synced(); i++)
-    await new Promise((resolve) => setTimeout(resolve, 20));
-}
-
 async function engineTask(env: Record<string, string>, change: boolean): Promise<StepResult[]> {
   const config = configFromEnv(env);
   const kube = KubeClient.fromKubeconfig(config.kubeconfigPath, { userAgent: BENCH_USER_AGENT });
@@ -128,7 +119,8 @@ async function engineTask(env: Record<string, string>, change: boolean): Promise
       // The status stored by the first sync names what that pass did; the next one settles it once.
       await step('second sync', async () => syncDetails(await reconciler.sync('manual'))),
     ];
-    await untilWatched(reconciler);
+    // A running daemon's watches are synced long before its next sync; the wait is not part of any step's time.
+    await reconciler.owned.untilSynced(60_000);
     steps.push(await step('no-op sync', async () => syncDetails(await reconciler.sync('manual'))));
     await reconciler.close();
     // A restarted pod: same cluster and git cache, nothing parsed yet.
@@ -136,7 +128,7 @@ async function engineTask(env: Record<string, string>, change: boolean): Promise
       await step('no-op sync after restart', async () => syncDetails(await restarted.sync('startup'))),
     );
     if (change) {
-      await untilWatched(restarted);
+      await restarted.owned.untilSynced(60_000);
       // The running (restarted) process sees a new commit that changes one manifest's file, as after a push.
       const sha = await askParent('commit changing one manifest');
       steps.push(

@@ -44,19 +44,17 @@ export class OwnedObjects {
     let listed = 0;
     const one = (type: ObjectType, namespace: string | undefined) => {
       const watched = this.watched;
-      listed++;
       if (watched && !watched.watching(type, namespace)) {
         // A new watch lists first: that LIST, fresh by construction, serves this sync (a restart lists once).
+        listed++;
         const first = watched.firstSync(type, namespace, FIRST_SYNC_WAIT_MS);
         return collections.push(
           first.then((objects) => objects ?? this.kube.list(type, namespace, selector)),
         );
       }
       const cached = options.fresh ? undefined : watched?.objects(type, namespace);
-      if (cached) {
-        listed--;
-        return collections.push(Promise.resolve(cached));
-      }
+      if (cached) return collections.push(Promise.resolve(cached));
+      listed++;
       collections.push(this.kube.list(type, namespace, selector));
     };
     const nsList = [...new Set(namespaces)];
@@ -84,6 +82,11 @@ export class OwnedObjects {
   /** Whether every owned collection asked for so far is served by its watch (false without watches). */
   synced(): boolean {
     return this.watched?.synced() ?? false;
+  }
+
+  /** Waits (at most `timeoutMs`) for the watches asked for so far to start; then whether all are synced. */
+  untilSynced(timeoutMs: number): Promise<boolean> {
+    return this.watched?.untilSynced(timeoutMs) ?? Promise.resolve(false);
   }
 
   /** Whether the watches have seen this version of the object or a later one (false without watches). */

@@ -97,8 +97,6 @@ export class Reconciler {
   private fullPass = false;
   /** What this instance owns, listed or watched (owned.ts). */
   readonly owned: OwnedObjects;
-  /** Whether `owned` is kept by watches. */
-  readonly watchOwned: boolean;
   private state?: StoredState;
   /** This sync's pull budgets (pull-budgets.ts): read from the stored state, charged for the Jobs created. */
   private pullBudgets = openPullBudgets(undefined);
@@ -124,9 +122,8 @@ export class Reconciler {
       });
     this.store = new StatusStore(this.kube, this.config.namespace, this.config.settings.instance);
     this.onStatusChanges = options.onStatusChanges;
-    this.watchOwned = !!options.watchOwned;
     this.owned = new OwnedObjects(this.kube, this.config.settings.instance, {
-      watch: this.watchOwned,
+      watch: !!options.watchOwned,
       onWatchError: (collection, error) =>
         this.log.warn('watch of owned objects failed; listing them until it is back', {
           collection,

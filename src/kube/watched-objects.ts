@@ -34,13 +34,7 @@ export class WatchedObjects {
     namespace: string | undefined,
     timeoutMs: number,
   ): Promise<KubeObject[] | undefined> {
-    const collection = this.collectionOf(type, namespace);
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const late = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, timeoutMs);
-    });
-    await Promise.race([collection.started, late]);
-    clearTimeout(timer);
+    await within(this.collectionOf(type, namespace).started, timeoutMs);
     return this.objects(type, namespace);
   }
 
@@ -86,13 +80,20 @@ export class WatchedObjects {
     return this.collections.size > 0 && [...this.collections.values()].every((c) => c.synced);
   }
 
+  /** Waits (at most `timeoutMs`) for every collection's informer to have started; then whether all are synced. */
+  async untilSynced(timeoutMs: number): Promise<boolean> {
+    await within(Promise.all([...this.collections.values()].map((c) => c.started)), timeoutMs);
+    return this.synced();
+  }
+
   /** Whether the watch of the object's collection is synced and has seen this version of it, or a later one. */
   seen(object: KubeObject): boolean {
     const collection = this.collections.get(collectionId(object, object.metadata.namespace));
     const version = object.metadata.resourceVersion;
     if (!collection?.synced || !version) return false;
     const latest = collection.informer.latestResourceVersion();
-    if (isCounter(version) && isCounter(latest)) return BigInt(latest) >= BigInt(version);
+    const past = atOrPast(latest, version);
+    if (past !== undefined) return past;
     return collection.informer.list().some((o) => o.metadata.resourceVersion === version);
   }
 
@@ -120,14 +121,7 @@ export class WatchedObjects {
       deletedVersion,
     };
     // On loopback the watch often shows a write before its answer is back: nothing then to lay over it.
-    const latest = write.seenAtWrite;
-    if (
-      resourceVersion &&
-      isCounter(resourceVersion) &&
-      isCounter(latest) &&
-      BigInt(latest) >= BigInt(resourceVersion)
-    )
-      return;
+    if (atOrPast(write.seenAtWrite, resourceVersion)) return;
     this.pending.set(objectKey(about), write);
   }
 
@@ -223,16 +217,31 @@ function collectionId(type: ObjectType, namespace: string | undefined): string {
  * version we deleted.
  */
 function caughtUp(write: PendingWrite, latest: string, current: KubeObject | undefined): boolean {
-  if (write.resourceVersion && isCounter(write.resourceVersion) && isCounter(latest))
-    return BigInt(latest) >= BigInt(write.resourceVersion);
+  const past = atOrPast(latest, write.resourceVersion);
+  if (past !== undefined) return past;
   if (write.deletedVersion !== undefined) return current?.metadata.resourceVersion !== write.deletedVersion;
   return latest !== write.seenAtWrite;
 }
 
 /** The later of two versions where both are numbers; else the informer's. */
 function later(latest: string, version: string | undefined): string {
-  if (!version || !isCounter(version) || !isCounter(latest)) return latest;
-  return BigInt(version) > BigInt(latest) ? version : latest;
+  return atOrPast(latest, version) === false ? (version as string) : latest;
+}
+
+/** Until `settled` or `timeoutMs`, whichever comes first. */
+async function within(settled: Promise<unknown>, timeoutMs: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, timeoutMs);
+  });
+  await Promise.race([settled, late]);
+  clearTimeout(timer);
+}
+
+/** Whether `latest` is `version` or after it, where both are etcd's counters; undefined where not comparable. */
+function atOrPast(latest: string, version: string | undefined): boolean | undefined {
+  if (!version || !isCounter(version) || !isCounter(latest)) return undefined;
+  return BigInt(latest) >= BigInt(version);
 }
 
 function isCounter(version: string): boolean {

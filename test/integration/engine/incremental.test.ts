@@ -57,9 +57,7 @@ for (const watchOwned of [false, true])
       const first = await h.reconciler.run('manual');
       assert.equal(first.report.result, 'Succeeded', JSON.stringify(first.report.error));
       // The first sync (a full pass) listed and started the watches; the rounds below count on them.
-      for (let i = 0; watchOwned && i < 500 && !h.reconciler.owned.synced(); i++)
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      assert.equal(h.reconciler.owned.synced(), watchOwned, 'watches synced');
+      assert.equal(await h.reconciler.owned.untilSynced(10_000), watchOwned, 'watches synced');
 
       let reused = 0;
       for (let round = 0; round < 22; round++) {
