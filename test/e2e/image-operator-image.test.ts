@@ -8,7 +8,6 @@ import { pushTestImage } from '../support/oci-image.js';
 import { listTags, startRegistry, type TestRegistry } from '../support/registry.js';
 
 const JOB = { apiVersion: 'batch/v1', kind: 'Job' } as const;
-const _SECRET = { apiVersion: 'v1', kind: 'Secret' } as const;
 const CONFIG_MAP = { apiVersion: 'v1', kind: 'ConfigMap' } as const;
 
 describe("image-operator's Image through the engine", () => {

@@ -15,7 +15,6 @@ import { type RegistryProxy, startRegistryProxy } from '../support/registry-prox
 import { loggedRequests, trafficMark } from '../support/registry-traffic.js';
 
 const JOB = { apiVersion: 'batch/v1', kind: 'Job' } as const;
-const _SECRET = { apiVersion: 'v1', kind: 'Secret' } as const;
 const SIX_HOURS = 6 * 3600_000;
 
 describe('ImageSync pull budget: copies newest first within a budget shared through the stored ledger', () => {

@@ -19,7 +19,6 @@ import { pushTestImage } from '../support/oci-image.js';
 import { listTags, manifestDigest, startRegistry, type TestRegistry } from '../support/registry.js';
 
 const JOB = { apiVersion: 'batch/v1', kind: 'Job' } as const;
-const _SECRET = { apiVersion: 'v1', kind: 'Secret' } as const;
 
 const stem = (digest: string) => digest.replace(':', '-');
 
